@@ -1,0 +1,32 @@
+package org.deepmerge.core.alert;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A decoded alert (or Cutout record): identifiers, position and its undecoded stamps.
+ *
+ * @param format    the wire format it arrived in
+ * @param survey    survey name: {@code ZTF}, {@code LSST}, or the Cutout record's survey
+ * @param sourceId  unique id of the detection: ZTF {@code candid}, Rubin {@code diaSourceId}, Cutout {@code sourceId}
+ * @param objectId  ZTF {@code objectId}, Rubin {@code diaObjectId}, Cutout {@code objectId}; may be null
+ * @param ra        right ascension, degrees (NaN if absent)
+ * @param dec       declination, degrees (NaN if absent)
+ * @param epochMjd  observation epoch, MJD (NaN if absent; ZTF {@code candidate.jd} - 2400000.5)
+ * @param stamps    every stamp the alert carries, including absent ones ({@link CutoutStamp#data()} null)
+ */
+public record Alert(AlertFormat format, String survey, String sourceId, String objectId,
+                    double ra, double dec, double epochMjd, List<CutoutStamp> stamps) {
+
+    public Alert {
+        stamps = List.copyOf(stamps);
+    }
+
+    /**
+     * @param kind science, template or difference
+     * @return the first stamp of that kind, present or not
+     */
+    public Optional<CutoutStamp> stamp(String kind) {
+        return stamps.stream().filter(s -> s.kind().equals(kind)).findFirst();
+    }
+}

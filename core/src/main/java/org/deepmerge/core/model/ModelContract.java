@@ -1,0 +1,78 @@
+package org.deepmerge.core.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model contract: everything the scorer needs to know to feed and read an ONNX model, stored in the
+ * ONNX file's {@code metadata_props} under the {@code deepmerge.*} keys below (see docs/model-contract.md).
+ *
+ * @param inputName        input tensor name
+ * @param batchSize        fixed batch size N of the input {@code [N,C,H,W]}, or -1 when dynamic
+ * @param channels         C, the band/filter name of each input channel, in order
+ * @param height           H, pixels
+ * @param width            W, pixels
+ * @param pixelScaleArcsec the model's pixel scale, arcsec/px (HLSP DeepMerge: 0.1875)
+ * @param resample         how stamps are mapped to H x W
+ * @param normalisation    per-pixel normalisation
+ * @param outputName       the output tensor to read (models may have several)
+ * @param outputKind       sigmoid, softmax or logits
+ * @param classNames       class names in output order (sigmoid: non-merger, merger)
+ * @param mergerClass      index into classNames of the merger class
+ * @param modelName        model name
+ * @param modelVersion     model version
+ * @param extra            every other metadata property (training data fingerprint, metrics, producer)
+ */
+public record ModelContract(String inputName, int batchSize, List<String> channels, int height, int width,
+                            double pixelScaleArcsec, ResampleMode resample, Normalisation normalisation,
+                            String outputName, OutputKind outputKind, List<String> classNames, int mergerClass,
+                            String modelName, String modelVersion, Map<String, String> extra) {
+
+    /** metadata_props key prefix of the contract. */
+    public static final String PREFIX = "deepmerge.";
+    public static final String KEY_INPUT_NAME = "deepmerge.input.name";
+    /** Comma-separated N,C,H,W; N = -1 when dynamic. */
+    public static final String KEY_INPUT_SHAPE = "deepmerge.input.shape";
+    /** Comma-separated band names, one per channel. */
+    public static final String KEY_CHANNELS = "deepmerge.input.channels";
+    public static final String KEY_PIXEL_SCALE = "deepmerge.input.pixel_scale_arcsec";
+    /** {@code angular} or {@code fit}. */
+    public static final String KEY_RESAMPLE = "deepmerge.input.resample";
+    /** {@code none}, {@code standardize} or {@code asinh}. */
+    public static final String KEY_NORMALISATION = "deepmerge.input.normalisation";
+    /** Comma-separated per-channel means (standardize). */
+    public static final String KEY_NORM_MEAN = "deepmerge.input.normalisation.mean";
+    /** Comma-separated per-channel standard deviations (standardize). */
+    public static final String KEY_NORM_STD = "deepmerge.input.normalisation.std";
+    /** asinh softening (asinh). */
+    public static final String KEY_NORM_SOFTENING = "deepmerge.input.normalisation.softening";
+    public static final String KEY_OUTPUT_NAME = "deepmerge.output.name";
+    /** {@code sigmoid}, {@code softmax} or {@code logits}. */
+    public static final String KEY_OUTPUT_KIND = "deepmerge.output.kind";
+    /** Comma-separated class names in output order. */
+    public static final String KEY_CLASSES = "deepmerge.output.classes";
+    /** Name of the merger class (one of the class names). */
+    public static final String KEY_MERGER_CLASS = "deepmerge.output.merger_class";
+    public static final String KEY_MODEL_NAME = "deepmerge.model.name";
+    public static final String KEY_MODEL_VERSION = "deepmerge.model.version";
+    public static final String KEY_TRAINING_FINGERPRINT = "deepmerge.training.data_fingerprint";
+    /** JSON object of test metrics. */
+    public static final String KEY_METRICS = "deepmerge.training.metrics";
+    public static final String KEY_PRODUCER = "deepmerge.producer";
+
+    public ModelContract {
+        channels = List.copyOf(channels);
+        classNames = List.copyOf(classNames);
+        extra = Map.copyOf(extra);
+    }
+
+    /** @return C, the number of input channels */
+    public int channelCount() {
+        return channels.size();
+    }
+
+    /** @return floats per image, C*H*W */
+    public int imageSize() {
+        return channels.size() * height * width;
+    }
+}
