@@ -220,8 +220,9 @@ public final class StampDecoder {
             if (!(randomGroups && i == 0)) {
                 count = n == 0 ? 0 : count > Long.MAX_VALUE / n ? Long.MAX_VALUE : count * n;
                 if (count > limits.maxDecompressedBytes()) {
-                    throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": " + hduName + " declares more than "
-                            + limits.maxDecompressedBytes() + " pixels (NAXIS1..NAXIS" + (i + 1) + ")");
+                    throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": " + hduName + " declares "
+                            + shape(Arrays.copyOf(axes, i + 1)) + " = more than " + limits.maxDecompressedBytes()
+                            + " pixels (limit is that many bytes)");
                 }
             }
         }
