@@ -135,7 +135,7 @@ public final class LocalSchemaDirectory implements SchemaResolver {
             if (mainResult == null) {
                 throw new DeepMergeException(Reason.UNKNOWN_SCHEMA, "schema file " + main + " vanished");
             }
-            return parser.resolve(mainResult);
+            return mainResult.mainSchema();
         } catch (IOException | SchemaParseException e) {
             throw new DeepMergeException(Reason.UNKNOWN_SCHEMA, "cannot parse schema " + main + " with the other .avsc files"
                     + " of its directory: " + e.getMessage(), e);

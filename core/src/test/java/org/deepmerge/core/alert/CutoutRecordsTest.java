@@ -78,13 +78,20 @@ class CutoutRecordsTest {
         assertEquals('O', container[0]);
         assertSample(reader.read(container));
         assertEquals(2, reader.readAll(container).size());
+        ByteArrayOutputStream deflated = new ByteArrayOutputStream();
+        try (DataFileWriter<Cutout> w = new DataFileWriter<>(new org.apache.avro.specific.SpecificDatumWriter<>(Cutout.class))) {
+            w.setCodec(org.apache.avro.file.CodecFactory.deflateCodec(6));
+            w.create(Cutout.getClassSchema(), deflated);
+            w.append(c);
+        }
+        assertSample(reader.read(deflated.toByteArray()));
 
         byte[] single = CutoutRecords.toSingleObject(c);
         assertEquals(0xC3, single[0] & 0xFF);
         assertEquals(0x01, single[1]);
         assertSample(reader.read(single));
 
-        Files.writeString(tmp.resolve("17.avsc"), CutoutRecords.schema().toString(true));
+        Files.writeString(tmp.resolve("17.avsc"), new org.apache.avro.JsonSchemaFormatter(true).format(CutoutRecords.schema()));
         AlertReader framed = new AlertReader(new LocalSchemaDirectory(tmp));
         byte[] confluent = CutoutRecords.toConfluent(c, 17);
         assertEquals(0, confluent[0]);
