@@ -145,6 +145,26 @@ class CutoutRecordsTest {
                 () -> reader.read(Arrays.copyOf(single, single.length - 100)));
         assertEquals(Reason.MALFORMED_ALERT, e.reason(), e.getMessage());
 
+        // a container whose first block claims 1.9 GB: rejected from the byte count, nothing allocated
+        byte[] c = CutoutRecords.toContainerFile(List.of(sample()));
+        byte[] sync = Arrays.copyOfRange(c, c.length - 16, c.length);
+        int headerEnd = -1;
+        for (int i = 0; i + 16 <= c.length && headerEnd < 0; i++) {
+            if (Arrays.equals(Arrays.copyOfRange(c, i, i + 16), sync)) {
+                headerEnd = i + 16;
+            }
+        }
+        ByteArrayOutputStream liar = new ByteArrayOutputStream();
+        liar.write(c, 0, headerEnd);
+        org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(liar, null);
+        enc.writeLong(1);
+        enc.writeLong(1_900_000_000L);
+        enc.flush();
+        liar.write(new byte[] {1, 2, 3, 4});
+        e = assertThrows(DeepMergeException.class, () -> reader.read(liar.toByteArray()));
+        assertEquals(Reason.MALFORMED_ALERT, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains("1900000000"), e.getMessage());
+
         byte[] otherFingerprint = single.clone();
         otherFingerprint[5] ^= 0x55;
         e = assertThrows(DeepMergeException.class, () -> reader.read(otherFingerprint));
