@@ -99,6 +99,13 @@ class RubinConfluentTest {
         assertEquals(Reason.UNKNOWN_SCHEMA, assertThrows(DeepMergeException.class, () -> directory.schemaById(901)).reason());
         LocalSchemaDirectory single = new LocalSchemaDirectory(TestData.require("schemas/lsst/v9_0"));
         assertEquals(List.of(900), List.copyOf(single.ids().keySet()));
+        SchemaResolver fromConfig = SchemaResolver.forLocation(TestData.require("schemas/lsst").toString());
+        assertEquals("lsst.v11_0.alert", fromConfig.schemaById(1100).getFullName());
+        assertTrue(SchemaResolver.forLocation(registryUrl().toString()) instanceof RegistrySchemaResolver);
+        assertEquals(Reason.IO_ERROR, assertThrows(DeepMergeException.class,
+                () -> SchemaResolver.forLocation("/no/such/schema/dir")).reason());
+        assertEquals(Reason.INVALID_CONFIG, assertThrows(DeepMergeException.class,
+                () -> SchemaResolver.forLocation(" ")).reason());
     }
 
     @Test
