@@ -4,8 +4,8 @@ package org.deepmerge.core.synthetic;
  * The special functions behind the synthetic galaxies: the Sersic {@code b_n} constant, the Sersic
  * total-flux integral, ln Gamma and the normal CDF.
  *
- * <p>Sources: Ciotti &amp; Bertin 1999, A&amp;A 352, 447, eq. 18 (asymptotic {@code b_n}, relative error
- * below 1e-6 for n &gt; 0.36); Graham &amp; Driver 2005, PASA 22, 118, eq. 4 (total flux of an elliptical
+ * <p>Sources: Ciotti &amp; Bertin 1999, A&amp;A 352, 447, eq. 18 (asymptotic {@code b_n}; relative error
+ * below 1e-4 for n &gt; 0.36 per MacArthur, Courteau &amp; Holtzman 2003, ApJ 582, 689); Graham &amp; Driver 2005, PASA 22, 118, eq. 4 (total flux of an elliptical
  * Sersic profile); Lanczos 1964, SIAM J. Numer. Anal. B1, 86 (ln Gamma, g = 7, 9 coefficients, ~1e-15);
  * Abramowitz &amp; Stegun 1964, eq. 7.1.26 (erf, absolute error below 1.5e-7).
  */
