@@ -145,7 +145,7 @@ public final class HlspFitsWriter implements AutoCloseable {
         closed = true;
         try {
             if (written == n) {
-                FitsUtil.pad(out, (long) n * blockFloats * Float.BYTES);
+                out.write(new byte[FitsUtil.padding((long) n * blockFloats * Float.BYTES)]);
                 BinaryTable table = BinaryTable.fromColumnMajor(new Object[] {labels});
                 BinaryTableHDU hdu = table.toHDU();
                 hdu.setColumnName(0, LABEL_COLUMN, "1 = merger, 0 = non-merger");

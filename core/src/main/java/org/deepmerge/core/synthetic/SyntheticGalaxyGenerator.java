@@ -14,15 +14,15 @@ import org.deepmerge.core.DeepMergeException;
  *
  * <p><b>Isolated</b> ({@link GalaxyKind#SERSIC} 55%, {@link GalaxyKind#BULGE_DISK} 45%): one Sersic profile
  * (n 0.6-4.5, R_e 1-5 kpc) or an exponential disk (R_e 1.5-6 kpc) plus a bulge (n 2.5-5, R_e 0.15-0.4 of the
- * disk, B/T 0.1-0.6); axis ratio 0.25-1; mild m=1 lopsidedness (|N(0, 0.06)|, at most 0.25); 0-3 star-forming
- * clumps (1-4% of the flux each); 20% have a faint projected neighbour (15-40 kpc, 1:15-1:4, no tidal features).
- * <b>Mergers</b>: a primary like the above (lopsidedness 0.05-0.35) and a companion with flux ratio 1:4-1:1 at a
- * projected separation of 3-20 kpc ({@link GalaxyKind#PAIR}, 70%) or 0.3-3 kpc ({@link GalaxyKind#LATE_STAGE},
- * 30%); tidal features carry 2-10% (pairs) or 1-8% (late stage) of the flux: one or two tails (arcs of 14-24
- * Gaussian blobs growing and fading along a radial sweep of 60-150 degrees, 6-25 kpc long, pointing away from
- * the companion) or, for half the late-stage systems, one or two asymmetric shells. The ranges overlap on
- * purpose (faint features, blended nuclei, lopsided isolated disks, projected neighbours), so classes are
- * separable but not perfectly.
+ * disk, B/T 0.1-0.6); axis ratio 0.25-1; m=1 lopsidedness |N(0, 0.1)| (at most 0.3); 0-3 star-forming clumps
+ * (1-6% of the flux each); 30% have a projected neighbour (8-40 kpc, 1:12-1:2, no tidal features).
+ * <b>Mergers</b>: a primary and a companion each drawn like the above (lopsidedness 0-0.3), flux ratio 1:4-1:1,
+ * projected separation 3-20 kpc ({@link GalaxyKind#PAIR}, 60%) or 0.3-3 kpc ({@link GalaxyKind#LATE_STAGE},
+ * 40%); tidal features carry 1-8% (pairs) or 0.5-5% (late stage) of the flux: one or two tails (arcs of 14-24
+ * Gaussian blobs widening and fading along a sweep of 60-150 degrees whose radius grows by 6-25 kpc, pointing
+ * away from the companion) or, for half the late-stage systems, one or two asymmetric shells. The ranges overlap
+ * on purpose (faint features, blended nuclei, lopsided clumpy disks, projected neighbours): rotational asymmetry
+ * alone separates pristine HLSP-like stamps with ROC AUC ~0.88-0.90, not 1.
  *
  * <p>Colours ({@link Sed}, F_nu slopes blue/red of the reference wavelength): disks 0.3-1.0 / 0.0-0.5, bulges
  * 1.5-2.5 / 0.5-1.0, clumps and tidal debris -0.3-0.4 / -0.3-0.2; single-Sersic galaxies interpolate between
