@@ -31,9 +31,15 @@ public final class GalaxyRenderer {
      * @param spec        the galaxy
      * @param observation bands, size, pixel scale, PSFs, noise
      * @return {@code [C,H,W]} float32, C = bands, H = W = size, microJansky/arcsec^2
-     * @throws DeepMergeException INVALID_CONFIG for an unknown band
+     * @throws DeepMergeException INVALID_CONFIG for a null spec, an unknown band, a PSF count that differs from the
+     *                            band count, or a bad size/pixel scale
      */
     public static float[] render(GalaxySpec spec, Observation observation) throws DeepMergeException {
+        if (spec == null || observation == null) {
+            throw new DeepMergeException(DeepMergeException.Reason.INVALID_CONFIG, "render: spec or observation is null");
+        }
+        observation = Observation.of(observation.bands(), observation.size(), observation.pixelScaleArcsec(),
+                observation.psfs(), observation.noise());
         int size = observation.size();
         double scale = observation.pixelScaleArcsec();
         List<String> bands = observation.bands();

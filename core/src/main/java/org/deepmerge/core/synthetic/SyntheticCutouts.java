@@ -3,6 +3,7 @@ package org.deepmerge.core.synthetic;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.avro.v1.CutoutBand;
 import org.deepmerge.core.DeepMergeException;
@@ -18,6 +19,50 @@ public final class SyntheticCutouts {
     public static final String SURVEY = "SIM";
 
     private SyntheticCutouts() {
+    }
+
+    /**
+     * A synthetic cutout with its ground truth.
+     *
+     * @param cutout the record
+     * @param spec   the galaxy it shows ({@code spec.merger()} is the label)
+     */
+    public record Labelled(Cutout cutout, GalaxySpec spec) {
+    }
+
+    /**
+     * A reproducible demo set: {@code n} cutouts, a fraction of them mergers (spread evenly through the sequence),
+     * source ids {@code sim-<i>} (zero-padded to 6 digits), object ids {@code simobj-<i>}, positions uniform on
+     * the sphere, epochs from MJD 60000 in steps of 30 s, all from {@code seed}.
+     *
+     * @param generator      the galaxy generator (spec i is {@code sample(merger, i)})
+     * @param observation    bands, size, pixel scale, PSFs, noise
+     * @param n              number of cutouts, &gt;= 0
+     * @param mergerFraction fraction of mergers, 0 to 1
+     * @param seed           seed for positions
+     * @param gzip           gzip the FITS stamps
+     * @return the cutouts with their specs, in order
+     * @throws DeepMergeException INVALID_CONFIG for n &lt; 0 or a fraction outside [0, 1]; as
+     *                            {@link #cutout(String, String, double, double, Double, GalaxySpec, Observation, boolean)}
+     */
+    public static List<Labelled> sampleSet(SyntheticGalaxyGenerator generator, Observation observation, int n,
+            double mergerFraction, long seed, boolean gzip) throws DeepMergeException {
+        if (n < 0 || !(mergerFraction >= 0 && mergerFraction <= 1)) {
+            throw new DeepMergeException(DeepMergeException.Reason.INVALID_CONFIG, "synthetic cutout set: need n >= 0 "
+                    + "and 0 <= mergerFraction <= 1 (n=" + n + ", mergerFraction=" + mergerFraction + ")");
+        }
+        Random rng = new Random(seed);
+        List<Labelled> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            boolean merger = Math.floor((i + 1) * mergerFraction) > Math.floor(i * mergerFraction);
+            GalaxySpec spec = generator.sample(merger, i);
+            double ra = 360 * rng.nextDouble();
+            double dec = Math.toDegrees(Math.asin(2 * rng.nextDouble() - 1));
+            String id = String.format(java.util.Locale.ROOT, "%06d", i);
+            out.add(new Labelled(cutout("sim-" + id, "simobj-" + id, ra, dec, 60000.0 + i * 30.0 / 86400, spec,
+                    observation, gzip), spec));
+        }
+        return out;
     }
 
     /**

@@ -53,6 +53,26 @@ class SyntheticCutoutsTest {
     }
 
     @Test
+    void sampleSetIsReproducibleAndLabelled() throws Exception {
+        Observation obs = SurveyPreset.ZTF.observation(true);
+        List<SyntheticCutouts.Labelled> a = SyntheticCutouts.sampleSet(
+                new SyntheticGalaxyGenerator(8, SurveyPreset.ZTF.generatorConfig()), obs, 10, 0.3, 5, true);
+        List<SyntheticCutouts.Labelled> b = SyntheticCutouts.sampleSet(
+                new SyntheticGalaxyGenerator(8, SurveyPreset.ZTF.generatorConfig()), obs, 10, 0.3, 5, true);
+        assertEquals(10, a.size());
+        assertEquals(3, a.stream().filter(l -> l.spec().merger()).count(), "30% mergers");
+        assertEquals(10, a.stream().map(l -> l.cutout().getSourceId()).distinct().count(), "unique source ids");
+        assertEquals("sim-000000", a.get(0).cutout().getSourceId());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(a.get(i).cutout(), b.get(i).cutout(), "same seed, same record " + i);
+            double dec = a.get(i).cutout().getDec();
+            assertTrue(dec >= -90 && dec <= 90);
+        }
+        assertThrows(DeepMergeException.class, () -> SyntheticCutouts.sampleSet(
+                new SyntheticGalaxyGenerator(8, SurveyPreset.ZTF.generatorConfig()), obs, 1, 1.5, 5, true));
+    }
+
+    @Test
     void badInputIsRejected() {
         DeepMergeException e = assertThrows(DeepMergeException.class, () -> SyntheticCutouts.cutout(" ", null, 0, 0,
                 null, new float[75 * 75], List.of("r"), 75, 1, false));
