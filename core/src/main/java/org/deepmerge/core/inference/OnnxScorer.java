@@ -64,6 +64,7 @@ public final class OnnxScorer implements AutoCloseable {
     private final long[] shape;
     private final FloatBuffer input;
     private final Set<String> requested;
+    private final float[] zeros;
     private boolean closed;
 
     private OnnxScorer(OrtEnvironment env, OrtSession session, ModelContract contract, ModelIdentity identity,
@@ -80,6 +81,7 @@ public final class OnnxScorer implements AutoCloseable {
         this.input = ByteBuffer.allocateDirect(Math.multiplyExact(Math.multiplyExact(maxBatch, imageSize), Float.BYTES))
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
         this.requested = Set.of(contract.outputName());
+        this.zeros = fixedBatch ? new float[imageSize] : new float[0];
     }
 
     /**
@@ -87,13 +89,14 @@ public final class OnnxScorer implements AutoCloseable {
      *
      * @param model     the ONNX file; its SHA-256 is the model identity
      * @param options   device, threads, optimisation, dynamic batch size
-     * @param overrides contract values for files without {@code deepmerge.*} metadata
+     * @param overrides contract values for files without {@code deepmerge.*} metadata; null = none
      * @return an open scorer; close it
      * @throws DeepMergeException IO_ERROR (file missing/unreadable), INVALID_MODEL (not ONNX, incomplete or
      *                            inconsistent contract), DEVICE_UNAVAILABLE (device CUDA impossible), INVALID_CONFIG
      */
     public static OnnxScorer open(Path model, ScorerOptions options, ContractOverrides overrides) throws DeepMergeException {
         options.validate();
+        ContractOverrides o = overrides == null ? ContractOverrides.none() : overrides;
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(model);
@@ -113,7 +116,7 @@ public final class OnnxScorer implements AutoCloseable {
         }
         try {
             String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
-            ModelContract contract = ModelContracts.fromSession(session, overrides, stem);
+            ModelContract contract = ModelContracts.fromSession(session, o, stem);
             boolean fixed = contract.batchSize() > 0;
             int maxBatch = fixed ? contract.batchSize() : options.dynamicBatchSize();
             OnnxScorer s = new OnnxScorer(env, session, contract, new ModelIdentity(contract.modelName(),
@@ -259,8 +262,8 @@ public final class OnnxScorer implements AutoCloseable {
         int rows = fixedBatch ? maxBatch : count;
         input.clear();
         input.put(images, start * imageSize, count * imageSize);
-        for (int i = count * imageSize, e = rows * imageSize; i < e; i++) {
-            input.put(0f);
+        for (int i = count; i < rows; i++) {
+            input.put(zeros);
         }
         input.flip();
         shape[0] = rows;

@@ -1,8 +1,13 @@
 package org.deepmerge.core.preprocess;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.Normalisation;
@@ -31,6 +36,17 @@ import org.deepmerge.core.model.ResampleMode;
  */
 public final class Preprocessor {
     private final ModelContract contract;
+
+    /** Decodes a stamp's FITS bytes, e.g. {@code stampDecoder::decode}. */
+    @FunctionalInterface
+    public interface StampReader {
+        /**
+         * @param stamp a present stamp
+         * @return the decoded image
+         * @throws DeepMergeException why it cannot be decoded
+         */
+        Stamp decode(CutoutStamp stamp) throws DeepMergeException;
+    }
 
     /** @param contract the model contract (C, H, W, pixel scale, resample mode, normalisation) */
     public Preprocessor(ModelContract contract) {
@@ -76,6 +92,35 @@ public final class Preprocessor {
                     contract.pixelScaleArcsec(), contract.resample());
             normalise(dest, at, h * w, ch, contract.normalisation());
         }
+    }
+
+    /**
+     * Alert to model input in one call: selects a stamp per channel, decodes each distinct stamp once (a replicated
+     * single-band stamp is decoded once for all channels) and writes {@code [C,H,W]} float32 at {@code offset}.
+     *
+     * @param alert   the alert
+     * @param mapping which cutout kind feeds the channels
+     * @param reader  FITS decoder, e.g. {@code new StampDecoder(StampLimits.defaults())::decode}
+     * @param dest    destination array, e.g. a batch {@code [N,C,H,W]}
+     * @param offset  where the image starts in dest
+     * @return the selection (check {@link ChannelMapping.Selection#incomplete()})
+     * @throws DeepMergeException MISSING_CUTOUT from the mapping, the decoder's reasons, WRONG_SHAPE
+     */
+    public ChannelMapping.Selection toTensor(Alert alert, ChannelMapping mapping, StampReader reader, float[] dest,
+                                             int offset) throws DeepMergeException {
+        ChannelMapping.Selection selection = mapping.select(alert, contract);
+        Map<CutoutStamp, Stamp> decoded = new IdentityHashMap<>();
+        List<Stamp> stamps = new ArrayList<>(selection.sources().size());
+        for (CutoutStamp s : selection.stamps()) {
+            Stamp d = decoded.get(s);
+            if (d == null) {
+                d = reader.decode(s);
+                decoded.put(s, d);
+            }
+            stamps.add(d);
+        }
+        toTensor(stamps, dest, offset);
+        return selection;
     }
 
     /**
