@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * {@code session.run}, so extra outputs (feature maps) are not copied out.
  *
  * <p>Output kinds: sigmoid ({@code [N]} or {@code [N,1]}, p = P(class 1)); softmax ({@code [N,K]}, taken as is);
- * logits ({@code [N,K]}, softmax applied with the maximum subtracted for numerical stability).
+ * logits ({@code [N,K]}, softmax applied with the maximum subtracted for numerical stability; a single logit
+ * {@code [N]} or {@code [N,1]} is read through the logistic sigmoid, p = P(class 1)).
  *
  * <p>Thread-safety: {@code OrtSession.run} is thread-safe, but the scorer reuses one direct native-order input
  * buffer, so {@link #score} calls are serialised on this object; ONNX Runtime's intra-op threads parallelise each
@@ -283,10 +284,12 @@ public final class OnnxScorer implements AutoCloseable {
             }
             int k = (int) (elements / rows);
             int classes = contract.classNames().size();
-            if (contract.outputKind() == OutputKind.SIGMOID ? k != 1 : k != classes) {
+            boolean oneValue = contract.outputKind() == OutputKind.SIGMOID
+                    || (contract.outputKind() == OutputKind.LOGITS && k == 1);
+            if (oneValue ? k != 1 : k != classes) {
                 throw new DeepMergeException(Reason.INFERENCE_FAILED, "output '" + contract.outputName() + "' has "
                         + k + " values per image " + Arrays.toString(os) + ", the contract (" + contract.outputKind()
-                        + ", classes " + contract.classNames() + ") expects " + (contract.outputKind() == OutputKind.SIGMOID ? 1 : classes));
+                        + ", classes " + contract.classNames() + ") expects " + (oneValue ? 1 : classes));
             }
             FloatBuffer fb = t.getFloatBuffer();
             float[] row = new float[k];
@@ -307,7 +310,12 @@ public final class OnnxScorer implements AutoCloseable {
                 probs = List.of(1f - row[0], row[0]);
                 break;
             case LOGITS:
-                probs = softmax(row);
+                if (row.length == 1) {
+                    float p = (float) (1.0 / (1.0 + Math.exp(-row[0])));
+                    probs = List.of(1f - p, p);
+                } else {
+                    probs = softmax(row);
+                }
                 break;
             default:
                 probs = new ArrayList<>(row.length);

@@ -253,19 +253,22 @@ public final class ModelContracts {
                     + outputName + "' has " + outShape + "; set " + KEY_OUTPUT_KIND + " / " + ContractOverrides.FLAG_OUTPUT_KIND);
         }
 
+        // one value per image: a probability (sigmoid) or a single logit (logits, read through a sigmoid)
+        boolean binary = kind == OutputKind.SIGMOID || (kind == OutputKind.LOGITS && outWidth == 1);
         List<String> classes = first(o.classNames(), md.containsKey(KEY_CLASSES) ? csv(md.get(KEY_CLASSES)) : null);
         if (classes == null) {
-            if (kind != OutputKind.SIGMOID && outWidth != 2) {
+            if (!binary && outWidth != 2) {
                 throw missing(KEY_CLASSES, ContractOverrides.FLAG_CLASSES, "output '" + outputName + "' has "
                         + (outWidth > 0 ? outWidth : "a dynamic number of") + " classes " + outShape);
             }
             classes = DEFAULT_CLASSES;
         }
-        if (kind == OutputKind.SIGMOID && classes.size() != 2) {
-            throw new DeepMergeException(Reason.INVALID_MODEL, "a sigmoid output has 2 classes, but " + KEY_CLASSES + " / "
+        if (binary && classes.size() != 2) {
+            throw new DeepMergeException(Reason.INVALID_MODEL, "a one-value " + kind.name().toLowerCase(Locale.ROOT)
+                    + " output has 2 classes, but " + KEY_CLASSES + " / "
                     + ContractOverrides.FLAG_CLASSES + " lists " + classes);
         }
-        if (kind != OutputKind.SIGMOID && outWidth > 0 && outWidth != classes.size()) {
+        if (!binary && outWidth > 0 && outWidth != classes.size()) {
             throw new DeepMergeException(Reason.INVALID_MODEL, "classes " + classes + " (" + KEY_CLASSES + " / "
                     + ContractOverrides.FLAG_CLASSES + ") has " + classes.size() + " names but output '" + outputName
                     + "' has width " + outWidth + " " + outShape);

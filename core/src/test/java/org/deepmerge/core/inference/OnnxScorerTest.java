@@ -108,6 +108,21 @@ class OnnxScorerTest {
     }
 
     @Test
+    void singleLogitIsReadThroughASigmoid() throws Exception {
+        Path f = TinyOnnx.write(tmp.resolve("logit1.onnx"), TinyOnnx.Head.LOGIT1, -1, Map.of());
+        float[] x = randomImages(4, 32, 8);
+        try (OnnxScorer inferred = OnnxScorer.open(f, CPU, ContractOverrides.none())) {
+            assertEquals(OutputKind.SIGMOID, inferred.contract().outputKind(), "width 1 is inferred as sigmoid");
+        }
+        try (OnnxScorer s = OnnxScorer.open(f, CPU, ContractOverrides.none().withOutputKind(OutputKind.LOGITS))) {
+            List<Prediction> p = s.score(x, 4);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(1.0 / (1.0 + Math.exp(-TinyOnnx.gemm(x, i)[0])), p.get(i).pMerger(), 1e-5);
+            }
+        }
+    }
+
+    @Test
     void softmaxOutputTakenAsIs() throws Exception {
         Path f = TinyOnnx.write(tmp.resolve("softmax.onnx"), TinyOnnx.Head.SOFTMAX, 2, metadata("probs", "softmax"));
         float[] x = randomImages(3, 32, 4);

@@ -19,7 +19,7 @@ import java.util.Map;
  * Builds tiny real ONNX models in code (tribuo-util-onnx's OnnxMl protobuf classes) whose output the tests can
  * compute by hand: input {@code x} {@code [N,2,4,4]} -> ReduceMean over H,W ({@code features} [N,2]) -> Gemm with
  * {@link #W}, {@link #B} -> head. Heads: SIGMOID ({@code prob} [N,1]), SOFTMAX ({@code probs} [N,2]), LOGITS
- * ({@code logits} [N,2], plus the extra output {@code features} [N,2]).
+ * ({@code logits} [N,2], plus the extra output {@code features} [N,2]), LOGIT1 (the single logit {@code z} [N,1]).
  */
 public final class TinyOnnx {
     /** Gemm weights [C=2, K=2]; the sigmoid head uses column 0 only. */
@@ -31,7 +31,7 @@ public final class TinyOnnx {
     public static final int WIDTH = 4;
 
     /** Head variants. */
-    public enum Head { SIGMOID, SOFTMAX, LOGITS }
+    public enum Head { SIGMOID, SOFTMAX, LOGITS, LOGIT1 }
 
     private TinyOnnx() {
     }
@@ -44,7 +44,7 @@ public final class TinyOnnx {
      * @return file
      */
     public static Path write(Path file, Head head, int batch, Map<String, String> metadata) throws IOException {
-        int k = head == Head.SIGMOID ? 1 : 2;
+        int k = head == Head.SIGMOID || head == Head.LOGIT1 ? 1 : 2;
         float[] w = new float[C * k];
         float[] b = new float[k];
         for (int c = 0; c < C; c++) {
@@ -75,6 +75,9 @@ public final class TinyOnnx {
                         .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
                                 .setI(1)));
                 g.addOutput(valueInfo("probs", batch, 2));
+                break;
+            case LOGIT1:
+                g.addOutput(valueInfo("z", batch, 1));
                 break;
             default:
                 g.addOutput(valueInfo("features", batch, 2));
