@@ -79,6 +79,7 @@ public final class Preprocessor {
             throw new IllegalArgumentException("dest[" + dest.length + "] cannot hold [" + c + "," + h + "," + w
                     + "] at offset " + offset);
         }
+        int plane = h * w;
         for (int ch = 0; ch < c; ch++) {
             Stamp s = channelStamps.get(ch);
             if (contract.resample() == ResampleMode.ANGULAR
@@ -87,11 +88,28 @@ public final class Preprocessor {
                         + contract.channels().get(ch) + ") has pixel scale " + s.pixelScaleArcsec()
                         + " arcsec/px; angular resampling needs a positive scale");
             }
-            int at = offset + ch * h * w;
-            resample(s.pixels(), 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, w, h,
-                    contract.pixelScaleArcsec(), contract.resample());
-            normalise(dest, at, h * w, ch, contract.normalisation());
+            int at = offset + ch * plane;
+            int same = indexOfSame(channelStamps, ch);
+            if (same >= 0) {
+                // a replicated stamp is resampled once and copied
+                System.arraycopy(dest, offset + same * plane, dest, at, plane);
+            } else {
+                resample(s.pixels(), 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, w, h,
+                        contract.pixelScaleArcsec(), contract.resample());
+            }
         }
+        for (int ch = 0; ch < c; ch++) {
+            normalise(dest, offset + ch * plane, plane, ch, contract.normalisation());
+        }
+    }
+
+    private static int indexOfSame(List<Stamp> stamps, int ch) {
+        for (int i = 0; i < ch; i++) {
+            if (stamps.get(i) == stamps.get(ch)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
