@@ -33,11 +33,13 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
 
     /** metadata_props key prefix of the contract. */
     public static final String PREFIX = "deepmerge.";
+    /** Input tensor name. */
     public static final String KEY_INPUT_NAME = "deepmerge.input.name";
     /** Comma-separated N,C,H,W; N = -1 when dynamic. */
     public static final String KEY_INPUT_SHAPE = "deepmerge.input.shape";
     /** Comma-separated band names, one per channel. */
     public static final String KEY_CHANNELS = "deepmerge.input.channels";
+    /** Model pixel scale, arcsec/px. */
     public static final String KEY_PIXEL_SCALE = "deepmerge.input.pixel_scale_arcsec";
     /** {@code angular} or {@code fit}. */
     public static final String KEY_RESAMPLE = "deepmerge.input.resample";
@@ -49,6 +51,7 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
     public static final String KEY_NORM_STD = "deepmerge.input.normalisation.std";
     /** asinh softening (asinh). */
     public static final String KEY_NORM_SOFTENING = "deepmerge.input.normalisation.softening";
+    /** Output tensor name. */
     public static final String KEY_OUTPUT_NAME = "deepmerge.output.name";
     /** {@code sigmoid}, {@code softmax} or {@code logits}. */
     public static final String KEY_OUTPUT_KIND = "deepmerge.output.kind";
@@ -56,11 +59,15 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
     public static final String KEY_CLASSES = "deepmerge.output.classes";
     /** Name of the merger class (one of the class names). */
     public static final String KEY_MERGER_CLASS = "deepmerge.output.merger_class";
+    /** Model name stamped on every score. */
     public static final String KEY_MODEL_NAME = "deepmerge.model.name";
+    /** Model version stamped on every score. */
     public static final String KEY_MODEL_VERSION = "deepmerge.model.version";
+    /** SHA-256 fingerprint of the training data (provenance). */
     public static final String KEY_TRAINING_FINGERPRINT = "deepmerge.training.data_fingerprint";
     /** JSON object of test metrics. */
     public static final String KEY_METRICS = "deepmerge.training.metrics";
+    /** Code version that produced the file (provenance). */
     public static final String KEY_PRODUCER = "deepmerge.producer";
 
     /** The keys the contract itself is made of; every other metadata property goes to {@link #extra()}. */
