@@ -4,9 +4,12 @@ import static org.deepmerge.core.model.ModelContract.*;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxModelMetadata;
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,6 +66,32 @@ public final class ModelContracts {
             out.put(e.getKey(), shape);
         }
         return out;
+    }
+
+    /**
+     * Reads the contract of an ONNX file without keeping a session: opens a CPU session (no graph optimisation),
+     * resolves, closes. For tools that inspect or verify a model (e.g. the exporter checking its own output).
+     *
+     * @param model     the ONNX file
+     * @param overrides command-line values; {@link ContractOverrides#none()} for none
+     * @return the contract; the default model name is the file name without {@code .onnx}
+     * @throws DeepMergeException IO_ERROR when the file is missing; INVALID_MODEL when it is not a loadable ONNX
+     *                            model or its contract is incomplete
+     */
+    public static ModelContract read(Path model, ContractOverrides overrides) throws DeepMergeException {
+        if (!Files.isRegularFile(model)) {
+            throw new DeepMergeException(Reason.IO_ERROR, "model file not found: " + model);
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            so.setIntraOpNumThreads(1);
+            try (OrtSession session = env.createSession(model.toString(), so)) {
+                return fromSession(session, overrides, model.getFileName().toString().replaceFirst("\\.onnx$", ""));
+            }
+        } catch (OrtException e) {
+            throw new DeepMergeException(Reason.INVALID_MODEL, "cannot load ONNX model " + model + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -61,6 +61,8 @@ class OnnxScorerTest {
             assertEquals(sha, s.identity().sha256());
             assertEquals("tiny", s.identity().name());
             assertEquals("1.2.3", s.identity().version());
+            assertEquals(s.contract(), org.deepmerge.core.model.ModelContracts.read(f, ContractOverrides.none()),
+                    "the contract read without a scorer is the same");
             List<Prediction> p = s.score(x, 7);
             assertEquals(7, p.size());
             for (int i = 0; i < 7; i++) {
