@@ -12,10 +12,14 @@ import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.InvalidKerasConfigurationException;
 import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfigurationException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -61,6 +65,8 @@ public final class KerasImporter {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> CONV_LIKE = Set.of("Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D",
+            "Conv1D", "Conv3D", "LocallyConnected2D");
     private static final Set<String> FLATTENING = Set.of("Flatten", "Dense", "GlobalAveragePooling2D",
             "GlobalMaxPooling2D");
 
@@ -79,27 +85,33 @@ public final class KerasImporter {
      */
     public static ImportedKerasModel importSequential(Path h5) throws DeepMergeException {
         requireReadable(h5);
-        String config;
+        ConfigInfo info;
         try (Hdf5Archive archive = new Hdf5Archive(h5.toString())) {
             if (!archive.hasAttribute("model_config")) {
                 throw new DeepMergeException(Reason.INVALID_MODEL, "Keras import: " + h5
                         + " has no 'model_config' attribute; it holds weights only (model.save_weights). Pass the"
                         + " model JSON (model.to_json()) too");
             }
-            config = archive.readAttributeAsJson("model_config");
+            ConfigInfo fromJson = inspect(archive.readAttributeAsJson("model_config"), h5.toString());
+            info = new ConfigInfo(fromJson.inputShape(), fromJson.conv2dLayers(),
+                    rootAttribute(archive, "keras_version", fromJson.kerasVersion()),
+                    rootAttribute(archive, "backend", fromJson.backend()));
         } catch (UnsupportedKerasConfigurationException | RuntimeException e) {
             throw new DeepMergeException(Reason.INVALID_MODEL, "Keras import: " + h5
                     + " is not a readable Keras HDF5 model file: " + e.getMessage(), e);
         }
-        long[] shape = checkConfig(config, h5.toString());
+        requireKeras2Tensorflow(info, h5.toString());
+        MultiLayerNetwork net;
         try {
-            return new ImportedKerasModel(KerasModelImport.importKerasSequentialModelAndWeights(h5.toString(), false), shape);
+            net = KerasModelImport.importKerasSequentialModelAndWeights(h5.toString(), false);
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "Keras import: cannot read " + h5 + ": " + e.getMessage(), e);
         } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
             throw new DeepMergeException(Reason.INVALID_MODEL, "Keras import of " + h5 + " failed in DL4J: "
                     + e.getMessage(), e);
         }
+        reloadConvKernels(net, h5, "model_weights", info);
+        return new ImportedKerasModel(net, info.inputShape());
     }
 
     /**
@@ -112,11 +124,12 @@ public final class KerasImporter {
      * @throws DeepMergeException as {@link #importSequential(Path)}
      */
     public static ImportedKerasModel importSequential(Path modelJson, Path weightsH5) throws DeepMergeException {
-        long[] shape = checkConfig(readJson(modelJson), modelJson.toString());
+        ConfigInfo info = inspect(readJson(modelJson), modelJson.toString());
+        requireKeras2Tensorflow(info, modelJson.toString());
         requireReadable(weightsH5);
+        MultiLayerNetwork net;
         try {
-            return new ImportedKerasModel(KerasModelImport.importKerasSequentialModelAndWeights(
-                    modelJson.toString(), weightsH5.toString(), false), shape);
+            net = KerasModelImport.importKerasSequentialModelAndWeights(modelJson.toString(), weightsH5.toString(), false);
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "Keras import: cannot read " + modelJson + " / "
                     + weightsH5 + ": " + e.getMessage(), e);
@@ -124,6 +137,70 @@ public final class KerasImporter {
             throw new DeepMergeException(Reason.INVALID_MODEL, "Keras import of " + modelJson + " with weights "
                     + weightsH5 + " failed in DL4J: " + e.getMessage(), e);
         }
+        reloadConvKernels(net, weightsH5, null, info);
+        return new ImportedKerasModel(net, info.inputShape());
+    }
+
+    /**
+     * Re-reads every Conv2D kernel from the HDF5 file and sets it as DL4J {@code W = kernel.permute(3,2,0,1)}.
+     *
+     * <p>Keras 2 stores a Conv2D kernel as {@code [kH,kW,in,out]} whatever the data format. DL4J 1.0.0-M2.1's Keras
+     * import takes {@code data_format=channels_first} to mean the Keras 1 Theano layout {@code [out,in,kH,kW]}
+     * with flipped kernels, and silently reinterprets the buffer (found by {@code KerasImporterTest}, which checks
+     * individual kernel entries). Keras 2 (TensorFlow backend) computes a cross-correlation with
+     * {@code kernel[ky,kx,i,o]}, which is DL4J's {@code W[o,i,ky,kx]}.
+     */
+    private static void reloadConvKernels(MultiLayerNetwork net, Path h5, String root, ConfigInfo info)
+            throws DeepMergeException {
+        if (info.conv2dLayers().isEmpty()) {
+            return;
+        }
+        try (Hdf5Archive archive = new Hdf5Archive(h5.toString())) {
+            for (String name : info.conv2dLayers()) {
+                org.deeplearning4j.nn.api.Layer layer = layerNamed(net, name, h5);
+                String group = (root == null ? "" : root + "/") + name + "/" + name;
+                String kernelSet = archive.getDataSets(group).stream().filter(d -> d.startsWith("kernel")).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("no kernel data set in group " + group));
+                INDArray kernel = archive.readDataSet(kernelSet, group);
+                INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
+                long[] ws = w.shape();
+                long[] ks = kernel.shape();
+                if (ks.length != 4 || ks[0] != ws[2] || ks[1] != ws[3] || ks[2] != ws[1] || ks[3] != ws[0]) {
+                    throw invalid(h5.toString(), "Conv2D '" + name + "' kernel shape " + java.util.Arrays.toString(ks)
+                            + " is not [kH,kW,in,out] for DL4J W " + java.util.Arrays.toString(ws));
+                }
+                w.assign(kernel.permute(3, 2, 0, 1));
+            }
+        } catch (UnsupportedKerasConfigurationException | RuntimeException e) {
+            throw new DeepMergeException(Reason.INVALID_MODEL, "Keras import: cannot read the Conv2D kernels of " + h5
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Keras 2 with the TensorFlow backend is what the kernel layout fix in {@link #reloadConvKernels} assumes. */
+    private static void requireKeras2Tensorflow(ConfigInfo info, String source) throws DeepMergeException {
+        String version = info.kerasVersion() == null ? "2" : info.kerasVersion();
+        if (!version.startsWith("2")) {
+            throw invalid(source, "Keras version " + version + " is not supported; only Keras 2 files are");
+        }
+        if (info.backend() != null && !"tensorflow".equals(info.backend())) {
+            throw invalid(source, "Keras backend '" + info.backend() + "' is not supported; only tensorflow");
+        }
+    }
+
+    private static org.deeplearning4j.nn.api.Layer layerNamed(MultiLayerNetwork net, String name, Path source)
+            throws DeepMergeException {
+        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+            if (name.equals(l.conf().getLayer().getLayerName())) {
+                return l;
+            }
+        }
+        throw invalid(source.toString(), "DL4J imported no layer named '" + name + "'");
+    }
+
+    private static String rootAttribute(Hdf5Archive archive, String name, String fallback)
+            throws UnsupportedKerasConfigurationException {
+        return archive.hasAttribute(name) ? archive.readAttributeAsString(name).trim() : fallback;
     }
 
     /**
@@ -155,6 +232,14 @@ public final class KerasImporter {
      * @throws DeepMergeException INVALID_MODEL naming the layer and the problem
      */
     static long[] checkConfig(String configJson, String source) throws DeepMergeException {
+        return inspect(configJson, source).inputShape();
+    }
+
+    /** What the import needs from the Keras config. */
+    private record ConfigInfo(long[] inputShape, List<String> conv2dLayers, String kerasVersion, String backend) {
+    }
+
+    private static ConfigInfo inspect(String configJson, String source) throws DeepMergeException {
         JsonNode root;
         try {
             root = JSON.readTree(configJson);
@@ -171,6 +256,7 @@ public final class KerasImporter {
             throw invalid(source, "model config has no layers");
         }
         long[] shape = null;
+        List<String> convs = new ArrayList<>();
         boolean image = true;
         String format = null;
         for (int i = 0; i < layers.size(); i++) {
@@ -197,6 +283,13 @@ public final class KerasImporter {
                 }
                 format = layerFormat;
             }
+            if ("Conv2D".equals(type)) {
+                convs.add(name);
+            } else if (CONV_LIKE.contains(type)) {
+                throw invalid(source, "layer " + i + " '" + name + "' (" + type + ") is not supported; the exporter"
+                        + " handles Conv2D, MaxPooling2D, AveragePooling2D, BatchNormalization, Dropout, Flatten,"
+                        + " Dense and Activation");
+            }
             if ("BatchNormalization".equals(type)) {
                 checkBatchNormAxis(source, i, name, c.path("axis"), image, format, shape);
             }
@@ -208,7 +301,12 @@ public final class KerasImporter {
             throw invalid(source, "no layer states data_format; the Keras default is channels_last, which cannot be"
                     + " exported as [N,C,H,W]");
         }
-        return shape;
+        return new ConfigInfo(shape, convs, textOrNull(root, "keras_version"), textOrNull(root, "backend"));
+    }
+
+    private static String textOrNull(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v != null && v.isTextual() ? v.asText() : null;
     }
 
     private static void checkBatchNormAxis(String source, int index, String name, JsonNode axisNode, boolean image,

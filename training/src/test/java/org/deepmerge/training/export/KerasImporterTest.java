@@ -1,16 +1,25 @@
 package org.deepmerge.training.export;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import org.deepmerge.core.DeepMergeException;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,10 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link KerasImporter}. There is no Python/Keras here to write a real {@code .h5}, so the architecture path is
- * tested with a Keras 2.2 {@code model.to_json()} config of the DeepMerge network written by the test (the format
- * the published notebooks produce), imported by DL4J, exported and compared with ONNX Runtime; the HDF5 path is
- * tested only for its errors.
+ * {@link KerasImporter}. There is no Python/Keras here, so the tests write the DeepMerge network as Keras 2.2.4
+ * would: its {@code model.to_json()} config, and a full-model {@code .h5} in h5py's layout ({@link KerasH5Writer},
+ * via the HDF5 bindings DL4J uses). Both go through DL4J's Keras import, the exporter and ONNX Runtime.
  */
 class KerasImporterTest {
 
@@ -35,9 +43,84 @@ class KerasImporterTest {
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         assertEquals(ExportTestNetworks.DL4J_DEEPMERGE_PARAMS, net.numParams());
+        // The imported config carries no seed: set seeded weights, larger after the first softmax (see deepMerge test).
+        Nd4j.getRandom().setSeed(73);
+        net.setParams(Nd4j.randn(DataType.FLOAT, 1, net.numParams()).muli(0.1));
+        namedLayer(net, "dense_2").getParam("W").muli(40);
+        namedLayer(net, "dense_3").getParam("W").muli(40);
         ExportTestNetworks.randomiseBatchNorm(net, 71);
         assertArrayEquals(new long[]{-1, 2, 75, 75}, KerasImporter.checkConfig(deepMergeJson(1, "channels_first"), "t"));
         OrtParity.assertParity(OrtEnvironment.getEnvironment(), dir, "keras-deepmerge-axis1", net, 2, 75, 75, 72);
+    }
+
+    @Test
+    void kerasHdf5ModelImportsWithItsWeightsAndExportsWithParity() throws Exception {
+        Path h5 = dir.resolve("deepmerge.h5");
+        KerasH5Writer writer = deepMergeWeights(new Random(81), new int[]{8, 16, 32});
+        writer.write(h5, deepMergeJson(1, "channels_first"));
+
+        KerasImporter.ImportedKerasModel imported = KerasImporter.importSequential(h5);
+        assertEquals("-1,2,75,75", imported.inputShapeMetadata());
+        MultiLayerNetwork net = imported.network();
+        assertEquals(ExportTestNetworks.DL4J_DEEPMERGE_PARAMS, net.numParams());
+
+        // Check DL4J put the Keras weights where they belong: Keras conv kernel [kH,kW,in,out] -> DL4J W [out,in,kH,kW].
+        Random again = new Random(81);
+        KerasH5Writer.Weight kernel = randomWeight(again, "kernel", new long[]{5, 5, 2, 8}, 0.2);
+        float[] kv = kernel.values();
+        INDArray w = net.getLayer(0).getParam("W");
+        assertEquals(kv[((4 * 5 + 1) * 2 + 1) * 8 + 6], w.getFloat(6, 1, 4, 1), 0f);
+        assertEquals(kv[((2 * 5 + 3) * 2) * 8 + 3], w.getFloat(3, 0, 2, 3), 0f);
+
+        assertEquals(kv[((1 * 5 + 0) * 2 + 0) * 8 + 0], w.getFloat(0, 0, 1, 0), 0f);
+        INDArray dense1 = namedLayer(net, "dense_1").getParam("W");
+        float[] dk = writer.weights("dense_1").get(0).values();
+        assertEquals(dk[1234 * 64 + 17], dense1.getFloat(1234, 17), 0f);
+
+        ExportResult r = OrtParity.assertParity(OrtEnvironment.getEnvironment(), dir, "keras-h5-deepmerge", net,
+                2, 75, 75, 82);
+
+        // ONNX Runtime on the exported file against an independent Keras-semantics reference on the same weights.
+        int n = 3;
+        float[] x = ExportTestNetworks.randomInput(83, n, 2, 75, 75);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        double maxDiff = 0;
+        double min = 1;
+        double max = 0;
+        try (OrtSession s = env.createSession(r.file().toString(), new OrtSession.SessionOptions());
+             OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{n, 2, 75, 75});
+             OrtSession.Result res = s.run(Map.of(r.inputName(), t))) {
+            float[][] p = (float[][]) res.get(0).getValue();
+            for (int i = 0; i < n; i++) {
+                float[] one = Arrays.copyOfRange(x, i * 2 * 75 * 75, (i + 1) * 2 * 75 * 75);
+                double expected = KerasDeepMergeReference.predict(writer, one, 2, 75, 75);
+                maxDiff = Math.max(maxDiff, Math.abs(expected - p[i][0]));
+                min = Math.min(min, expected);
+                max = Math.max(max, expected);
+            }
+        }
+        System.out.printf("KERAS-REFERENCE maxAbsDiff=%.3e range=[%.6f, %.6f]%n", maxDiff, min, max);
+        assertTrue(maxDiff <= OrtParity.TOLERANCE, "ONNX vs Keras reference: " + maxDiff);
+        assertTrue(max - min > 1e-3, "reference outputs barely vary: " + min + ".." + max);
+    }
+
+    private static org.deeplearning4j.nn.api.Layer namedLayer(MultiLayerNetwork net, String name) {
+        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+            if (name.equals(l.conf().getLayer().getLayerName())) {
+                return l;
+            }
+        }
+        throw new AssertionError("no layer " + name);
+    }
+
+    @Test
+    void kerasHdf5WithWidthBatchNormIsRefusedBeforeDl4jTouchesIt() throws Exception {
+        Path h5 = dir.resolve("deepmerge-paper.h5");
+        deepMergeWeights(new Random(91), new int[]{75, 37, 18}).write(h5, deepMergeJson(-1, "channels_first"));
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> KerasImporter.importSequential(h5));
+        assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason());
+        assertTrue(e.getMessage().contains("deepmerge-paper.h5") && e.getMessage().contains("image width"),
+                e.getMessage());
     }
 
     @Test
@@ -78,6 +161,49 @@ class KerasImporterTest {
         assertEquals(DeepMergeException.Reason.INVALID_MODEL, bad.reason());
         assertTrue(bad.getMessage().contains("model.h5") && bad.getMessage().contains("not a readable Keras HDF5"),
                 bad.getMessage());
+    }
+
+    /** Seeded DeepMerge weights in Keras layout; {@code bnSizes} are the batch-norm statistic lengths. */
+    static KerasH5Writer deepMergeWeights(Random rnd, int[] bnSizes) {
+        KerasH5Writer writer = new KerasH5Writer();
+        int[][] convs = {{2, 8, 5}, {8, 16, 3}, {16, 32, 3}};
+        for (int b = 0; b < 3; b++) {
+            int in = convs[b][0];
+            int out = convs[b][1];
+            int k = convs[b][2];
+            writer.layer("conv2d_" + (b + 1), List.of(
+                    randomWeight(rnd, "kernel", new long[]{k, k, in, out}, 0.2),
+                    randomWeight(rnd, "bias", new long[]{out}, 0.1)));
+            long[] n = {bnSizes[b]};
+            KerasH5Writer.Weight gamma = randomWeight(rnd, "gamma", n, 0.2);
+            KerasH5Writer.Weight variance = randomWeight(rnd, "moving_variance", n, 0.3);
+            for (int i = 0; i < n[0]; i++) {
+                gamma.values()[i] += 1f;
+                variance.values()[i] = 0.5f + Math.abs(variance.values()[i]) * 3f;
+            }
+            writer.layer("batch_normalization_" + (b + 1), List.of(gamma,
+                    randomWeight(rnd, "beta", n, 0.3), randomWeight(rnd, "moving_mean", n, 0.3), variance));
+        }
+        long[][] dense = {{2592, 64}, {64, 32}, {32, 1}};
+        double[] std = {0.01, 3.0, 3.0};
+        for (int d = 0; d < 3; d++) {
+            writer.layer("dense_" + (d + 1), List.of(
+                    randomWeight(rnd, "kernel", dense[d], std[d]),
+                    randomWeight(rnd, "bias", new long[]{dense[d][1]}, 0.1)));
+        }
+        return writer;
+    }
+
+    static KerasH5Writer.Weight randomWeight(Random rnd, String name, long[] shape, double std) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (rnd.nextGaussian() * std);
+        }
+        return new KerasH5Writer.Weight(name, shape, v);
     }
 
     /**
