@@ -63,7 +63,10 @@ import java.util.TreeMap;
  *   <li>{@link SubsamplingLayer} MAX / AVG (dilation 1) → {@code MaxPool} / {@code AveragePool}
  *       ({@code count_include_pad} from {@code avgPoolIncludePadInDivisor});</li>
  *   <li>{@link BatchNormalization} (rank 4 NCHW per channel, or rank 2 per feature) → {@code BatchNormalization}
- *       with the running statistics; with {@code useLogStd} the variance is {@code (10^log10std)^2};</li>
+ *       with the running statistics; with {@code useLogStd} the variance is {@code (10^log10std)^2}. A batch norm
+ *       with format NHWC inside this NCHW network normalises the last axis, image width, as the Keras DeepMerge
+ *       did ({@code axis=-1} on channels_first data; see {@link KerasImporter}) → {@code Mul} and {@code Add}
+ *       with {@code [W]} constants;</li>
  *   <li>{@link DropoutLayer} and layer dropout → omitted (identity at inference);</li>
  *   <li>{@link CnnToFeedForwardPreProcessor} (NCHW) → {@code Flatten axis=1}: both flatten {@code [C,H,W]}
  *       in C order, so the dense weights need no permutation;</li>
@@ -266,10 +269,8 @@ public final class OnnxExporter {
                 shape = new Shape(shape.c, outHw[0], outHw[1]);
             } else if (lc.getClass() == BatchNormalization.class) {
                 BatchNormalization bn = (BatchNormalization) lc;
-                if (shape.isImage()) {
-                    requireNchw(where, bn.getCnn2DFormat());
-                }
-                x = batchNorm(g, layer, bn, x, i, where, shape);
+                boolean overWidth = shape.isImage() && bn.getCnn2DFormat() == CNN2DFormat.NHWC;
+                x = batchNorm(g, layer, bn, x, i, where, shape, overWidth);
             } else if (lc.getClass() == DropoutLayer.class) {
                 // identity at inference
                 continue;
@@ -356,11 +357,19 @@ public final class OnnxExporter {
         return new Converted(model.build(), inputName, inShape, outputName, kind, new LinkedHashMap<>(meta));
     }
 
+    /**
+     * Batch norm at inference. Per channel (or per feature) → ONNX BatchNormalization. With {@code overWidth} (a
+     * DL4J NHWC batch norm on our NCHW activations, which normalises their last axis: the Keras DeepMerge's
+     * {@code axis=-1}) → {@code Mul(x, scale[W])}, {@code Add(shift[W])} broadcast along the last axis, with
+     * {@code scale = gamma / sqrt(var + eps)} and {@code shift = beta - mean * scale} (Ioffe and Szegedy 2015).
+     */
     private static String batchNorm(OnnxGraphBuilder g, Layer layer, BatchNormalization bn, String x, int i,
-                                    String where, Shape shape) throws DeepMergeException {
-        long n = shape.c;
+                                    String where, Shape shape, boolean overWidth) throws DeepMergeException {
+        long n = overWidth ? shape.w : shape.c;
         if (bn.getNOut() != n) {
-            throw invalid(where + ": nOut " + bn.getNOut() + " but the input has " + n + " channels/features " + shape);
+            throw invalid(where + ": nOut " + bn.getNOut() + " but the input has " + n
+                    + (overWidth ? " columns (NHWC batch norm over the width of " : " channels/features (")
+                    + shape + ")");
         }
         float[] gamma;
         float[] beta;
@@ -384,6 +393,19 @@ public final class OnnxExporter {
             var = floats(layer.getParam(BatchNormalizationParamInitializer.GLOBAL_VAR));
         }
         long[] dims = {n};
+        if (overWidth) {
+            float[] scale = new float[(int) n];
+            float[] shift = new float[(int) n];
+            for (int k = 0; k < n; k++) {
+                double sc = gamma[k] / Math.sqrt((double) var[k] + bn.getEps());
+                scale[k] = (float) sc;
+                shift[k] = (float) (beta[k] - mean[k] * sc);
+            }
+            String scaled = g.node("Mul", "l" + i + "_bn_scale", new OnnxMl.AttributeProto[0], x,
+                    g.initializer("l" + i + "_scale", dims, scale));
+            return g.node("Add", "l" + i + "_bn_shift", new OnnxMl.AttributeProto[0], scaled,
+                    g.initializer("l" + i + "_shift", dims, shift));
+        }
         return g.node("BatchNormalization", "l" + i + "_bn",
                 new OnnxMl.AttributeProto[]{OnnxGraphBuilder.floatAttr("epsilon", (float) bn.getEps())},
                 x,

@@ -73,6 +73,27 @@ final class ExportTestNetworks {
         return net;
     }
 
+    /**
+     * DeepMerge exactly as the Keras original: batch norm over image width (Keras {@code axis=-1} on channels_first
+     * data), expressed in DL4J as NHWC-format batch norms with 75, 37 and 18 statistics inside the NCHW network.
+     * Has the paper's {@value #KERAS_DEEPMERGE_PARAMS} parameters.
+     */
+    static MultiLayerNetwork deepMergeWidthBatchNorm(long seed) {
+        MultiLayerNetwork perChannel = deepMerge(seed, 2, 75, 75, Activation.SOFTMAX);
+        MultiLayerConfiguration conf = perChannel.getLayerWiseConfigurations().clone();
+        int[] bnLayers = {1, 5, 9};
+        int[] widths = {75, 37, 18};
+        for (int k = 0; k < 3; k++) {
+            BatchNormalization bn = (BatchNormalization) conf.getConf(bnLayers[k]).getLayer();
+            bn.setNIn(widths[k]);
+            bn.setNOut(widths[k]);
+            bn.setCnn2DFormat(org.deeplearning4j.nn.conf.CNN2DFormat.NHWC);
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
     /** DeepShadows-like (Tanoglidis et al. 2021): 3 x (conv ReLU + MaxPool 2 + dropout 0.4), Dense 64 ReLU, Dense 1 sigmoid; L2 everywhere. */
     static MultiLayerNetwork deepShadows(long seed, int channels, int height, int width) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()

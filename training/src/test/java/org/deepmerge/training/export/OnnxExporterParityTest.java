@@ -65,6 +65,16 @@ class OnnxExporterParityTest {
     }
 
     @Test
+    void deepMergeWithKerasWidthBatchNormMatchesDl4j() throws Exception {
+        MultiLayerNetwork net = ExportTestNetworks.deepMergeWidthBatchNorm(15);
+        assertEquals(ExportTestNetworks.KERAS_DEEPMERGE_PARAMS, net.numParams());
+        ExportTestNetworks.randomiseBatchNorm(net, 16);
+        net.getLayer(13).getParam("W").muli(40);
+        net.getLayer(14).getParam("W").muli(40);
+        assertParity("deepmerge-width-bn", net, 2, 75, 75, 17);
+    }
+
+    @Test
     void deepMergeReluMatchesDl4j() throws Exception {
         MultiLayerNetwork net = ExportTestNetworks.deepMerge(21, 2, 75, 75, Activation.RELU);
         ExportTestNetworks.randomiseBatchNorm(net, 22);
