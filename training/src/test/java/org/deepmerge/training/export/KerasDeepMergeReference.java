@@ -6,7 +6,8 @@ import java.util.List;
  * Independent reference of what Keras 2 (TensorFlow backend, {@code channels_first}) computes for the DeepMerge
  * Sequential model at inference, written from the Keras layer definitions, in double precision, straight from the
  * Keras-layout weights given to {@link KerasH5Writer}: Conv2D 'same' (cross-correlation, kernel
- * {@code [kH,kW,in,out]}, zero padding {@code floor((k-1)/2)} before), ReLU, per-channel BatchNormalization
+ * {@code [kH,kW,in,out]}, zero padding {@code floor((k-1)/2)} before), ReLU, BatchNormalization per channel
+ * ({@code axis=1}) or per image column ({@code axis=-1}, the original DeepMerge)
  * {@code (x - moving_mean) / sqrt(moving_variance + eps) * gamma + beta}, MaxPooling2D 2x2 'valid', Flatten of
  * {@code [C,H,W]} in C order, Dense ({@code x . kernel[in,out] + bias}) with softmax, softmax, sigmoid.
  */
@@ -20,9 +21,10 @@ final class KerasDeepMergeReference {
     /**
      * @param w     the writer holding layers conv2d_1..3, batch_normalization_1..3, dense_1..3
      * @param x     input {@code [c,h,w]} of one image, C order
+     * @param bnOverWidth true for Keras {@code axis=-1} (statistics per image column), false for {@code axis=1}
      * @return the merger probability
      */
-    static double predict(KerasH5Writer w, float[] x, int c, int h, int wd) {
+    static double predict(KerasH5Writer w, float[] x, int c, int h, int wd, boolean bnOverWidth) {
         double[] a = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             a[i] = x[i];
@@ -33,7 +35,8 @@ final class KerasDeepMergeReference {
             a = convSameRelu(a, shape, conv.get(0), conv.get(1));
             shape = new int[]{(int) conv.get(0).shape()[3], shape[1], shape[2]};
             List<KerasH5Writer.Weight> bn = w.weights("batch_normalization_" + b);
-            batchNorm(a, shape, bn.get(0).values(), bn.get(1).values(), bn.get(2).values(), bn.get(3).values());
+            batchNorm(a, shape, bn.get(0).values(), bn.get(1).values(), bn.get(2).values(), bn.get(3).values(),
+                    bnOverWidth);
             a = maxPool2(a, shape);
             shape = new int[]{shape[0], shape[1] / 2, shape[2] / 2};
         }
@@ -84,12 +87,15 @@ final class KerasDeepMergeReference {
         return out;
     }
 
-    private static void batchNorm(double[] a, int[] s, float[] gamma, float[] beta, float[] mean, float[] var) {
-        int plane = s[1] * s[2];
+    private static void batchNorm(double[] a, int[] s, float[] gamma, float[] beta, float[] mean, float[] var,
+                                  boolean overWidth) {
         for (int ch = 0; ch < s[0]; ch++) {
-            double scale = gamma[ch] / Math.sqrt(var[ch] + BN_EPS);
-            for (int p = 0; p < plane; p++) {
-                a[ch * plane + p] = (a[ch * plane + p] - mean[ch]) * scale + beta[ch];
+            for (int y = 0; y < s[1]; y++) {
+                for (int x = 0; x < s[2]; x++) {
+                    int k = overWidth ? x : ch;
+                    int i = (ch * s[1] + y) * s[2] + x;
+                    a[i] = (a[i] - mean[k]) / Math.sqrt(var[k] + BN_EPS) * gamma[k] + beta[k];
+                }
             }
         }
     }

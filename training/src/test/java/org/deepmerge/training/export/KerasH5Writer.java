@@ -48,14 +48,27 @@ final class KerasH5Writer {
         return layers.get(layer);
     }
 
+    /** Writes a full model ({@code model.save}): config attribute plus weights under {@code model_weights}. */
     void write(Path file, String modelConfigJson) {
+        write(file, modelConfigJson, true);
+    }
+
+    /** Writes the weights only, at the file root ({@code model.save_weights}). */
+    void writeWeightsOnly(Path file) {
+        write(file, null, false);
+    }
+
+    private void write(Path file, String modelConfigJson, boolean fullModel) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
             H5File h5 = new H5File(file.toString(), H5F_ACC_TRUNC);
             try {
-                stringAttribute(h5, "keras_version", "2.2.4");
-                stringAttribute(h5, "backend", "tensorflow");
-                stringAttribute(h5, "model_config", modelConfigJson);
-                Group root = h5.createGroup("model_weights");
+                Group root = h5;
+                if (fullModel) {
+                    stringAttribute(h5, "keras_version", "2.2.4");
+                    stringAttribute(h5, "backend", "tensorflow");
+                    stringAttribute(h5, "model_config", modelConfigJson);
+                    root = h5.createGroup("model_weights");
+                }
                 stringArrayAttribute(root, "layer_names", List.copyOf(layers.keySet()));
                 stringAttribute(root, "keras_version", "2.2.4");
                 stringAttribute(root, "backend", "tensorflow");
@@ -77,7 +90,9 @@ final class KerasH5Writer {
                     inner.close();
                     lg.close();
                 }
-                root.close();
+                if (fullModel) {
+                    root.close();
+                }
             } finally {
                 h5.close();
             }

@@ -4,13 +4,15 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import org.deepmerge.core.DeepMergeException;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -29,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@link KerasImporter}. There is no Python/Keras here, so the tests write the DeepMerge network as Keras 2.2.4
  * would: its {@code model.to_json()} config, and a full-model {@code .h5} in h5py's layout ({@link KerasH5Writer},
- * via the HDF5 bindings DL4J uses). Both go through DL4J's Keras import, the exporter and ONNX Runtime.
+ * via the HDF5 bindings DL4J uses). The imported network is exported, run in ONNX Runtime and compared with DL4J
+ * and with an independent Keras-semantics reference ({@link KerasDeepMergeReference}) on the same weights.
  */
 class KerasImporterTest {
 
@@ -37,7 +40,35 @@ class KerasImporterTest {
     Path dir;
 
     @Test
-    void perChannelDeepMergeConfigImportsAndExportsWithParity() throws Exception {
+    void paperDeepMergeH5WithWidthBatchNormImportsAndMatchesKeras() throws Exception {
+        MultiLayerNetwork net = assertH5RoundTrip("keras-h5-deepmerge-paper", -1, new int[]{75, 37, 18}, 91);
+        assertEquals(ExportTestNetworks.KERAS_DEEPMERGE_PARAMS, net.numParams(), "the paper's parameter count");
+        BatchNormalization bn = (BatchNormalization) namedLayer(net, "batch_normalization_2").conf().getLayer();
+        assertEquals(37, bn.getNOut());
+        assertEquals(CNN2DFormat.NHWC, bn.getCnn2DFormat());
+    }
+
+    @Test
+    void perChannelDeepMergeH5ImportsAndMatchesKeras() throws Exception {
+        MultiLayerNetwork net = assertH5RoundTrip("keras-h5-deepmerge-axis1", 1, new int[]{8, 16, 32}, 81);
+        assertEquals(ExportTestNetworks.DL4J_DEEPMERGE_PARAMS, net.numParams());
+    }
+
+    @Test
+    void jsonPlusWeightsFileImportsTheSameNetwork() throws Exception {
+        KerasH5Writer writer = deepMergeWeights(new Random(85), new int[]{75, 37, 18});
+        Path weights = dir.resolve("weights.h5");
+        writer.writeWeightsOnly(weights);
+        Path json = Files.writeString(dir.resolve("deepmerge.json"), deepMergeJson(-1, "channels_first"));
+        Path full = dir.resolve("full.h5");
+        writer.write(full, deepMergeJson(-1, "channels_first"));
+        INDArray a = KerasImporter.importSequential(json, weights).network().params();
+        INDArray b = KerasImporter.importSequential(full).network().params();
+        assertEquals(a, b);
+    }
+
+    @Test
+    void configOnlyImportKeepsTheArchitecture() throws Exception {
         Path json = Files.writeString(dir.resolve("deepmerge.json"), deepMergeJson(1, "channels_first"));
         MultiLayerConfiguration conf = KerasImporter.importConfiguration(json);
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -50,97 +81,24 @@ class KerasImporterTest {
         namedLayer(net, "dense_3").getParam("W").muli(40);
         ExportTestNetworks.randomiseBatchNorm(net, 71);
         assertArrayEquals(new long[]{-1, 2, 75, 75}, KerasImporter.checkConfig(deepMergeJson(1, "channels_first"), "t"));
-        OrtParity.assertParity(OrtEnvironment.getEnvironment(), dir, "keras-deepmerge-axis1", net, 2, 75, 75, 72);
+        OrtParity.assertParity(OrtEnvironment.getEnvironment(), dir, "keras-config-deepmerge-axis1", net, 2, 75, 75, 72);
     }
 
     @Test
-    void kerasHdf5ModelImportsWithItsWeightsAndExportsWithParity() throws Exception {
-        Path h5 = dir.resolve("deepmerge.h5");
-        KerasH5Writer writer = deepMergeWeights(new Random(81), new int[]{8, 16, 32});
-        writer.write(h5, deepMergeJson(1, "channels_first"));
-
-        KerasImporter.ImportedKerasModel imported = KerasImporter.importSequential(h5);
-        assertEquals("-1,2,75,75", imported.inputShapeMetadata());
-        MultiLayerNetwork net = imported.network();
-        assertEquals(ExportTestNetworks.DL4J_DEEPMERGE_PARAMS, net.numParams());
-
-        // Check DL4J put the Keras weights where they belong: Keras conv kernel [kH,kW,in,out] -> DL4J W [out,in,kH,kW].
-        Random again = new Random(81);
-        KerasH5Writer.Weight kernel = randomWeight(again, "kernel", new long[]{5, 5, 2, 8}, 0.2);
-        float[] kv = kernel.values();
-        INDArray w = net.getLayer(0).getParam("W");
-        assertEquals(kv[((4 * 5 + 1) * 2 + 1) * 8 + 6], w.getFloat(6, 1, 4, 1), 0f);
-        assertEquals(kv[((2 * 5 + 3) * 2) * 8 + 3], w.getFloat(3, 0, 2, 3), 0f);
-
-        assertEquals(kv[((1 * 5 + 0) * 2 + 0) * 8 + 0], w.getFloat(0, 0, 1, 0), 0f);
-        INDArray dense1 = namedLayer(net, "dense_1").getParam("W");
-        float[] dk = writer.weights("dense_1").get(0).values();
-        assertEquals(dk[1234 * 64 + 17], dense1.getFloat(1234, 17), 0f);
-
-        ExportResult r = OrtParity.assertParity(OrtEnvironment.getEnvironment(), dir, "keras-h5-deepmerge", net,
-                2, 75, 75, 82);
-
-        // ONNX Runtime on the exported file against an independent Keras-semantics reference on the same weights.
-        int n = 3;
-        float[] x = ExportTestNetworks.randomInput(83, n, 2, 75, 75);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        double maxDiff = 0;
-        double min = 1;
-        double max = 0;
-        try (OrtSession s = env.createSession(r.file().toString(), new OrtSession.SessionOptions());
-             OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{n, 2, 75, 75});
-             OrtSession.Result res = s.run(Map.of(r.inputName(), t))) {
-            float[][] p = (float[][]) res.get(0).getValue();
-            for (int i = 0; i < n; i++) {
-                float[] one = Arrays.copyOfRange(x, i * 2 * 75 * 75, (i + 1) * 2 * 75 * 75);
-                double expected = KerasDeepMergeReference.predict(writer, one, 2, 75, 75);
-                maxDiff = Math.max(maxDiff, Math.abs(expected - p[i][0]));
-                min = Math.min(min, expected);
-                max = Math.max(max, expected);
-            }
-        }
-        System.out.printf("KERAS-REFERENCE maxAbsDiff=%.3e range=[%.6f, %.6f]%n", maxDiff, min, max);
-        assertTrue(maxDiff <= OrtParity.TOLERANCE, "ONNX vs Keras reference: " + maxDiff);
-        assertTrue(max - min > 1e-3, "reference outputs barely vary: " + min + ".." + max);
-    }
-
-    private static org.deeplearning4j.nn.api.Layer namedLayer(MultiLayerNetwork net, String name) {
-        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
-            if (name.equals(l.conf().getLayer().getLayerName())) {
-                return l;
-            }
-        }
-        throw new AssertionError("no layer " + name);
-    }
-
-    @Test
-    void kerasHdf5WithWidthBatchNormIsRefusedBeforeDl4jTouchesIt() throws Exception {
-        Path h5 = dir.resolve("deepmerge-paper.h5");
-        deepMergeWeights(new Random(91), new int[]{75, 37, 18}).write(h5, deepMergeJson(-1, "channels_first"));
-        DeepMergeException e = assertThrows(DeepMergeException.class, () -> KerasImporter.importSequential(h5));
-        assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason());
-        assertTrue(e.getMessage().contains("deepmerge-paper.h5") && e.getMessage().contains("image width"),
-                e.getMessage());
-    }
-
-    @Test
-    void publishedWidthBatchNormIsRefusedWithAClearMessage() throws Exception {
-        Path json = Files.writeString(dir.resolve("deepmerge-axis-1.json"), deepMergeJson(-1, "channels_first"));
-        DeepMergeException e = assertThrows(DeepMergeException.class, () -> KerasImporter.importConfiguration(json));
-        assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason());
-        assertTrue(e.getMessage().contains("layer 1 'batch_normalization_1' (BatchNormalization) has axis=-1")
-                && e.getMessage().contains("image width") && e.getMessage().contains("Retrain with axis=1"), e.getMessage());
-        Path weights = Files.write(dir.resolve("w.h5"), new byte[]{1, 2, 3});
-        DeepMergeException viaWeights = assertThrows(DeepMergeException.class,
-                () -> KerasImporter.importSequential(json, weights));
-        assertTrue(viaWeights.getMessage().contains("image width"), viaWeights.getMessage());
-    }
-
-    @Test
-    void channelsLastAndNonSequentialModelsAreRefused() {
+    void unsupportedAxesLayersAndFormatsAreRefusedNamingTheLayer() {
+        DeepMergeException height = assertThrows(DeepMergeException.class,
+                () -> KerasImporter.checkConfig(deepMergeJson(2, "channels_first"), "m.json"));
+        assertEquals(DeepMergeException.Reason.INVALID_MODEL, height.reason());
+        assertTrue(height.getMessage().contains("layer 1 'batch_normalization_1' (BatchNormalization) has axis=2")
+                && height.getMessage().contains("image height"), height.getMessage());
         DeepMergeException last = assertThrows(DeepMergeException.class,
                 () -> KerasImporter.checkConfig(deepMergeJson(-1, "channels_last"), "m.json"));
         assertTrue(last.getMessage().contains("layer 0 'conv2d_1' (Conv2D) uses channels_last"), last.getMessage());
+        DeepMergeException separable = assertThrows(DeepMergeException.class, () -> KerasImporter.checkConfig(
+                deepMergeJson(1, "channels_first").replace("\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv2d_2\"",
+                        "\"class_name\": \"SeparableConv2D\", \"config\": {\"name\": \"conv2d_2\""), "m.json"));
+        assertTrue(separable.getMessage().contains("layer 4 'conv2d_2' (SeparableConv2D) is not supported"),
+                separable.getMessage());
         DeepMergeException functional = assertThrows(DeepMergeException.class,
                 () -> KerasImporter.checkConfig("{\"class_name\": \"Model\", \"config\": {}}", "m.json"));
         assertTrue(functional.getMessage().contains("only Keras Sequential"), functional.getMessage());
@@ -150,7 +108,7 @@ class KerasImporterTest {
     }
 
     @Test
-    void missingAndNonHdf5FilesAreReported() throws Exception {
+    void missingNonHdf5AndWeightMismatchFilesAreReported() throws Exception {
         DeepMergeException missing = assertThrows(DeepMergeException.class,
                 () -> KerasImporter.importSequential(dir.resolve("absent.h5")));
         assertEquals(DeepMergeException.Reason.IO_ERROR, missing.reason());
@@ -161,6 +119,70 @@ class KerasImporterTest {
         assertEquals(DeepMergeException.Reason.INVALID_MODEL, bad.reason());
         assertTrue(bad.getMessage().contains("model.h5") && bad.getMessage().contains("not a readable Keras HDF5"),
                 bad.getMessage());
+
+        // per-channel statistics (8, 16, 32) in a file whose config says axis=-1 (width: 75, 37, 18)
+        Path mismatch = dir.resolve("mismatch.h5");
+        deepMergeWeights(new Random(1), new int[]{8, 16, 32}).write(mismatch, deepMergeJson(-1, "channels_first"));
+        DeepMergeException shapes = assertThrows(DeepMergeException.class, () -> KerasImporter.importSequential(mismatch));
+        assertEquals(DeepMergeException.Reason.INVALID_MODEL, shapes.reason());
+        assertTrue(shapes.getMessage().contains("BatchNormalization 'batch_normalization_1'")
+                && shapes.getMessage().contains("[8]") && shapes.getMessage().contains("75"), shapes.getMessage());
+    }
+
+    /**
+     * Writes the DeepMerge .h5 with {@code bnAxis}, imports it, checks kernel placement, DL4J-vs-ONNX parity and
+     * ONNX-vs-Keras-reference agreement.
+     */
+    private MultiLayerNetwork assertH5RoundTrip(String name, int bnAxis, int[] bnSizes, long seed) throws Exception {
+        Path h5 = dir.resolve(name + ".h5");
+        KerasH5Writer writer = deepMergeWeights(new Random(seed), bnSizes);
+        writer.write(h5, deepMergeJson(bnAxis, "channels_first"));
+
+        KerasImporter.ImportedKerasModel imported = KerasImporter.importSequential(h5);
+        assertEquals("-1,2,75,75", imported.inputShapeMetadata());
+        MultiLayerNetwork net = imported.network();
+
+        // Keras conv kernel [kH,kW,in,out] -> DL4J W [out,in,kH,kW]; Keras dense kernel [in,out] = DL4J W.
+        float[] kv = writer.weights("conv2d_1").get(0).values();
+        INDArray w = namedLayer(net, "conv2d_1").getParam("W");
+        assertEquals(kv[((4 * 5 + 1) * 2 + 1) * 8 + 6], w.getFloat(6, 1, 4, 1), 0f);
+        assertEquals(kv[((2 * 5 + 3) * 2) * 8 + 3], w.getFloat(3, 0, 2, 3), 0f);
+        float[] dk = writer.weights("dense_1").get(0).values();
+        assertEquals(dk[1234 * 64 + 17], namedLayer(net, "dense_1").getParam("W").getFloat(1234, 17), 0f);
+
+        ExportResult r = OrtParity.assertParity(OrtEnvironment.getEnvironment(), dir, name, net, 2, 75, 75, seed + 1);
+
+        int n = 3;
+        float[] x = ExportTestNetworks.randomInput(seed + 2, n, 2, 75, 75);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        double maxDiff = 0;
+        double min = 1;
+        double max = 0;
+        try (OrtSession s = env.createSession(r.file().toString(), new OrtSession.SessionOptions());
+             OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{n, 2, 75, 75});
+             OrtSession.Result res = s.run(Map.of(r.inputName(), t))) {
+            float[][] p = (float[][]) res.get(0).getValue();
+            for (int i = 0; i < n; i++) {
+                float[] one = Arrays.copyOfRange(x, i * 2 * 75 * 75, (i + 1) * 2 * 75 * 75);
+                double expected = KerasDeepMergeReference.predict(writer, one, 2, 75, 75, bnAxis == -1);
+                maxDiff = Math.max(maxDiff, Math.abs(expected - p[i][0]));
+                min = Math.min(min, expected);
+                max = Math.max(max, expected);
+            }
+        }
+        System.out.printf("KERAS-REFERENCE %s maxAbsDiff=%.3e range=[%.6f, %.6f]%n", name, maxDiff, min, max);
+        assertTrue(maxDiff <= OrtParity.TOLERANCE, name + ": ONNX vs Keras reference " + maxDiff);
+        assertTrue(max - min > 1e-3, name + ": reference outputs barely vary: " + min + ".." + max);
+        return net;
+    }
+
+    private static org.deeplearning4j.nn.api.Layer namedLayer(MultiLayerNetwork net, String name) {
+        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+            if (name.equals(l.conf().getLayer().getLayerName())) {
+                return l;
+            }
+        }
+        throw new AssertionError("no layer " + name);
     }
 
     /** Seeded DeepMerge weights in Keras layout; {@code bnSizes} are the batch-norm statistic lengths. */
