@@ -56,8 +56,8 @@ final class OrtParity {
                             max = Math.max(max, e);
                         }
                     }
-                    System.out.printf("PARITY %s batch=%d maxAbsDiff=%.3e outputRange=[%.6f, %.6f] file=%d bytes%n",
-                            name, n, maxDiff, min, max, r.sizeBytes());
+                    System.out.printf("PARITY %s params=%d batch=%d maxAbsDiff=%.3e outputRange=[%.6f, %.6f] file=%d bytes%n",
+                            name, net.numParams(), n, maxDiff, min, max, r.sizeBytes());
                     assertTrue(maxDiff <= TOLERANCE, name + " batch " + n + ": max abs difference " + maxDiff);
                     if (n > 1) {
                         assertTrue(max - min > 1e-3, name + ": outputs barely vary across inputs (" + min + ".."

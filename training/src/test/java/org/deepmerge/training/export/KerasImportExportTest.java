@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * via the HDF5 bindings DL4J uses). The imported network is exported, run in ONNX Runtime and compared with DL4J
  * and with an independent Keras-semantics reference ({@link KerasDeepMergeReference}) on the same weights.
  */
-class KerasImporterTest {
+class KerasImportExportTest {
 
     @TempDir
     Path dir;
