@@ -124,10 +124,14 @@ public final class OnnxExporter {
             Path abs = out.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                os.write(bytes);
+            try {
+                try (OutputStream os = Files.newOutputStream(tmp)) {
+                    os.write(bytes);
+                }
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "cannot write ONNX model to " + out + ": " + e.getMessage(), e);
         }
@@ -185,8 +189,8 @@ public final class OnnxExporter {
         String x = inputName;
         IActivation lastActivation = null;
         int nLayers = net.getnLayers();
-        if (nLayers == 0) {
-            throw invalid("the network has no layers");
+        if (nLayers == 0 || net.getLayers() == null) {
+            throw invalid("the network has no layers or is not initialised (call init() or load it first)");
         }
         for (int i = 0; i < nLayers; i++) {
             Layer layer = net.getLayer(i);

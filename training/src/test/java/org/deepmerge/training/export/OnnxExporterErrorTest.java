@@ -130,6 +130,15 @@ class OnnxExporterErrorTest {
     }
 
     @Test
+    void uninitialisedNetworkIsRejected() {
+        MultiLayerNetwork fresh = new MultiLayerNetwork(ExportTestNetworks.small(1, 3, 32, 40).getLayerWiseConfigurations());
+        DeepMergeException e = assertThrows(DeepMergeException.class,
+                () -> OnnxExporter.toModel(fresh, Map.of(ModelContract.KEY_INPUT_SHAPE, "-1,3,32,40")));
+        assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason());
+        assertTrue(e.getMessage().contains("not initialised"), e.getMessage());
+    }
+
+    @Test
     void unwritableDestinationIsAnIoError() throws Exception {
         MultiLayerNetwork net = ExportTestNetworks.small(1, 3, 32, 40);
         Path file = Files.writeString(dir.resolve("plain-file"), "not a directory");
@@ -137,6 +146,9 @@ class OnnxExporterErrorTest {
                 Map.of(ModelContract.KEY_INPUT_SHAPE, "-1,3,32,40"), file.resolve("model.onnx")));
         assertEquals(DeepMergeException.Reason.IO_ERROR, e.reason());
         assertTrue(e.getMessage().contains("model.onnx"), e.getMessage());
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file is left behind");
+        }
     }
 
     /** conv (Same) → {@code middle} → dense 1 sigmoid on {@code [N,2,16,16]}. */
