@@ -59,12 +59,12 @@ public record MachineInfo(String cpuModel, int logicalCpus, double cpuMhz, int f
                 mem = (long) parse(p[1]) * 1024L;
             }
         }
-        return new MachineInfo(model, Runtime.getRuntime().availableProcessors(), mhz, flops, mem, loadAverage(),
+        return new MachineInfo(model, Runtime.getRuntime().availableProcessors(), mhz, flops, mem, currentLoadAverage(),
                 System.getProperty("java.vm.name") + " " + Runtime.version());
     }
 
     /** @return the 1-, 5- and 15-minute load averages now (NaN when unknown) */
-    public static List<Double> loadAverage() {
+    public static List<Double> currentLoadAverage() {
         List<String> l = lines(Path.of("/proc/loadavg"));
         if (l.isEmpty()) {
             return List.of(Double.NaN, Double.NaN, Double.NaN);

@@ -1,0 +1,365 @@
+package org.deepmerge.streams.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.AlertReader;
+import org.deepmerge.core.alert.LocalSchemaDirectory;
+import org.deepmerge.core.fits.StampDecoder;
+import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.inference.Device;
+import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelContracts;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.core.preprocess.ChannelMapping;
+import org.deepmerge.core.preprocess.Preprocessor;
+import org.deepmerge.core.synthetic.SurveyPreset;
+import org.deepmerge.streams.bench.BenchInputs;
+import org.deepmerge.streams.bench.BenchReport;
+import org.deepmerge.streams.bench.DecodeBenchmark;
+import org.deepmerge.streams.bench.InferBenchmark;
+import org.deepmerge.streams.bench.MachineInfo;
+import org.deepmerge.streams.bench.ModelCost;
+import org.deepmerge.streams.bench.OnnxGraphCost;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code deepmerge bench}: the performance suite (see docs/benchmarks.md). Sub-benchmarks {@code decode},
+ * {@code infer} and {@code pipeline} each print a human summary on stdout and, with {@code --json FILE}, write a
+ * JSON report ({@link BenchReport}). Exit code 0 when the benchmark ran, 2 when it could not (bad options, model or
+ * inputs), with the reason on stderr.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Benchmarks: decode (alert bytes -> model input), infer (ONNX Runtime alone, batch-size sweep),",
+                "pipeline (end to end through a Kafka broker). Each prints a summary and writes JSON with --json."},
+        subcommands = {BenchCommand.Decode.class, BenchCommand.Infer.class})
+public final class BenchCommand implements Runnable {
+    /** Exit code when a benchmark could not run. */
+    public static final int EXIT_FAILED = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Model-contract flags for ONNX files without {@code deepmerge.*} metadata (see docs/model-contract.md). */
+    public static final class ContractFlags {
+        @Option(names = ContractOverrides.FLAG_INPUT_NAME, paramLabel = "NAME", description = "Model input tensor name.")
+        String inputName;
+
+        @Option(names = ContractOverrides.FLAG_CHANNELS, paramLabel = "BANDS", split = ",",
+                description = "Band of each model channel, in order, e.g. g,r,i.")
+        List<String> channels;
+
+        @Option(names = ContractOverrides.FLAG_PIXEL_SCALE, paramLabel = "ARCSEC", description = "Model pixel scale, arcsec/px.")
+        Double pixelScale;
+
+        @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")
+        String outputName;
+
+        @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
+                description = "What the output tensor holds.")
+        String outputKind;
+
+        /**
+         * @return the overrides set on the command line
+         * @throws DeepMergeException INVALID_CONFIG for an unknown output kind
+         */
+        public ContractOverrides overrides() throws DeepMergeException {
+            ContractOverrides o = ContractOverrides.none();
+            if (inputName != null) {
+                o = o.withInputName(inputName);
+            }
+            if (channels != null) {
+                o = o.withChannels(channels);
+            }
+            if (pixelScale != null) {
+                o = o.withPixelScaleArcsec(pixelScale);
+            }
+            if (outputName != null) {
+                o = o.withOutputName(outputName);
+            }
+            if (outputKind != null) {
+                try {
+                    o = o.withOutputKind(OutputKind.valueOf(outputKind.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, "--output-kind must be sigmoid, softmax or logits, got "
+                            + outputKind);
+                }
+            }
+            return o;
+        }
+    }
+
+    /** {@code deepmerge bench decode}. */
+    @Command(name = "decode", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Alert bytes -> model input tensor [C,H,W] float32 (decode, stamp FITS, preprocess), on the CPU.",
+                    "Inputs: alert files or directories (e.g. ../shared/data/alerts/ztf); none = synthetic Cutout records."})
+    public static final class Decode implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(arity = "0..*", paramLabel = "INPUT", description = "Alert files or directories (none: synthetic).")
+        List<Path> inputs;
+
+        @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Worker threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed passes per thread (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--iterations", defaultValue = "10", paramLabel = "N", description = "Timed passes per thread (default: ${DEFAULT-VALUE}).")
+        int iterations;
+
+        @Option(names = "--limit", defaultValue = "100000", paramLabel = "N", description = "Use at most N input files (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--count", defaultValue = "500", paramLabel = "N",
+                description = "Synthetic messages when no INPUT is given (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--synthetic-survey", defaultValue = "ZTF", paramLabel = "ZTF|LSST|HLSP_HST|HLSP_HST_JWST",
+                description = "Look of the synthetic cutouts (default: ${DEFAULT-VALUE}).")
+        SurveyPreset survey;
+
+        @Option(names = "--model", paramLabel = "FILE",
+                description = "Take the model contract (C,H,W, pixel scale, normalisation) from this ONNX file; "
+                        + "default: 3 channels 75x75 at 0.1875 arcsec/px, no normalisation (the DeepMerge geometry).")
+        Path model;
+
+        @Option(names = "--schema-dir", paramLabel = "DIR", description = "Avro schemas for Confluent-framed alerts.")
+        Path schemaDir;
+
+        @Option(names = "--channel-map", paramLabel = "SPEC", description = "Channel mapping, e.g. 'ZTF=science' (default: template for ZTF/LSST).")
+        String channelMap;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report here.")
+        Path json;
+
+        @Mixin
+        ContractFlags contract;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try {
+                List<byte[]> messages;
+                String source;
+                if (inputs == null || inputs.isEmpty()) {
+                    messages = BenchInputs.synthetic(survey, count, 7L);
+                    source = "synthetic " + survey + " Cutout records (single-object encoding, gzipped FITS), n=" + count;
+                } else {
+                    messages = BenchInputs.read(inputs, limit);
+                    source = inputs.toString();
+                }
+                ModelContract mc = model != null ? ModelContracts.read(model, contract.overrides()) : defaultContract();
+                AlertReader reader = new AlertReader(schemaDir == null ? null : new LocalSchemaDirectory(schemaDir));
+                ChannelMapping mapping = channelMap == null ? ChannelMapping.defaults() : ChannelMapping.parse(channelMap);
+                DecodeBenchmark.Result r = DecodeBenchmark.run(new DecodeBenchmark.Config(messages, reader, mapping,
+                        new StampDecoder(StampLimits.defaults()), new Preprocessor(mc), threads, warmup, iterations));
+
+                BenchReport report = new BenchReport("decode", "CPU", threads)
+                        .put("stamps_per_second", r.stampsPerSecond())
+                        .put("stamps_per_second_per_thread", r.stampsPerSecondPerThread())
+                        .put("tensors_per_second", r.alertsPerSecond())
+                        .put("source", source)
+                        .put("messages", r.messages())
+                        .put("prepared", r.prepared())
+                        .put("stamps_timed", r.stamps())
+                        .put("seconds", r.seconds())
+                        .put("warmup_passes", warmup)
+                        .put("timed_passes", iterations)
+                        .put("input_shape", mc.channelCount() + "x" + mc.height() + "x" + mc.width());
+                ObjectNode rej = report.object("rejected_by_reason");
+                r.rejectedByReason().forEach(rej::put);
+                ObjectNode phases = report.object("single_thread_us_per_alert");
+                phases.put("read_alert", r.nsReadAlert() / 1000);
+                phases.put("decode_stamps", r.nsDecodeStamps() / 1000);
+                phases.put("preprocess", r.nsPreprocess() / 1000);
+                report.finish();
+
+                out.printf(Locale.ROOT, "decode: %s%n", source);
+                out.printf(Locale.ROOT, "  %d messages, %d prepared, rejected %s; model input [%d,%d,%d]%n", r.messages(),
+                        r.prepared(), r.rejectedByReason(), mc.channelCount(), mc.height(), mc.width());
+                out.printf(Locale.ROOT, "  %d threads x %d timed passes: %d alerts, %d stamps in %.3f s%n", threads,
+                        iterations, r.alerts(), r.stamps(), r.seconds());
+                out.printf(Locale.ROOT, "  %.0f stamps/s (%.0f per thread), %.0f tensors/s%n", r.stampsPerSecond(),
+                        r.stampsPerSecondPerThread(), r.alertsPerSecond());
+                out.printf(Locale.ROOT, "  single thread, us per alert: read %.1f, decode stamps %.1f, preprocess %.1f%n",
+                        r.nsReadAlert() / 1000, r.nsDecodeStamps() / 1000, r.nsPreprocess() / 1000);
+                out.printf(Locale.ROOT, "  machine: %s%n", MachineInfo.probe().summary());
+                out.flush();
+                if (json != null) {
+                    report.write(json);
+                }
+                return 0;
+            } catch (DeepMergeException e) {
+                return fail(spec, "decode", e);
+            }
+        }
+
+        /** The DeepMerge geometry: 3 channels (g, r, i) of 75x75 at 0.1875 arcsec/px, angular resampling, no normalisation. */
+        static ModelContract defaultContract() {
+            return new ModelContract("images", -1, List.of("g", "r", "i"), 75, 75, 0.1875, ResampleMode.ANGULAR,
+                    Normalisation.none(), "p", OutputKind.SIGMOID, List.of("non-merger", "merger"), 1, "bench", "0",
+                    Map.of());
+        }
+    }
+
+    /** {@code deepmerge bench infer}. */
+    @Command(name = "infer", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"ONNX Runtime alone: images/s and ms per batch for batch sizes 1..1024 (a fixed-batch model runs its N),",
+                    "the execution provider used, and the model's multiply-adds per image counted from the ONNX graph."})
+    public static final class Infer implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model file.")
+        Path model;
+
+        @Option(names = "--batch-sizes", split = ",", paramLabel = "N,N,...",
+                description = "Batch sizes to sweep (default: 1,2,4,...,1024).")
+        List<Integer> batchSizes;
+
+        @Option(names = "--dynamic-batch",
+                description = "Run a copy of the model with a symbolic batch dimension (for fixed-N exports whose graph "
+                        + "computes shapes from the input, e.g. the PyTorch DeepMerge export), so sizes can be swept.")
+        boolean dynamicBatch;
+
+        @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", description = "Device (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+                description = "ONNX Runtime intra-op threads; 0 = ONNX Runtime default, one per physical core (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed runs per size (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--min-runs", defaultValue = "5", paramLabel = "N", description = "Least timed runs per size (default: ${DEFAULT-VALUE}).")
+        int minRuns;
+
+        @Option(names = "--seconds", defaultValue = "2", paramLabel = "S", description = "Least timed seconds per size (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report here.")
+        Path json;
+
+        @Mixin
+        ContractFlags contract;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Path copy = null;
+            try {
+                Device d;
+                try {
+                    d = Device.valueOf(device.trim().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, "--device must be auto, cpu or cuda, got " + device);
+                }
+                Path run = model;
+                if (dynamicBatch) {
+                    copy = Files.createTempFile("deepmerge-bench-", ".onnx");
+                    run = OnnxGraphCost.withDynamicBatch(model, copy);
+                }
+                ScorerOptions options = ScorerOptions.defaults().withDevice(d).withThreads(threads, 0);
+                List<Integer> sizes = batchSizes == null ? InferBenchmark.powersOfTwo() : batchSizes;
+                out.printf(Locale.ROOT, "infer: %s%s%n", model, dynamicBatch ? " (batch dimension made dynamic)" : "");
+                out.printf(Locale.ROOT, "  %10s %6s %12s %12s %12s %12s%n", "batch", "runs", "ms/batch", "p50 ms", "p95 ms", "images/s");
+                out.flush();
+                InferBenchmark.Result r = InferBenchmark.run(new InferBenchmark.Config(run, contract.overrides(), options,
+                        sizes, warmup, minRuns, seconds), row -> {
+                            out.printf(Locale.ROOT, "  %10d %6d %12.3f %12.3f %12.3f %12.1f%n", row.batchSize(), row.runs(),
+                                    row.msPerBatchMean(), row.msPerBatchP50(), row.msPerBatchP95(), row.imagesPerSecond());
+                            out.flush();
+                        });
+                InferBenchmark.Row best = r.best();
+                ModelCost cost = r.cost();
+                MachineInfo machine = MachineInfo.probe();
+                int effectiveThreads = threads > 0 ? threads : machine.logicalCpus();
+                BenchReport report = new BenchReport("infer", r.device(), effectiveThreads)
+                        .put("images_per_second", best.imagesPerSecond())
+                        .put("best_batch_size", best.batchSize())
+                        .put("ms_per_batch_at_best", best.msPerBatchMean())
+                        .put("execution_provider", r.executionProvider())
+                        .put("model", model.toString())
+                        .put("fixed_batch", String.valueOf(r.fixedBatch()))
+                        .put("input_shape", r.inputShape().get(0) + "x" + r.inputShape().get(1) + "x" + r.inputShape().get(2))
+                        .put("macs_per_image", cost.macsPerImage())
+                        .put("parameters", cost.parameters())
+                        .put("achieved_gflops", r.achievedGflops());
+                ObjectNode byOp = report.object("macs_by_op_type");
+                cost.macsByOpType().forEach(byOp::put);
+                ArrayNode unc = report.array("macs_uncounted");
+                cost.uncounted().forEach(unc::add);
+                ArrayNode rows = report.array("batches");
+                for (InferBenchmark.Row row : r.rows()) {
+                    ObjectNode o = rows.addObject();
+                    o.put("batch_size", row.batchSize());
+                    o.put("runs", row.runs());
+                    o.put("ms_per_batch", row.msPerBatchMean());
+                    o.put("ms_per_batch_p50", row.msPerBatchP50());
+                    o.put("ms_per_batch_p95", row.msPerBatchP95());
+                    o.put("images_per_second", row.imagesPerSecond());
+                }
+                report.finish();
+                out.printf(Locale.ROOT, "  execution provider %s (device %s), input [N,%d,%d,%d]%n", r.executionProvider(),
+                        r.device(), r.inputShape().get(0), r.inputShape().get(1), r.inputShape().get(2));
+                out.printf(Locale.ROOT, "  best: %.1f images/s at batch %d (%.3f ms/batch)%n", best.imagesPerSecond(),
+                        best.batchSize(), best.msPerBatchMean());
+                out.printf(Locale.ROOT, "  model cost: %,d multiply-adds per image (%s)%s, %,d parameters%n",
+                        cost.macsPerImage(), cost.macsByOpType(), cost.complete() ? "" : ", NOT counted: " + cost.uncounted(),
+                        cost.parameters());
+                out.printf(Locale.ROOT, "  achieved %.1f GFLOP/s vs estimated peak %.0f GFLOP/s FP32 (%.1f%%)%n",
+                        r.achievedGflops(), machine.peakGflops(), 100 * r.achievedGflops() / machine.peakGflops());
+                out.printf(Locale.ROOT, "  machine: %s%n", machine.summary());
+                out.flush();
+                if (json != null) {
+                    report.write(json);
+                }
+                return 0;
+            } catch (DeepMergeException e) {
+                return fail(spec, "infer", e);
+            } catch (java.io.IOException e) {
+                return fail(spec, "infer", new DeepMergeException(Reason.IO_ERROR, "cannot create a temporary model copy: "
+                        + e.getMessage(), e));
+            } finally {
+                if (copy != null) {
+                    try {
+                        Files.deleteIfExists(copy);
+                    } catch (java.io.IOException ignored) {
+                        // a temporary file left behind is harmless
+                    }
+                }
+            }
+        }
+    }
+
+    static int fail(CommandLine.Model.CommandSpec spec, String benchmark, DeepMergeException e) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("deepmerge bench " + benchmark + ": " + e.reason() + ": " + e.getMessage());
+        err.flush();
+        return EXIT_FAILED;
+    }
+}
