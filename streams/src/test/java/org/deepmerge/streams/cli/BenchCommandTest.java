@@ -1,0 +1,125 @@
+package org.deepmerge.streams.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deepmerge.core.testing.TestData;
+import org.deepmerge.streams.bench.TinyConvNetAccess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code deepmerge bench} end to end on real alerts and real ONNX Runtime sessions; checks JSON shape, not speed. */
+class BenchCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = new CommandLine(new DeepMergeCli());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private static void assertPositiveFinite(JsonNode json, String key) {
+        assertTrue(json.has(key), "missing key " + key + " in " + json);
+        double v = json.get(key).asDouble();
+        assertTrue(v > 0 && Double.isFinite(v), key + " = " + v);
+    }
+
+    @Test
+    void decodeOnFiveRealZtfAlerts() throws Exception {
+        Path json = tmp.resolve("decode.json");
+        int code = run("bench", "decode", TestData.require("alerts/ztf").toString(), "--limit", "5", "--warmup", "0",
+                "--iterations", "1", "--threads", "2", "--json", json.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals("decode", j.get("benchmark").asText());
+        assertEquals("CPU", j.get("device").asText());
+        assertEquals(2, j.get("threads").asInt());
+        assertPositiveFinite(j, "stamps_per_second");
+        assertPositiveFinite(j, "stamps_per_second_per_thread");
+        assertPositiveFinite(j, "tensors_per_second");
+        assertEquals(5, j.get("messages").asInt());
+        assertEquals(5, j.get("prepared").asInt(), "every real ZTF alert carries a template stamp");
+        assertEquals(2 * 5, j.get("stamps_timed").asLong(), "2 threads x 1 pass x 5 single-band alerts");
+        assertEquals("3x75x75", j.get("input_shape").asText());
+        for (String phase : List.of("read_alert", "decode_stamps", "preprocess")) {
+            assertPositiveFinite(j.get("single_thread_us_per_alert"), phase);
+        }
+        assertPositiveFinite(j.get("machine"), "logicalCpus");
+        assertTrue(j.get("machine").get("loadAverage").isArray());
+        assertTrue(out.toString().contains("stamps/s"), out.toString());
+    }
+
+    @Test
+    void decodeOnSyntheticCutoutsWhenNoPathIsGiven() throws Exception {
+        Path json = tmp.resolve("synthetic.json");
+        int code = run("bench", "decode", "--count", "4", "--synthetic-survey", "LSST", "--warmup", "0",
+                "--iterations", "1", "--json", json.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals(4, j.get("prepared").asInt());
+        assertPositiveFinite(j, "stamps_per_second");
+        assertTrue(j.get("source").asText().contains("synthetic LSST"), j.get("source").asText());
+    }
+
+    @Test
+    void inferSweepsBatchSizesOneToFourOnATinyModel() throws Exception {
+        Path model = TinyConvNetAccess.write(tmp.resolve("tiny.onnx"), -1);
+        Path json = tmp.resolve("infer.json");
+        int code = run("bench", "infer", "--model", model.toString(), "--device", "cpu", "--threads", "1",
+                "--batch-sizes", "1,2,3,4", "--warmup", "1", "--min-runs", "2", "--seconds", "0", "--json", json.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals("infer", j.get("benchmark").asText());
+        assertEquals("CPU", j.get("device").asText());
+        assertEquals("CPUExecutionProvider", j.get("execution_provider").asText());
+        assertEquals(1, j.get("threads").asInt());
+        assertEquals(TinyConvNetAccess.MACS, j.get("macs_per_image").asLong());
+        assertPositiveFinite(j, "images_per_second");
+        List<Integer> sizes = new ArrayList<>();
+        double best = 0;
+        for (JsonNode row : j.get("batches")) {
+            sizes.add(row.get("batch_size").asInt());
+            assertTrue(row.get("runs").asInt() >= 2);
+            assertPositiveFinite(row, "ms_per_batch");
+            assertPositiveFinite(row, "images_per_second");
+            best = Math.max(best, row.get("images_per_second").asDouble());
+        }
+        assertEquals(List.of(1, 2, 3, 4), sizes);
+        assertEquals(best, j.get("images_per_second").asDouble(), 1e-9, "headline figure is the best batch size");
+        assertTrue(sizes.contains(j.get("best_batch_size").asInt()));
+    }
+
+    @Test
+    void inferOnAFixedBatchModelRunsOnlyItsBatchSize() throws Exception {
+        Path model = TinyConvNetAccess.write(tmp.resolve("tiny8.onnx"), 8);
+        Path json = tmp.resolve("fixed.json");
+        int code = run("bench", "infer", "--model", model.toString(), "--device", "cpu", "--warmup", "0",
+                "--min-runs", "1", "--seconds", "0", "--json", json.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals(1, j.get("batches").size());
+        assertEquals(8, j.get("best_batch_size").asInt());
+        assertEquals("true", j.get("fixed_batch").asText());
+    }
+
+    @Test
+    void missingModelFailsWithItsName() {
+        int code = run("bench", "infer", "--model", tmp.resolve("absent.onnx").toString(), "--seconds", "0");
+        assertEquals(BenchCommand.EXIT_FAILED, code);
+        assertTrue(err.toString().contains("absent.onnx"), err.toString());
+    }
+}
