@@ -1,0 +1,428 @@
+package org.deepmerge.streams.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+
+/**
+ * The {@code pipeline} benchmark: alerts through a real Kafka broker and the scoring application, read back as
+ * committed scores ({@code isolation.level=read_committed}, so a score counts only once its exactly-once
+ * transaction has committed).
+ *
+ * <p>Every mode uses fresh topics and a fresh application id. The input topic has
+ * {@code message.timestamp.type=LogAppendTime}, so a record's timestamp is the broker's append time, and the scoring
+ * application forwards scores with the input record's timestamp. Two latencies per score:
+ * <ul>
+ *   <li>{@code latency} = score timestamp (when the model scored it, from the score record) - append time: the
+ *       figure the issue asks for;</li>
+ *   <li>{@code visible} = time a read_committed consumer received it - append time: what a downstream broker
+ *       sees, including the transaction commit interval.</li>
+ * </ul>
+ * Modes: {@link #preloaded} (N alerts appended before the application starts; sustained alerts/s from the first
+ * to the last committed output), {@link #offered} (a fixed offered rate for a duration, latency percentiles) and
+ * {@link #visit} (a burst of N alerts, the time from the first append to the last committed score). Messages are
+ * the given list, cycled.
+ */
+public final class PipelineBenchmark {
+
+    /** Starts the scoring application; the benchmark closes what it returns. */
+    @FunctionalInterface
+    public interface AppFactory {
+        /**
+         * @param bootstrap     broker address
+         * @param applicationId Kafka Streams application id (fresh per mode)
+         * @param inputTopic    alerts
+         * @param outputTopic   scores
+         * @param dlqTopic      dead letters
+         * @return the running application
+         * @throws DeepMergeException when it cannot start
+         */
+        AutoCloseable start(String bootstrap, String applicationId, String inputTopic, String outputTopic,
+                            String dlqTopic) throws DeepMergeException;
+    }
+
+    /** Reads the score timestamp (ms since the Unix epoch) out of a score record value. */
+    @FunctionalInterface
+    public interface ScoreClock {
+        /**
+         * @param value a score record value as the application writes it
+         * @return its score timestamp, ms
+         * @throws DeepMergeException when it cannot be decoded
+         */
+        long scoreTimestampMs(byte[] value) throws DeepMergeException;
+    }
+
+    /**
+     * @param bootstrap  broker address
+     * @param messages   alert messages, cycled
+     * @param partitions input/output topic partitions
+     * @param app        starts the scoring application
+     * @param clock      reads score timestamps
+     * @param timeout    longest wait for all scores of a mode
+     */
+    public record Config(String bootstrap, List<byte[]> messages, int partitions, AppFactory app, ScoreClock clock,
+                         Duration timeout) {
+        public Config {
+            messages = List.copyOf(messages);
+        }
+    }
+
+    /**
+     * @param mode             preloaded, offered or visit
+     * @param alerts           alerts sent (timed part only)
+     * @param scores           committed scores received
+     * @param deadLetters      committed dead letters received
+     * @param seconds          the mode's time span, s (preloaded: first to last output; offered: first append to
+     *                         last output; visit: first append to last committed output)
+     * @param alertsPerSecond  (scores + dead letters) / seconds
+     * @param offeredRate      offered alerts/s (offered mode), else NaN
+     * @param latency          score timestamp - append time, ms
+     * @param visible          read_committed receive time - append time, ms
+     * @param rssStartBytes    this JVM's resident memory when the timed part started
+     * @param rssEndBytes      ... when it ended
+     */
+    public record Result(String mode, int alerts, int scores, int deadLetters, double seconds, double alertsPerSecond,
+                         double offeredRate, Percentiles latency, Percentiles visible, long rssStartBytes,
+                         long rssEndBytes) {
+    }
+
+    private PipelineBenchmark() {
+    }
+
+    /**
+     * N alerts appended before the application starts; sustained rate from the first to the last committed output.
+     *
+     * @param c config
+     * @param n alerts, &gt;= 1
+     * @return figures
+     * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
+     */
+    public static Result preloaded(Config c, int n) throws DeepMergeException {
+        Run run = new Run(c, "preloaded");
+        try (run) {
+            run.produce(n, 0);
+            long rss0 = RssProbe.rssBytes();
+            run.startApp();
+            run.collector.await(n, c.timeout());
+            return run.result(n, Double.NaN, rss0, false);
+        }
+    }
+
+    /**
+     * A fixed offered load after a warm-up, with latency percentiles.
+     *
+     * @param c       config
+     * @param rate    offered alerts/s, &gt; 0
+     * @param seconds duration of the offered load, &gt; 0
+     * @param warmup  alerts sent and scored before the timed part (session, JIT, batch store), &gt;= 0
+     * @return figures
+     * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
+     */
+    public static Result offered(Config c, double rate, double seconds, int warmup) throws DeepMergeException {
+        if (!(rate > 0) || !(seconds > 0)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "offered load needs rate > 0 and seconds > 0, got "
+                    + rate + ", " + seconds);
+        }
+        Run run = new Run(c, "offered");
+        try (run) {
+            run.startApp();
+            run.warmUp(warmup);
+            int n = (int) Math.round(rate * seconds);
+            long rss0 = RssProbe.rssBytes();
+            run.produce(n, rate);
+            run.collector.await(n, c.timeout());
+            return run.result(n, rate, rss0, true);
+        }
+    }
+
+    /**
+     * One survey visit: a burst of N alerts (Rubin: ~10,000 on average, 40,000 at peak) sent as fast as the
+     * producer can after a warm-up; the time from the first append to the last committed output.
+     *
+     * @param c      config
+     * @param n      alerts in the visit, &gt;= 1
+     * @param warmup alerts scored before the visit, &gt;= 0
+     * @return figures ({@code seconds} is the visit time)
+     * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
+     */
+    public static Result visit(Config c, int n, int warmup) throws DeepMergeException {
+        Run run = new Run(c, "visit");
+        try (run) {
+            run.startApp();
+            run.warmUp(warmup);
+            long rss0 = RssProbe.rssBytes();
+            run.produce(n, 0);
+            run.collector.await(n, c.timeout());
+            return run.result(n, Double.NaN, rss0, true);
+        }
+    }
+
+    /** One mode's topics, producer, collector and application. */
+    private static final class Run implements AutoCloseable {
+        private final Config c;
+        private final String mode;
+        private final String input;
+        private final String output;
+        private final String dlq;
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final Collector collector;
+        private AutoCloseable app;
+        private int next;
+
+        Run(Config c, String mode) throws DeepMergeException {
+            if (c.messages().isEmpty() || c.partitions() < 1) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "pipeline benchmark needs messages and partitions >= 1");
+            }
+            this.c = c;
+            this.mode = mode;
+            String id = mode + "-" + UUID.randomUUID().toString().substring(0, 8);
+            this.input = "bench-alerts-" + id;
+            this.output = "bench-scores-" + id;
+            this.dlq = "bench-dlq-" + id;
+            createTopics();
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            p.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+            p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+            this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+            this.collector = new Collector(c, output, dlq);
+            collector.start();
+        }
+
+        private void createTopics() throws DeepMergeException {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
+            try (Admin admin = Admin.create(p)) {
+                admin.createTopics(List.of(
+                        new NewTopic(input, c.partitions(), (short) 1).configs(Map.of(
+                                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024))),
+                        new NewTopic(output, c.partitions(), (short) 1),
+                        new NewTopic(dlq, 1, (short) 1).configs(Map.of(
+                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))))
+                        .all().get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeepMergeException(Reason.IO_ERROR, "interrupted creating benchmark topics", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new DeepMergeException(Reason.IO_ERROR, "cannot create benchmark topics on " + c.bootstrap() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+
+        void startApp() throws DeepMergeException {
+            app = c.app().start(c.bootstrap(), "deepmerge-bench-" + input, input, output, dlq);
+        }
+
+        void warmUp(int n) throws DeepMergeException {
+            if (n > 0) {
+                produce(n, 0);
+                collector.await(n, c.timeout());
+            }
+            collector.reset();
+        }
+
+        /** Sends n messages; rate 0 = as fast as possible, else paced at rate/s from now. */
+        void produce(int n, double rate) throws DeepMergeException {
+            long t0 = System.nanoTime();
+            try {
+                for (int i = 0; i < n; i++) {
+                    if (rate > 0) {
+                        long due = t0 + (long) (i * 1e9 / rate);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
+                    byte[] m = c.messages().get(next++ % c.messages().size());
+                    producer.send(new ProducerRecord<>(input, null, m));
+                    if (rate > 0) {
+                        producer.flush();
+                    }
+                }
+                producer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeepMergeException(Reason.IO_ERROR, "interrupted producing alerts", e);
+            } catch (RuntimeException e) {
+                throw new DeepMergeException(Reason.IO_ERROR, "cannot produce alerts to " + input + ": " + e.getMessage(), e);
+            }
+        }
+
+        Result result(int n, double rate, long rss0, boolean fromFirstAppend) {
+            long rss1 = RssProbe.rssBytes();
+            Collector.Snapshot s = collector.snapshot();
+            long start = fromFirstAppend ? s.firstAppendMs : s.firstReceiveMs;
+            double seconds = Math.max(1, s.lastReceiveMs - start) / 1000.0;
+            return new Result(mode, n, s.scores, s.deadLetters, seconds, (s.scores + s.deadLetters) / seconds, rate,
+                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1);
+        }
+
+        @Override
+        public void close() throws DeepMergeException {
+            collector.stop();
+            producer.close(Duration.ofSeconds(10));
+            if (app != null) {
+                try {
+                    app.close();
+                } catch (Exception e) {
+                    throw new DeepMergeException(Reason.IO_ERROR, "cannot stop the scoring application: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** A read_committed consumer of the score and dead-letter topics recording per-record times. */
+    private static final class Collector implements Runnable {
+        private final Config c;
+        private final String output;
+        private final String dlq;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+        private final Object lock = new Object();
+        private volatile Throwable failure;
+        private final List<Double> latency = new ArrayList<>();
+        private final List<Double> visible = new ArrayList<>();
+        private int scores;
+        private int deadLetters;
+        private long firstAppend = Long.MAX_VALUE;
+        private long firstReceive = Long.MAX_VALUE;
+        private long lastReceive = Long.MIN_VALUE;
+
+        record Snapshot(int scores, int deadLetters, double[] latencyMs, double[] visibleMs, long firstAppendMs,
+                        long firstReceiveMs, long lastReceiveMs) {
+        }
+
+        Collector(Config c, String output, String dlq) {
+            this.c = c;
+            this.output = output;
+            this.dlq = dlq;
+            this.thread = new Thread(this, "bench-collector-" + output);
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                List<TopicPartition> parts = new ArrayList<>();
+                for (int i = 0; i < c.partitions(); i++) {
+                    parts.add(new TopicPartition(output, i));
+                }
+                parts.add(new TopicPartition(dlq, 0));
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                while (running.get()) {
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
+                    long now = System.currentTimeMillis();
+                    synchronized (lock) {
+                        for (ConsumerRecord<byte[], byte[]> r : records) {
+                            firstAppend = Math.min(firstAppend, r.timestamp());
+                            firstReceive = Math.min(firstReceive, now);
+                            lastReceive = Math.max(lastReceive, now);
+                            visible.add((double) (now - r.timestamp()));
+                            if (r.topic().equals(dlq)) {
+                                deadLetters++;
+                            } else {
+                                scores++;
+                                latency.add((double) (c.clock().scoreTimestampMs(r.value()) - r.timestamp()));
+                            }
+                        }
+                        lock.notifyAll();
+                    }
+                }
+            } catch (Throwable e) {
+                failure = e;
+                synchronized (lock) {
+                    lock.notifyAll();
+                }
+            }
+        }
+
+        void await(int n, Duration timeout) throws DeepMergeException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (lock) {
+                while (scores + deadLetters < n) {
+                    if (failure != null) {
+                        throw new DeepMergeException(Reason.IO_ERROR, "score consumer failed: " + failure, failure);
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new DeepMergeException(Reason.INFERENCE_FAILED, "timed out after " + timeout.toSeconds()
+                                + " s waiting for " + n + " outputs on " + output + "/" + dlq + "; got " + scores
+                                + " scores and " + deadLetters + " dead letters");
+                    }
+                    try {
+                        lock.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new DeepMergeException(Reason.IO_ERROR, "interrupted waiting for scores", e);
+                    }
+                }
+            }
+        }
+
+        void reset() {
+            synchronized (lock) {
+                latency.clear();
+                visible.clear();
+                scores = 0;
+                deadLetters = 0;
+                firstAppend = Long.MAX_VALUE;
+                firstReceive = Long.MAX_VALUE;
+                lastReceive = Long.MIN_VALUE;
+            }
+        }
+
+        Snapshot snapshot() {
+            synchronized (lock) {
+                return new Snapshot(scores, deadLetters, latency.stream().mapToDouble(Double::doubleValue).toArray(),
+                        visible.stream().mapToDouble(Double::doubleValue).toArray(), firstAppend, firstReceive, lastReceive);
+            }
+        }
+
+        void stop() {
+            running.set(false);
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
