@@ -45,10 +45,14 @@ public final class InferBenchmark {
      * @param msPerBatchMean  mean ms per run
      * @param msPerBatchP50   median ms per run
      * @param msPerBatchP95   95th percentile ms per run
-     * @param imagesPerSecond batchSize / mean seconds per run
+     * @param imagesPerSecond batchSize / mean seconds per run (the headline: sustained rate, stalls included)
      */
     public record Row(int batchSize, int runs, double msPerBatchMean, double msPerBatchP50, double msPerBatchP95,
                       double imagesPerSecond) {
+        /** @return batchSize / median seconds per run: the rate of an undisturbed run on a shared machine */
+        public double imagesPerSecondP50() {
+            return batchSize / (msPerBatchP50 / 1000.0);
+        }
     }
 
     /**
