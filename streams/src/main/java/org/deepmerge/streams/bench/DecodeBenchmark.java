@@ -63,10 +63,11 @@ public final class DecodeBenchmark {
      * @param nsReadAlert       single thread: mean ns per alert in {@link AlertReader#read}
      * @param nsDecodeStamps    single thread: mean ns per alert decoding its stamps
      * @param nsPreprocess      single thread: mean ns per alert resampling/normalising into {@code [C,H,W]}
+     * @param cpuSeconds        CPU time of the worker threads in the timed passes, s
      */
     public record Result(int messages, int prepared, Map<String, Integer> rejectedByReason, int threads, long alerts,
                          long stamps, double seconds, double stampsPerSecond, double alertsPerSecond,
-                         double nsReadAlert, double nsDecodeStamps, double nsPreprocess) {
+                         double nsReadAlert, double nsDecodeStamps, double nsPreprocess, double cpuSeconds) {
         public Result {
             rejectedByReason = Map.copyOf(rejectedByReason);
         }
@@ -74,6 +75,11 @@ public final class DecodeBenchmark {
         /** @return stamps per second per thread */
         public double stampsPerSecondPerThread() {
             return stampsPerSecond / threads;
+        }
+
+        /** @return stamps per CPU-second of the worker threads: the rate of one fully available core */
+        public double stampsPerCpuSecond() {
+            return stamps / cpuSeconds;
         }
     }
 
@@ -115,6 +121,7 @@ public final class DecodeBenchmark {
         CountDownLatch warm = new CountDownLatch(c.threads());
         CountDownLatch start = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong cpuNanos = new java.util.concurrent.atomic.AtomicLong();
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < c.threads(); t++) {
             Thread w = new Thread(() -> {
@@ -125,9 +132,11 @@ public final class DecodeBenchmark {
                     }
                     warm.countDown();
                     start.await();
+                    long cpu0 = CpuTime.threadNanos();
                     for (int i = 0; i < c.iterations(); i++) {
                         worker.pass();
                     }
+                    cpuNanos.addAndGet(CpuTime.threadNanos() - cpu0);
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                     warm.countDown();
@@ -160,7 +169,7 @@ public final class DecodeBenchmark {
         long[] phases = phases(c, ok, imageSize);
         return new Result(c.messages().size(), ok.size(), rejected, c.threads(), alerts, stamps, seconds,
                 stamps / seconds, alerts / seconds, phases[0] / (double) ok.size(), phases[1] / (double) ok.size(),
-                phases[2] / (double) ok.size());
+                phases[2] / (double) ok.size(), cpuNanos.get() / 1e9);
     }
 
     /** One thread's state: a reused batch array, as the scorer fills {@code [N,C,H,W]}. */

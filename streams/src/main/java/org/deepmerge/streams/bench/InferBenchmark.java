@@ -46,9 +46,15 @@ public final class InferBenchmark {
      * @param msPerBatchP50   median ms per run
      * @param msPerBatchP95   95th percentile ms per run
      * @param imagesPerSecond batchSize / mean seconds per run (the headline: sustained rate, stalls included)
+     * @param cpuSeconds      CPU time of the whole process during the timed runs, s (ONNX Runtime's threads included)
      */
     public record Row(int batchSize, int runs, double msPerBatchMean, double msPerBatchP50, double msPerBatchP95,
-                      double imagesPerSecond) {
+                      double imagesPerSecond, double cpuSeconds) {
+        /** @return images per CPU-second of the process; NaN when the CPU time is unknown or below its resolution */
+        public double imagesPerCpuSecond() {
+            return cpuSeconds > 0 ? (double) batchSize * runs / cpuSeconds : Double.NaN;
+        }
+
         /** @return batchSize / median seconds per run: the rate of an undisturbed run on a shared machine */
         public double imagesPerSecondP50() {
             return batchSize / (msPerBatchP50 / 1000.0);
@@ -148,6 +154,7 @@ public final class InferBenchmark {
         List<Double> ms = new ArrayList<>();
         long budget = (long) (c.secondsPerSize() * 1e9);
         long start = System.nanoTime();
+        long cpu0 = CpuTime.processNanos();
         while (ms.size() < c.minRuns() || System.nanoTime() - start < budget) {
             long t0 = System.nanoTime();
             if (scorer.score(images, batch).size() != batch) {
@@ -155,7 +162,8 @@ public final class InferBenchmark {
             }
             ms.add((System.nanoTime() - t0) / 1e6);
         }
+        double cpu = (CpuTime.processNanos() - cpu0) / 1e9;
         Percentiles p = Percentiles.of(ms.stream().mapToDouble(Double::doubleValue).toArray());
-        return new Row(batch, p.count(), p.mean(), p.p50(), p.p95(), batch / (p.mean() / 1000.0));
+        return new Row(batch, p.count(), p.mean(), p.p50(), p.p95(), batch / (p.mean() / 1000.0), cpu);
     }
 }

@@ -181,6 +181,8 @@ public final class BenchCommand implements Runnable {
                         .put("stamps_per_second", r.stampsPerSecond())
                         .put("stamps_per_second_per_thread", r.stampsPerSecondPerThread())
                         .put("tensors_per_second", r.alertsPerSecond())
+                        .put("stamps_per_cpu_second", r.stampsPerCpuSecond())
+                        .put("cpu_seconds", r.cpuSeconds())
                         .put("source", source)
                         .put("messages", r.messages())
                         .put("prepared", r.prepared())
@@ -202,8 +204,8 @@ public final class BenchCommand implements Runnable {
                         r.prepared(), r.rejectedByReason(), mc.channelCount(), mc.height(), mc.width());
                 out.printf(Locale.ROOT, "  %d threads x %d timed passes: %d alerts, %d stamps in %.3f s%n", threads,
                         iterations, r.alerts(), r.stamps(), r.seconds());
-                out.printf(Locale.ROOT, "  %.0f stamps/s (%.0f per thread), %.0f tensors/s%n", r.stampsPerSecond(),
-                        r.stampsPerSecondPerThread(), r.alertsPerSecond());
+                out.printf(Locale.ROOT, "  %.0f stamps/s (%.0f per thread), %.0f tensors/s; %.0f stamps per CPU-second%n",
+                        r.stampsPerSecond(), r.stampsPerSecondPerThread(), r.alertsPerSecond(), r.stampsPerCpuSecond());
                 out.printf(Locale.ROOT, "  single thread, us per alert: read %.1f, decode stamps %.1f, preprocess %.1f%n",
                         r.nsReadAlert() / 1000, r.nsDecodeStamps() / 1000, r.nsPreprocess() / 1000);
                 out.printf(Locale.ROOT, "  machine: %s%n", MachineInfo.probe().summary());
@@ -286,14 +288,14 @@ public final class BenchCommand implements Runnable {
                 ScorerOptions options = ScorerOptions.defaults().withDevice(d).withThreads(threads, 0);
                 List<Integer> sizes = batchSizes == null ? InferBenchmark.powersOfTwo() : batchSizes;
                 out.printf(Locale.ROOT, "infer: %s%s%n", model, dynamicBatch ? " (batch dimension made dynamic)" : "");
-                out.printf(Locale.ROOT, "  %10s %6s %12s %12s %12s %12s %14s%n", "batch", "runs", "ms/batch", "p50 ms", "p95 ms",
-                        "images/s", "images/s @p50");
+                out.printf(Locale.ROOT, "  %10s %6s %12s %12s %12s %12s %14s %10s%n", "batch", "runs", "ms/batch", "p50 ms", "p95 ms",
+                        "images/s", "images/s @p50", "img/CPU-s");
                 out.flush();
                 InferBenchmark.Result r = InferBenchmark.run(new InferBenchmark.Config(run, contract.overrides(), options,
                         sizes, warmup, minRuns, seconds), row -> {
-                            out.printf(Locale.ROOT, "  %10d %6d %12.3f %12.3f %12.3f %12.1f %14.1f%n", row.batchSize(), row.runs(),
-                                    row.msPerBatchMean(), row.msPerBatchP50(), row.msPerBatchP95(), row.imagesPerSecond(),
-                                    row.imagesPerSecondP50());
+                            out.printf(Locale.ROOT, "  %10d %6d %12.3f %12.3f %12.3f %12.1f %14.1f %10.1f%n", row.batchSize(),
+                                    row.runs(), row.msPerBatchMean(), row.msPerBatchP50(), row.msPerBatchP95(),
+                                    row.imagesPerSecond(), row.imagesPerSecondP50(), row.imagesPerCpuSecond());
                             out.flush();
                         });
                 InferBenchmark.Row best = r.best();
@@ -304,6 +306,7 @@ public final class BenchCommand implements Runnable {
                         .put("images_per_second", best.imagesPerSecond())
                         .put("best_batch_size", best.batchSize())
                         .put("ms_per_batch_at_best", best.msPerBatchMean())
+                        .put("images_per_cpu_second_at_best", best.imagesPerCpuSecond())
                         .put("execution_provider", r.executionProvider())
                         .put("model", model.toString())
                         .put("fixed_batch", String.valueOf(r.fixedBatch()))
@@ -325,6 +328,7 @@ public final class BenchCommand implements Runnable {
                     o.put("ms_per_batch_p95", row.msPerBatchP95());
                     o.put("images_per_second", row.imagesPerSecond());
                     o.put("images_per_second_p50", row.imagesPerSecondP50());
+                    o.put("images_per_cpu_second", row.imagesPerCpuSecond());
                 }
                 report.finish();
                 out.printf(Locale.ROOT, "  execution provider %s (device %s), input [N,%d,%d,%d]%n", r.executionProvider(),

@@ -51,6 +51,7 @@ class BenchCommandTest {
         assertPositiveFinite(j, "stamps_per_second");
         assertPositiveFinite(j, "stamps_per_second_per_thread");
         assertPositiveFinite(j, "tensors_per_second");
+        assertPositiveFinite(j, "stamps_per_cpu_second");
         assertEquals(5, j.get("messages").asInt());
         assertEquals(5, j.get("prepared").asInt(), "every real ZTF alert carries a template stamp");
         assertEquals(2 * 5, j.get("stamps_timed").asLong(), "2 threads x 1 pass x 5 single-band alerts");
