@@ -7,6 +7,7 @@ import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.inference.Prediction;
+import org.deepmerge.core.model.ModelIdentity;
 
 /**
  * Provenance: turns a prepared alert and the model's prediction into the published
@@ -20,17 +21,14 @@ public final class MergerScores {
      * @param prepared     the alert and the bands that filled the channels
      * @param prediction   the model's verdict; {@code probabilities} in the order of {@code classNames}
      * @param classNames   the contract's class names, in output order
-     * @param modelName    model name (contract)
-     * @param modelVersion model version (contract)
-     * @param modelSha256  hex SHA-256 of the ONNX file: the model's identity
+     * @param model        name, version and SHA-256 of the model that scored it
      * @param ingestMs     when the input was read/appended, ms since the Unix epoch
      * @param scoreMs      when the score was computed, ms since the Unix epoch
      * @return the score record; a NaN epoch becomes null
      * @throws IllegalArgumentException when the prediction has a different number of classes than classNames
      */
     public static MergerScore of(PreparedImage prepared, Prediction prediction, List<String> classNames,
-                                 String modelName, String modelVersion, String modelSha256,
-                                 long ingestMs, long scoreMs) {
+                                 ModelIdentity model, long ingestMs, long scoreMs) {
         List<Float> p = prediction.probabilities();
         if (p.size() != classNames.size()) {
             throw new IllegalArgumentException(p.size() + " class probabilities for " + classNames.size()
@@ -52,9 +50,9 @@ public final class MergerScores {
                 .setClassifications(classes)
                 .setBands(prepared.bands())
                 .setIncomplete(prepared.incomplete())
-                .setModelName(modelName)
-                .setModelVersion(modelVersion)
-                .setModelSha256(modelSha256)
+                .setModelName(model.name())
+                .setModelVersion(model.version())
+                .setModelSha256(model.sha256())
                 .setIngestTimestamp(Instant.ofEpochMilli(ingestMs))
                 .setScoreTimestamp(Instant.ofEpochMilli(scoreMs))
                 .build();

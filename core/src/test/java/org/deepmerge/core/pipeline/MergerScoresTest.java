@@ -11,6 +11,7 @@ import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.AlertFormat;
 import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.inference.Prediction;
+import org.deepmerge.core.model.ModelIdentity;
 import org.junit.jupiter.api.Test;
 
 class MergerScoresTest {
@@ -24,7 +25,7 @@ class MergerScoresTest {
     @Test
     void carriesIdsPositionProbabilitiesAndProvenance() {
         MergerScore s = MergerScores.of(prepared(58373.2), new Prediction(0.7f, List.of(0.3f, 0.7f)),
-                List.of("non-merger", "merger"), "deepmerge-da", "0.1", "ab".repeat(32), 1000L, 2500L);
+                List.of("non-merger", "merger"), new ModelIdentity("deepmerge-da", "0.1", "ab".repeat(32)), 1000L, 2500L);
         assertEquals("739260766315010006", s.getSourceId());
         assertEquals("ZTF17aaacxxf", s.getObjectId());
         assertEquals("ZTF", s.getSurvey());
@@ -46,8 +47,8 @@ class MergerScoresTest {
     @Test
     void missingEpochIsNullAndClassCountMustMatch() {
         Prediction p = new Prediction(0.5f, List.of(0.5f, 0.5f));
-        assertNull(MergerScores.of(prepared(Double.NaN), p, List.of("a", "b"), "m", "1", "00", 0, 0).getEpochMjd());
+        assertNull(MergerScores.of(prepared(Double.NaN), p, List.of("a", "b"), new ModelIdentity("m", "1", "00"), 0, 0).getEpochMjd());
         assertThrows(IllegalArgumentException.class,
-                () -> MergerScores.of(prepared(1), p, List.of("a", "b", "c"), "m", "1", "00", 0, 0));
+                () -> MergerScores.of(prepared(1), p, List.of("a", "b", "c"), new ModelIdentity("m", "1", "00"), 0, 0));
     }
 }
