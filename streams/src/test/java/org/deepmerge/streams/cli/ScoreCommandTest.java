@@ -29,8 +29,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.deepmerge.avro.v1.Classification;
+import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.AlertReader;
+import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.testing.TestData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -278,6 +281,29 @@ class ScoreCommandTest {
                 run.stderr());
         assertTrue(run.stderr().contains("rejected " + dir.resolve("d.avro") + " #3: "), run.stderr());
         assertEquals(2, Files.readAllLines(out).size());
+    }
+
+    @Test
+    void scoresEveryRecordOfAMultiRecordCutoutContainer() throws Exception {
+        List<Path> ztf;
+        try (Stream<Path> s = Files.list(TestData.require("alerts/ztf"))) {
+            ztf = s.sorted().limit(3).toList();
+        }
+        AlertReader reader = new AlertReader(null);
+        List<Cutout> records = new ArrayList<>();
+        for (Path f : ztf) {
+            records.add(CutoutRecords.fromAlert(reader.read(Files.readAllBytes(f))));
+        }
+        Path container = tmp.resolve("cutouts.avro");
+        Files.write(container, CutoutRecords.toContainerFile(records));
+        Path out = tmp.resolve("cutouts.jsonl");
+
+        Run run = run(args("jsonl", out, null, container));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(3, run.scored(), run.stderr());
+        assertEquals(3, run.total());
+        assertEquals(records.stream().map(Cutout::getSourceId).toList(),
+                jsonLines(out).stream().map(n -> n.get("sourceId").asText()).toList());
     }
 
     @Test
