@@ -402,6 +402,11 @@ public final class ScoreCommand implements Callable<Integer> {
         if (file == null) {
             return new BufferedOutputStream(new FilterOutputStream(System.out) {
                 @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
                 public void close() throws IOException {
                     flush();
                 }

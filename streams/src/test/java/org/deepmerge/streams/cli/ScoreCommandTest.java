@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,6 +25,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.file.DataFileStream;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -304,6 +310,37 @@ class ScoreCommandTest {
         assertEquals(3, run.total());
         assertEquals(records.stream().map(Cutout::getSourceId).toList(),
                 jsonLines(out).stream().map(n -> n.get("sourceId").asText()).toList());
+    }
+
+    @Test
+    void confluentFramedRubinAlertsUseTheSchemaDirectoryAndNullCutoutsAreRejectedWithTheirReason() throws Exception {
+        GenericRecord fake;
+        try (DataFileStream<GenericRecord> in = new DataFileStream<>(
+                Files.newInputStream(TestData.require("schemas/lsst/v9_0/fakeAlert.avro")), new GenericDatumReader<>())) {
+            fake = in.next();
+        }
+        ByteArrayOutputStream framed = new ByteArrayOutputStream();
+        framed.write(new byte[] {0, 0, 0, 900 >> 8, (byte) (900 & 0xff)});
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(framed, null);
+        new GenericDatumWriter<GenericRecord>(fake.getSchema()).write(fake, enc);
+        enc.flush();
+        Path message = tmp.resolve("rubin-900.bin");
+        Files.write(message, framed.toByteArray());
+        Path out = tmp.resolve("framed.jsonl");
+        Path rejects = tmp.resolve("framed-rejects.jsonl");
+
+        List<String> a = new ArrayList<>(List.of(args("jsonl", out, rejects, message)));
+        a.addAll(1, List.of("--schema-dir", TestData.require("schemas/lsst").toString()));
+        Run run = run(a.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(1, run.rejected(), run.stderr());
+        JsonNode r = checkRejects(rejects, run).get(0);
+        assertEquals(Reason.MISSING_CUTOUT.name(), r.get("reason").asText());
+        assertTrue(r.get("message").asText().startsWith("cutoutTemplate is null"), r.toString());
+
+        Run noSchemas = run(args("jsonl", out, rejects, message));
+        assertEquals(0, noSchemas.exitCode(), noSchemas.stderr());
+        assertEquals(Reason.UNKNOWN_SCHEMA.name(), checkRejects(rejects, noSchemas).get(0).get("reason").asText());
     }
 
     @Test
