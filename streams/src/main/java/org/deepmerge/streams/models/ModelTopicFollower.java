@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>Kafka side: a {@link KafkaConsumer} with no consumer group (manual assignment of every partition of the topic,
  * read from the beginning, no offsets committed), {@code isolation.level=read_committed}, byte-array key and value.
  * Every follower therefore sees the latest artifact of every model on start-up (the topic is compacted by key =
- * model name) and every later one. Records whose key is not the followed model name are skipped, as are tombstones;
- * from each poll only the last record of the followed model is installed (older ones in the same poll are
+ * model name) and every later one. Records whose key is not the followed model name are skipped, as are tombstones.
+ * On start-up the follower first reads up to the end offsets it found and installs only the latest artifact of the
+ * followed model (what compaction would leave; older uncompacted versions are never installed on the way); after
+ * that, from each poll the last record of the followed model is installed (older ones in the same poll are
  * superseded). Installation (SHA-256 check, cache file, new scorer, compatibility check, atomic swap) is
  * {@link ModelArtifactInstaller}'s; a refused artifact is logged and the running model keeps serving.
  *
@@ -139,26 +141,36 @@ public final class ModelTopicFollower implements AutoCloseable {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            LOG.info("following model {} on {} ({} partitions, from the beginning)", modelName, topic, partitions.size());
+            Map<TopicPartition, Long> catchUpEnd = new LinkedHashMap<>(consumer.endOffsets(partitions));
+            LOG.info("following model {} on {} ({} partitions, from the beginning; catching up to offsets {})",
+                    modelName, topic, partitions.size(), catchUpEnd);
+            Map<TopicPartition, ConsumerRecord<byte[], byte[]>> pending = new LinkedHashMap<>();
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
-                Map<TopicPartition, ConsumerRecord<byte[], byte[]>> latest = new LinkedHashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (r.key() == null || r.value() == null
                             || !modelName.equals(new String(r.key(), StandardCharsets.UTF_8))) {
                         continue;
                     }
                     seen.incrementAndGet();
-                    latest.put(new TopicPartition(r.topic(), r.partition()), r);
+                    pending.put(new TopicPartition(r.topic(), r.partition()), r);
                 }
-                for (ConsumerRecord<byte[], byte[]> r : latest.values()) {
+                // while catching up on history only the latest artifact counts (as after compaction)
+                catchUpEnd.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+                if (!catchUpEnd.isEmpty()) {
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : pending.values()) {
                     ModelArtifactInstaller.Outcome o = installer.install(r.value());
-                    LOG.info("model topic {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), o.message());
+                    LOG.info("model topic {}-{}@{}: {} {} {}", r.topic(), r.partition(), r.offset(), o.status(),
+                            o.identity() == null ? "(undecodable)" : o.identity().name(),
+                            o.identity() == null ? "" : o.identity().version());
                     last.set(o);
                     for (Consumer<ModelArtifactInstaller.Outcome> l : listeners) {
                         l.accept(o);
                     }
                 }
+                pending.clear();
             }
         } catch (WakeupException e) {
             if (running) {
