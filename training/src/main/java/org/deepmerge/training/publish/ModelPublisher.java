@@ -47,11 +47,12 @@ import org.slf4j.LoggerFactory;
  * Publishes a trained ONNX model with its {@link ModelCard}: to a models directory and to the compacted Kafka model
  * topic ({@value #DEFAULT_TOPIC}) that running scorers follow to hot-swap models (docs/model-publishing.md).
  *
- * <p>Identity: the published ONNX file must carry the model's name and version in its contract
- * ({@code deepmerge.model.name}/{@code deepmerge.model.version} metadata_props), since the scorer stamps those on
- * every score. A file that has them must agree with the card; a file without them (third-party exports) gets them
- * added to its metadata_props by {@link #prepare}, and the SHA-256 of those published bytes is the identity. The
- * file's contract must resolve without command-line overrides (a scorer following the topic has none).
+ * <p>Identity: the scorer stamps the contract's model name and version on every score, and a scorer following the
+ * topic opens models without overrides. So a file that declares {@code deepmerge.model.name}/{@code version} must
+ * agree with the card; a file from the exporter with a complete contract is published byte for byte; a file lacking
+ * name/version, or published with contract overrides, is published as a copy whose metadata_props gain the resolved
+ * contract keys (see {@link #prepare(Path, ModelCard, ContractOverrides)}). The SHA-256 of the published bytes is the
+ * model's identity.
  */
 public final class ModelPublisher {
     /** Default compacted model topic. */
