@@ -64,7 +64,7 @@ class ModelTopicFollowerBrokerTest {
     @AfterAll
     static void stopBroker() throws Exception {
         if (broker != null) {
-            broker.close();
+            broker.stop();
         }
     }
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Assumptions;
  * {@code org.apache.kafka:kafka-test-common-runtime} is on the streams test classpath and is skipped (aborted, with
  * the reason) where it is not.
  */
-final class TestKitBroker implements AutoCloseable {
+final class TestKitBroker {
     private static final String PKG = "org.apache.kafka.common.test.";
     private final AutoCloseable kit;
     private final String bootstrap;
@@ -51,8 +51,8 @@ final class TestKitBroker implements AutoCloseable {
         return bootstrap;
     }
 
-    @Override
-    public void close() throws Exception {
+    /** Stops the broker and deletes its data. */
+    void stop() throws Exception {
         kit.close();
     }
 }
