@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.inference.InferenceBatcher;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelIdentity;
@@ -36,19 +37,47 @@ import org.slf4j.LoggerFactory;
  * preprocesses them for the running contract, so a model that expects other input would score wrong tensors
  * without failing. Output kind, class names and batch size may change.
  *
+ * <p>With a {@link BatcherFactory} every installed scorer gets its own {@link InferenceBatcher} (Triton-style merging
+ * of the stream threads' flushes), reached through {@link Lease#batcher()} and closed with its scorer:
+ * <pre>{@code
+ * ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, Duration.ofMillis(2)));
+ * try (ScorerHolder.Lease lease = holder.acquire()) {
+ *     List<Prediction> p = lease.batcher().score(images, n);  // blocks until the merged run is done
+ * }
+ * }</pre>
+ *
  * <p>Thread-safe; {@link #acquire()} is lock-free.
  */
 public final class ScorerHolder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScorerHolder.class);
 
-    /** One installed scorer and its reference count (1 for the holder while current, +1 per open lease). */
+    /**
+     * Creates the inference batcher that serves one installed scorer, e.g.
+     * {@code s -> InferenceBatcher.create(s, Duration.ofMillis(2))}.
+     */
+    @FunctionalInterface
+    public interface BatcherFactory {
+        /**
+         * @param scorer the scorer the batcher runs on
+         * @return a started batcher
+         * @throws DeepMergeException INVALID_CONFIG when the batcher settings are invalid
+         */
+        InferenceBatcher create(OnnxScorer scorer) throws DeepMergeException;
+    }
+
+    /**
+     * One installed scorer (with its batcher, if any) and its reference count (1 for the holder while current, +1
+     * per open lease).
+     */
     private static final class Generation {
         final OnnxScorer scorer;
+        final InferenceBatcher batcher;
         final long epoch;
         final AtomicInteger refs = new AtomicInteger(1);
 
-        Generation(OnnxScorer scorer, long epoch) {
+        Generation(OnnxScorer scorer, InferenceBatcher batcher, long epoch) {
             this.scorer = scorer;
+            this.batcher = batcher;
             this.epoch = epoch;
         }
 
@@ -66,6 +95,9 @@ public final class ScorerHolder implements AutoCloseable {
             if (r == 0) {
                 LOG.info("closing model {} {} (sha256 {}, epoch {}): no batch uses it any more", scorer.identity().name(),
                         scorer.identity().version(), shortSha(scorer.identity()), epoch);
+                if (batcher != null) {
+                    batcher.close();
+                }
                 scorer.close();
             } else if (r < 0) {
                 throw new IllegalStateException("scorer generation " + epoch + " released more often than retained");
@@ -94,6 +126,20 @@ public final class ScorerHolder implements AutoCloseable {
             return generation.scorer.identity();
         }
 
+        /**
+         * The inference batcher of the leased scorer (holders built with a {@link BatcherFactory}). Wait for the
+         * batch's future before closing the lease: the batcher is closed with its scorer.
+         *
+         * @return the batcher merging concurrent requests into full runs of {@link #scorer()}
+         * @throws IllegalStateException when the holder was built without a batcher factory
+         */
+        public InferenceBatcher batcher() {
+            if (generation.batcher == null) {
+                throw new IllegalStateException("this ScorerHolder was built without a BatcherFactory");
+            }
+            return generation.batcher;
+        }
+
         /** @return the leased model's contract (preprocessing and output reading) */
         public ModelContract contract() {
             return generation.scorer.contract();
@@ -114,14 +160,44 @@ public final class ScorerHolder implements AutoCloseable {
     }
 
     private final AtomicReference<Generation> current;
+    private final BatcherFactory batcherFactory;
     private final Object swapLock = new Object();
     private volatile boolean closed;
 
     /**
+     * A holder without batchers: leases give the scorer only.
+     *
      * @param initial the scorer to serve first; the holder owns it from now on (closes it)
      */
     public ScorerHolder(OnnxScorer initial) {
-        this.current = new AtomicReference<>(new Generation(Objects.requireNonNull(initial, "initial"), 0));
+        this.batcherFactory = null;
+        this.current = new AtomicReference<>(new Generation(Objects.requireNonNull(initial, "initial"), null, 0));
+    }
+
+    /**
+     * A holder that gives every installed scorer its own {@link InferenceBatcher}, closed together with the scorer
+     * once no lease uses it (so the shared batcher swaps with the model).
+     *
+     * @param initial the scorer to serve first; the holder owns it (and its batcher) from now on
+     * @param batchers creates the batcher of each installed scorer
+     * @throws DeepMergeException as the factory throws (the initial scorer is then closed)
+     */
+    public ScorerHolder(OnnxScorer initial, BatcherFactory batchers) throws DeepMergeException {
+        this.batcherFactory = Objects.requireNonNull(batchers, "batchers");
+        this.current = new AtomicReference<>(new Generation(Objects.requireNonNull(initial, "initial"),
+                batcherFor(initial), 0));
+    }
+
+    private InferenceBatcher batcherFor(OnnxScorer scorer) throws DeepMergeException {
+        if (batcherFactory == null) {
+            return null;
+        }
+        try {
+            return batcherFactory.create(scorer);
+        } catch (DeepMergeException | RuntimeException e) {
+            scorer.close();
+            throw e;
+        }
     }
 
     /**
@@ -165,7 +241,8 @@ public final class ScorerHolder implements AutoCloseable {
      * @param next the scorer to install
      * @return the new generation number
      * @throws DeepMergeException INVALID_MODEL naming the incompatibility (see {@link #incompatibility});
-     *                            INFERENCE_FAILED when the holder is closed
+     *                            INFERENCE_FAILED when the holder is closed; as the batcher factory throws
+     * @throws IllegalArgumentException when {@code next} is the scorer already installed
      */
     public long swap(OnnxScorer next) throws DeepMergeException {
         Objects.requireNonNull(next, "next");
@@ -178,6 +255,9 @@ public final class ScorerHolder implements AutoCloseable {
                         + next.identity().name() + " " + next.identity().version());
             }
             old = current.get();
+            if (next == old.scorer) {
+                throw new IllegalArgumentException("scorer " + next.identity().name() + " is already installed");
+            }
             Optional<String> why = incompatibility(old.scorer.contract(), next.contract());
             if (why.isPresent()) {
                 next.close();
@@ -186,7 +266,7 @@ public final class ScorerHolder implements AutoCloseable {
                         + "the running model " + old.scorer.identity().name() + " " + old.scorer.identity().version()
                         + ": " + why.get() + "; restart the scorer with the new model instead");
             }
-            installed = new Generation(next, old.epoch + 1);
+            installed = new Generation(next, batcherFor(next), old.epoch + 1);
             current.set(installed);
         }
         LOG.info("model swapped: {} {} (sha256 {}) -> {} {} (sha256 {}), epoch {}", old.scorer.identity().name(),

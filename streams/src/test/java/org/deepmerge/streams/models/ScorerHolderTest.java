@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.inference.InferenceBatcher;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.inference.ScorerOptions;
@@ -162,5 +164,31 @@ class ScorerHolderTest {
         DeepMergeException e = assertThrows(DeepMergeException.class, holder::acquire);
         assertEquals(Reason.INFERENCE_FAILED, e.reason());
         assertThrows(DeepMergeException.class, () -> versions.get(5).score(images(1), 1));
+    }
+
+    @Test
+    void batcherSwapsWithItsScorerAndClosesAfterTheLastLease() throws Exception {
+        OnnxScorer v1 = open("1", "g,r", TinyOnnx.Head.SIGMOID);
+        OnnxScorer v2 = open("2", "g,r", TinyOnnx.Head.SIGMOID);
+        try (ScorerHolder holder = new ScorerHolder(v1, s -> InferenceBatcher.create(s, Duration.ofMillis(1)))) {
+            ScorerHolder.Lease old = holder.acquire();
+            InferenceBatcher oldBatcher = old.batcher();
+            assertThrows(IllegalArgumentException.class, () -> holder.swap(v1), "re-installing the running scorer");
+            holder.swap(v2);
+            float[] x = images(4);
+            List<Prediction> p = oldBatcher.score(x, 4);
+            double z0 = TinyOnnx.gemm(x, 0)[0];
+            assertEquals(1 / (1 + Math.exp(-z0)), p.get(0).pMerger(), 1e-5, "old batch finishes on v1");
+            old.close();
+            DeepMergeException closed = assertThrows(DeepMergeException.class, () -> oldBatcher.score(x, 1));
+            assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+            try (ScorerHolder.Lease l = holder.acquire()) {
+                assertEquals("2", l.identity().version());
+                assertEquals(4, l.batcher().score(x, 4).size());
+            }
+        }
+        try (ScorerHolder h = new ScorerHolder(open("3", "g,r", TinyOnnx.Head.SIGMOID)); ScorerHolder.Lease l = h.acquire()) {
+            assertThrows(IllegalStateException.class, l::batcher);
+        }
     }
 }
