@@ -143,8 +143,19 @@ class ModelPublisherDirectoryTest {
         assertEquals(java.util.List.of("Only g,r stamps"), c.limits());
         assertEquals(ModelCardTest.card().intendedUse(), c.intendedUse());
 
+        // registered under a main command that has the standard --version option, as in TrainCli
+        CommandLine main = new CommandLine(new MainWithVersion()).addSubcommand(new PublishCommand());
+        main.setErr(new PrintWriter(err));
+        assertEquals(0, main.execute("publish", "--model", onnx.toString(), "--name", "deepmerge-tiny", "--version",
+                "2.0.0", "--card-json", cardJson.toString(), "--report", report.toString(), "--limit", "Only g,r stamps",
+                "--models-dir", dir.resolve("models").toString()), err.toString());
+
         int wrong = new CommandLine(new PublishCommand()).execute("--model", onnx.toString(), "--name", "deepmerge-tiny",
                 "--version", "3.0.0", "--card-json", cardJson.toString(), "--models-dir", dir.resolve("models").toString());
         assertNotEquals(0, wrong, "a card for version 2.0.0 is refused for --version 3.0.0");
+    }
+
+    @CommandLine.Command(name = "main", mixinStandardHelpOptions = true, version = "main 1")
+    static final class MainWithVersion {
     }
 }
