@@ -1,15 +1,14 @@
 package org.deepmerge.streams.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.CutoutRecords;
+import org.deepmerge.core.archive.AlertSource;
+import org.deepmerge.core.archive.AlertSourceEntry;
 import org.deepmerge.core.synthetic.SurveyPreset;
 import org.deepmerge.core.synthetic.SyntheticCutouts;
 import org.deepmerge.core.synthetic.SyntheticGalaxyGenerator;
@@ -21,41 +20,24 @@ public final class BenchInputs {
     }
 
     /**
-     * @param inputs alert files and directories (walked recursively in name order, hidden files skipped); each file
-     *               is one message, bytes exactly as archived
+     * @param inputs alert files, directories and tar archives ({@code .tar.gz}, {@code .tgz}, {@code .tar}, e.g. the
+     *               ZTF public nightly archive), read by the core {@link AlertSource}; each file or entry is one
+     *               message, bytes exactly as archived; unreadable entries are skipped
      * @param limit  keep at most this many messages (&gt; 0), in order
      * @return the message bytes
-     * @throws DeepMergeException IO_ERROR naming a missing or unreadable path; INVALID_CONFIG when no file is found
+     * @throws DeepMergeException IO_ERROR naming a missing or unreadable input; INVALID_CONFIG when no message is found
      */
     public static List<byte[]> read(List<Path> inputs, int limit) throws DeepMergeException {
-        List<Path> files = new ArrayList<>();
-        for (Path in : inputs) {
-            if (Files.isDirectory(in)) {
-                try (Stream<Path> s = Files.walk(in)) {
-                    s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-                            .sorted().forEach(files::add);
-                } catch (IOException e) {
-                    throw new DeepMergeException(Reason.IO_ERROR, "cannot list " + in + ": " + e.getMessage(), e);
-                }
-            } else if (Files.isRegularFile(in)) {
-                files.add(in);
-            } else {
-                throw new DeepMergeException(Reason.IO_ERROR, "input not found: " + in);
-            }
-        }
         List<byte[]> out = new ArrayList<>();
-        for (Path f : files) {
-            if (out.size() >= limit) {
-                break;
-            }
-            try {
-                out.add(Files.readAllBytes(f));
-            } catch (IOException e) {
-                throw new DeepMergeException(Reason.IO_ERROR, "cannot read " + f + ": " + e.getMessage(), e);
+        try (AlertSource source = AlertSource.open(inputs, AlertSource.DEFAULT_MAX_ENTRY_BYTES)) {
+            for (AlertSourceEntry e = source.next(); e != null && out.size() < limit; e = source.next()) {
+                if (e.readable()) {
+                    out.add(e.bytes());
+                }
             }
         }
         if (out.isEmpty()) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "no alert files in " + inputs);
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "no readable alert messages in " + inputs);
         }
         return out;
     }

@@ -14,15 +14,17 @@ import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.fits.StampDecoder;
+import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.core.preprocess.Preprocessor;
 
 /**
  * The {@code decode} benchmark: alert message bytes to model input {@code [C,H,W]} float32, on the CPU, without
- * Kafka or ONNX Runtime. Each alert goes through the serving path: {@link AlertReader#read} (format detected from
- * the bytes), {@link ChannelMapping#select}, {@link StampDecoder#decode} of each distinct selected stamp (gzip
- * inflation + FITS parsing) and {@link Preprocessor#toTensor} (angular resampling + normalisation), written into a
- * reused per-thread batch array as the scorer does.
+ * Kafka or ONNX Runtime. Each alert goes through the serving path, {@link CutoutPipeline#prepare(byte[])} (what
+ * {@code deepmerge score} and the streaming preparer call): {@link AlertReader#read} (format detected from the
+ * bytes), {@link ChannelMapping#select}, {@link StampDecoder#decode} of each distinct selected stamp (gzip
+ * inflation + FITS parsing) and {@link Preprocessor#toTensor} (angular resampling + normalisation) into a new
+ * {@code [C,H,W]} array.
  *
  * <p>Method: a single-threaded pass first checks every message and drops the ones that cannot be prepared (counted
  * by reason; a real stream sends those to the dead-letter topic); then every thread runs {@code warmup} passes over
@@ -60,9 +62,9 @@ public final class DecodeBenchmark {
      * @param seconds           wall-clock time of the timed passes, s
      * @param stampsPerSecond   stamps / seconds, all threads together
      * @param alertsPerSecond   alerts / seconds, all threads together
-     * @param nsReadAlert       single thread: mean ns per alert in {@link AlertReader#read}
-     * @param nsDecodeStamps    single thread: mean ns per alert decoding its stamps
-     * @param nsPreprocess      single thread: mean ns per alert resampling/normalising into {@code [C,H,W]}
+     * @param nsReadAlert       single thread: mean CPU ns per alert in {@link AlertReader#read}
+     * @param nsDecodeStamps    single thread: mean CPU ns per alert decoding its stamps
+     * @param nsPreprocess      single thread: mean CPU ns per alert resampling/normalising into {@code [C,H,W]}
      * @param cpuSeconds        CPU time of the worker threads in the timed passes, s
      */
     public record Result(int messages, int prepared, Map<String, Integer> rejectedByReason, int threads, long alerts,
@@ -98,6 +100,7 @@ public final class DecodeBenchmark {
                     + "iterations >= 1; got " + c.threads() + ", " + c.warmup() + ", " + c.iterations());
         }
         int imageSize = c.preprocessor().contract().imageSize();
+        CutoutPipeline pipeline = new CutoutPipeline(c.reader(), c.decoder(), c.mapping(), c.preprocessor());
         List<byte[]> ok = new ArrayList<>();
         List<Integer> stampCounts = new ArrayList<>();
         Map<String, Integer> rejected = new TreeMap<>();
@@ -106,6 +109,7 @@ public final class DecodeBenchmark {
             try {
                 Alert a = c.reader().read(m);
                 ChannelMapping.Selection sel = c.preprocessor().toTensor(a, c.mapping(), c.decoder()::decode, scratch, 0);
+                pipeline.prepare(m);
                 ok.add(m);
                 stampCounts.add(distinct(sel.stamps()));
             } catch (DeepMergeException e) {
@@ -126,7 +130,7 @@ public final class DecodeBenchmark {
         for (int t = 0; t < c.threads(); t++) {
             Thread w = new Thread(() -> {
                 try {
-                    Worker worker = new Worker(c, ok, imageSize);
+                    Worker worker = new Worker(pipeline, ok);
                     for (int i = 0; i < c.warmup(); i++) {
                         worker.pass();
                     }
@@ -172,41 +176,33 @@ public final class DecodeBenchmark {
                 phases[2] / (double) ok.size(), cpuNanos.get() / 1e9);
     }
 
-    /** One thread's state: a reused batch array, as the scorer fills {@code [N,C,H,W]}. */
+    /** One thread's passes over the messages. */
     private static final class Worker {
-        private static final int BATCH = 64;
-        private final Config c;
+        private final CutoutPipeline pipeline;
         private final List<byte[]> messages;
-        private final int imageSize;
-        private final float[] batch;
 
-        Worker(Config c, List<byte[]> messages, int imageSize) {
-            this.c = c;
+        Worker(CutoutPipeline pipeline, List<byte[]> messages) {
+            this.pipeline = pipeline;
             this.messages = messages;
-            this.imageSize = imageSize;
-            this.batch = new float[BATCH * imageSize];
         }
 
         void pass() throws DeepMergeException {
-            int slot = 0;
             for (byte[] m : messages) {
-                Alert a = c.reader().read(m);
-                c.preprocessor().toTensor(a, c.mapping(), c.decoder()::decode, batch, slot * imageSize);
-                slot = (slot + 1) % BATCH;
+                pipeline.prepare(m);
             }
         }
     }
 
-    /** @return total ns in read, stamp decode and preprocess over one single-threaded pass */
+    /** @return total thread CPU ns in read, stamp decode and preprocess over one single-threaded pass */
     private static long[] phases(Config c, List<byte[]> messages, int imageSize) throws DeepMergeException {
         long read = 0;
         long decode = 0;
         long prep = 0;
         float[] dest = new float[imageSize];
         for (byte[] m : messages) {
-            long t0 = System.nanoTime();
+            long t0 = CpuTime.threadNanos();
             Alert a = c.reader().read(m);
-            long t1 = System.nanoTime();
+            long t1 = CpuTime.threadNanos();
             List<CutoutStamp> selected = c.mapping().select(a, c.preprocessor().contract()).stamps();
             Map<CutoutStamp, Stamp> decoded = new IdentityHashMap<>();
             List<Stamp> stamps = new ArrayList<>(selected.size());
@@ -218,9 +214,9 @@ public final class DecodeBenchmark {
                 }
                 stamps.add(d);
             }
-            long t2 = System.nanoTime();
+            long t2 = CpuTime.threadNanos();
             c.preprocessor().toTensor(stamps, dest, 0);
-            long t3 = System.nanoTime();
+            long t3 = CpuTime.threadNanos();
             read += t1 - t0;
             decode += t2 - t1;
             prep += t3 - t2;

@@ -103,10 +103,18 @@ public final class PipelineBenchmark {
      * @param visible          read_committed receive time - append time, ms
      * @param rssStartBytes    this JVM's resident memory when the timed part started
      * @param rssEndBytes      ... when it ended
+     * @param cpuSeconds       CPU time of this JVM (broker when embedded, Kafka Streams, ONNX Runtime) during the
+     *                         timed part, s
+     * @param cpuByThreadGroup the same CPU time split by thread-name group (see {@link CpuTime#byThreadGroup}), s,
+     *                         plus GC pause and JIT compilation times of the timed part
      */
     public record Result(String mode, int alerts, int scores, int deadLetters, double seconds, double alertsPerSecond,
                          double offeredRate, Percentiles latency, Percentiles visible, long rssStartBytes,
-                         long rssEndBytes) {
+                         long rssEndBytes, double cpuSeconds, Map<String, Double> cpuByThreadGroup) {
+        /** @return outputs per CPU-second of the JVM: what the pipeline would do with one full core per CPU-second */
+        public double alertsPerCpuSecond() {
+            return cpuSeconds > 0 ? (scores + deadLetters) / cpuSeconds : Double.NaN;
+        }
     }
 
     private PipelineBenchmark() {
@@ -125,9 +133,13 @@ public final class PipelineBenchmark {
         try (run) {
             run.produce(n, 0);
             long rss0 = RssProbe.rssBytes();
+            long cpu0 = CpuTime.processNanos();
+            run.threads0 = CpuTime.threadsSnapshot();
+            run.gc0 = CpuTime.gcMillis();
+            run.jit0 = CpuTime.jitMillis();
             run.startApp();
             run.collector.await(n, c.timeout());
-            return run.result(n, Double.NaN, rss0, false);
+            return run.result(n, Double.NaN, rss0, cpu0, false);
         }
     }
 
@@ -152,9 +164,13 @@ public final class PipelineBenchmark {
             run.warmUp(warmup);
             int n = (int) Math.round(rate * seconds);
             long rss0 = RssProbe.rssBytes();
+            long cpu0 = CpuTime.processNanos();
+            run.threads0 = CpuTime.threadsSnapshot();
+            run.gc0 = CpuTime.gcMillis();
+            run.jit0 = CpuTime.jitMillis();
             run.produce(n, rate);
             run.collector.await(n, c.timeout());
-            return run.result(n, rate, rss0, true);
+            return run.result(n, rate, rss0, cpu0, true);
         }
     }
 
@@ -174,9 +190,13 @@ public final class PipelineBenchmark {
             run.startApp();
             run.warmUp(warmup);
             long rss0 = RssProbe.rssBytes();
+            long cpu0 = CpuTime.processNanos();
+            run.threads0 = CpuTime.threadsSnapshot();
+            run.gc0 = CpuTime.gcMillis();
+            run.jit0 = CpuTime.jitMillis();
             run.produce(n, 0);
             run.collector.await(n, c.timeout());
-            return run.result(n, Double.NaN, rss0, true);
+            return run.result(n, Double.NaN, rss0, cpu0, true);
         }
     }
 
@@ -191,6 +211,9 @@ public final class PipelineBenchmark {
         private final Collector collector;
         private AutoCloseable app;
         private int next;
+        private Map<Long, Long> threads0 = Map.of();
+        private long gc0;
+        private long jit0;
 
         Run(Config c, String mode) throws DeepMergeException {
             if (c.messages().isEmpty() || c.partitions() < 1) {
@@ -274,13 +297,17 @@ public final class PipelineBenchmark {
             }
         }
 
-        Result result(int n, double rate, long rss0, boolean fromFirstAppend) {
+        Result result(int n, double rate, long rss0, long cpu0, boolean fromFirstAppend) {
             long rss1 = RssProbe.rssBytes();
+            double cpu = (CpuTime.processNanos() - cpu0) / 1e9;
+            Map<String, Double> groups = new java.util.LinkedHashMap<>(CpuTime.byThreadGroup(threads0, cpu0));
+            groups.put("(of which GC pauses, wall s)", (CpuTime.gcMillis() - gc0) / 1000.0);
+            groups.put("(of which JIT compilation, s)", (CpuTime.jitMillis() - jit0) / 1000.0);
             Collector.Snapshot s = collector.snapshot();
             long start = fromFirstAppend ? s.firstAppendMs : s.firstReceiveMs;
             double seconds = Math.max(1, s.lastReceiveMs - start) / 1000.0;
             return new Result(mode, n, s.scores, s.deadLetters, seconds, (s.scores + s.deadLetters) / seconds, rate,
-                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1);
+                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups);
         }
 
         @Override

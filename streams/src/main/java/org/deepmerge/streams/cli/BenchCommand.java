@@ -33,6 +33,7 @@ import org.deepmerge.streams.bench.InferBenchmark;
 import org.deepmerge.streams.bench.MachineInfo;
 import org.deepmerge.streams.bench.ModelCost;
 import org.deepmerge.streams.bench.OnnxGraphCost;
+import org.deepmerge.streams.models.DefaultModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -193,7 +194,7 @@ public final class BenchCommand implements Runnable {
                         .put("input_shape", mc.channelCount() + "x" + mc.height() + "x" + mc.width());
                 ObjectNode rej = report.object("rejected_by_reason");
                 r.rejectedByReason().forEach(rej::put);
-                ObjectNode phases = report.object("single_thread_us_per_alert");
+                ObjectNode phases = report.object("single_thread_cpu_us_per_alert");
                 phases.put("read_alert", r.nsReadAlert() / 1000);
                 phases.put("decode_stamps", r.nsDecodeStamps() / 1000);
                 phases.put("preprocess", r.nsPreprocess() / 1000);
@@ -206,7 +207,7 @@ public final class BenchCommand implements Runnable {
                         iterations, r.alerts(), r.stamps(), r.seconds());
                 out.printf(Locale.ROOT, "  %.0f stamps/s (%.0f per thread), %.0f tensors/s; %.0f stamps per CPU-second%n",
                         r.stampsPerSecond(), r.stampsPerSecondPerThread(), r.alertsPerSecond(), r.stampsPerCpuSecond());
-                out.printf(Locale.ROOT, "  single thread, us per alert: read %.1f, decode stamps %.1f, preprocess %.1f%n",
+                out.printf(Locale.ROOT, "  single thread, CPU us per alert: read %.1f, decode stamps %.1f, preprocess %.1f%n",
                         r.nsReadAlert() / 1000, r.nsDecodeStamps() / 1000, r.nsPreprocess() / 1000);
                 out.printf(Locale.ROOT, "  machine: %s%n", MachineInfo.probe().summary());
                 out.flush();
@@ -235,7 +236,8 @@ public final class BenchCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model file.")
+        @Option(names = "--model", paramLabel = "FILE",
+                description = "ONNX model file (default: the model embedded in the jar, when the build has one).")
         Path model;
 
         @Option(names = "--batch-sizes", split = ",", paramLabel = "N,N,...",
@@ -280,14 +282,15 @@ public final class BenchCommand implements Runnable {
                 } catch (IllegalArgumentException e) {
                     throw new DeepMergeException(Reason.INVALID_CONFIG, "--device must be auto, cpu or cuda, got " + device);
                 }
-                Path run = model;
+                Path file = DefaultModel.resolve(model);
+                Path run = file;
                 if (dynamicBatch) {
                     copy = Files.createTempFile("deepmerge-bench-", ".onnx");
-                    run = OnnxGraphCost.withDynamicBatch(model, copy);
+                    run = OnnxGraphCost.withDynamicBatch(file, copy);
                 }
                 ScorerOptions options = ScorerOptions.defaults().withDevice(d).withThreads(threads, 0);
                 List<Integer> sizes = batchSizes == null ? InferBenchmark.powersOfTwo() : batchSizes;
-                out.printf(Locale.ROOT, "infer: %s%s%n", model, dynamicBatch ? " (batch dimension made dynamic)" : "");
+                out.printf(Locale.ROOT, "infer: %s%s%n", file, dynamicBatch ? " (batch dimension made dynamic)" : "");
                 out.printf(Locale.ROOT, "  %10s %6s %12s %12s %12s %12s %14s %10s%n", "batch", "runs", "ms/batch", "p50 ms", "p95 ms",
                         "images/s", "images/s @p50", "img/CPU-s");
                 out.flush();
@@ -308,7 +311,7 @@ public final class BenchCommand implements Runnable {
                         .put("ms_per_batch_at_best", best.msPerBatchMean())
                         .put("images_per_cpu_second_at_best", best.imagesPerCpuSecond())
                         .put("execution_provider", r.executionProvider())
-                        .put("model", model.toString())
+                        .put("model", file.toString())
                         .put("fixed_batch", String.valueOf(r.fixedBatch()))
                         .put("input_shape", r.inputShape().get(0) + "x" + r.inputShape().get(1) + "x" + r.inputShape().get(2))
                         .put("macs_per_image", cost.macsPerImage())
@@ -368,5 +371,26 @@ public final class BenchCommand implements Runnable {
         err.println("deepmerge bench " + benchmark + ": " + e.reason() + ": " + e.getMessage());
         err.flush();
         return EXIT_FAILED;
+    }
+
+    static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (java.io.IOException ignored) {
+                // a temporary file left behind is harmless
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // a temporary directory left behind is harmless
+        }
     }
 }

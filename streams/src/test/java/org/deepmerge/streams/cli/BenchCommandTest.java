@@ -57,7 +57,7 @@ class BenchCommandTest {
         assertEquals(2 * 5, j.get("stamps_timed").asLong(), "2 threads x 1 pass x 5 single-band alerts");
         assertEquals("3x75x75", j.get("input_shape").asText());
         for (String phase : List.of("read_alert", "decode_stamps", "preprocess")) {
-            assertPositiveFinite(j.get("single_thread_us_per_alert"), phase);
+            assertPositiveFinite(j.get("single_thread_cpu_us_per_alert"), phase);
         }
         assertPositiveFinite(j.get("machine"), "logicalCpus");
         assertTrue(j.get("machine").get("loadAverage").isArray());
