@@ -60,12 +60,15 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String INPUT_SCHEMA_DIR = "deepmerge.input.schema.dir";
     public static final String INPUT_REGISTRY_URL = "deepmerge.input.schema.registry.url";
     public static final String STORE_NAME = "deepmerge.batch.store.name";
+    public static final String CHANNEL_MAPPING = "deepmerge.channel.mapping";
+    public static final String INFERENCE_MAX_BATCH = "deepmerge.inference.max.batch";
+    public static final String INFERENCE_MAX_DELAY_MS = "deepmerge.inference.max.delay.ms";
 
     /** Channel policies (issue 3, item 4). */
     public enum ChannelPolicy {
-        /** Each alert on its own; channels without a stamp of their band make the alert unscorable. */
+        /** Each alert on its own, strict: a model channel without a stamp of its band makes the alert a dead letter (MISSING_CUTOUT). */
         SINGLE,
-        /** One band fills every model channel; immediate, flagged {@code incomplete}. */
+        /** Each alert on its own (the default): channels without a stamp of their band are filled with the alert's band, flagged {@code incomplete}. */
         REPLICATE,
         /** Per-object assembly of the latest stamp per band, with a timeout. */
         ASSEMBLE;
@@ -106,7 +109,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Dead-letter topic: every input that cannot be scored, with its original key and value bytes and "
                             + "deepmerge.* reason headers.")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
-                    "Path of the ONNX model file; empty means the default model shipped with the scorer.")
+                    "Path of the ONNX model file (its deepmerge.* metadata_props are the model contract); required by deepmerge serve.")
             .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
                     "ONNX Runtime device: auto (CUDA when available, else CPU), cpu, or cuda (fail if unavailable).")
             .define(INFERENCE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
@@ -115,10 +118,19 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Micro-batch size: a task flushes its batch buffer when it holds this many preprocessed images.")
             .define(MAX_WAIT_MS, Type.LONG, 50L, Range.atLeast(1), Importance.MEDIUM,
                     "Longest time (ms, wall clock) the oldest buffered image waits before its batch is flushed.")
-            .define(CHANNEL_POLICY, Type.STRING, "single", ValidString.in("single", "replicate", "assemble"),
+            .define(CHANNEL_POLICY, Type.STRING, "replicate", ValidString.in("single", "replicate", "assemble"),
                     Importance.MEDIUM,
-                    "How an alert's single band fills the model's channels: single (each alert on its own, no waiting), "
-                            + "replicate (one band fills all channels, flagged incomplete), assemble (per-object band assembly; not implemented yet).")
+                    "How an alert's bands fill the model's channels. replicate (default): each alert on its own, no waiting; "
+                            + "a channel without a stamp of its band gets the alert's band, score flagged incomplete. single: each alert "
+                            + "on its own, strict band match; alerts lacking a model band are dead letters (MISSING_CUTOUT). "
+                            + "assemble: per-object band assembly with a timeout (not implemented yet; rejected at startup).")
+            .define(CHANNEL_MAPPING, Type.STRING, "", Importance.LOW,
+                    "Which cutout kind feeds the model per survey, e.g. ZTF=template,LSST=science or kind=science; "
+                            + "empty = the core defaults (ZTF and LSST template, others science).")
+            .define(INFERENCE_MAX_BATCH, Type.INT, 256, Range.between(1, 65536), Importance.LOW,
+                    "Most images per ONNX Runtime run of the shared inference batcher (dynamic-batch models; fixed-batch models use their N).")
+            .define(INFERENCE_MAX_DELAY_MS, Type.LONG, 2L, Range.atLeast(0), Importance.LOW,
+                    "Longest time (ms) the shared inference batcher waits for micro-batches of other stream threads before a run.")
             .define(ASSEMBLE_TIMEOUT_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
                     "assemble policy: longest time (ms) an object waits for its missing bands before it is scored with what is there.")
             .define(OUTPUT_ENCODING, Type.STRING, "plain", ValidString.in("plain", "single-object", "confluent"),
@@ -297,6 +309,21 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** @return the input schema registry URL, empty when none */
     public String inputRegistryUrl() {
         return getString(INPUT_REGISTRY_URL);
+    }
+
+    /** @return the channel-mapping spec (cutout kind per survey), empty for the defaults */
+    public String channelMapping() {
+        return getString(CHANNEL_MAPPING);
+    }
+
+    /** @return most images per ONNX Runtime run */
+    public int inferenceMaxBatch() {
+        return getInt(INFERENCE_MAX_BATCH);
+    }
+
+    /** @return the shared batcher's wait for more requests, ms */
+    public long inferenceMaxDelayMs() {
+        return getLong(INFERENCE_MAX_DELAY_MS);
     }
 
     public String storeName() {

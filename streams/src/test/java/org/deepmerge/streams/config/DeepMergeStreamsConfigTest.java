@@ -23,7 +23,7 @@ class DeepMergeStreamsConfigTest {
         DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null, Map.of(), Map.of());
         assertEquals(64, c.maxBatchSize());
         assertEquals(50L, c.maxWaitMs());
-        assertEquals(ChannelPolicy.SINGLE, c.channelPolicy());
+        assertEquals(ChannelPolicy.REPLICATE, c.channelPolicy());
         assertEquals(OutputEncoding.PLAIN, c.outputEncoding());
         Properties p = c.streamsProperties();
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
