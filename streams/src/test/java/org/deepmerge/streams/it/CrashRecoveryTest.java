@@ -3,7 +3,6 @@ package org.deepmerge.streams.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,11 +27,11 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.model.ContractOverrides;
-import org.deepmerge.streams.cli.DeepMergeCli;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.testing.Alerts;
+import org.deepmerge.streams.testing.ChildJvm;
 import org.deepmerge.streams.testing.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,59 +46,21 @@ class CrashRecoveryTest {
     @TempDir
     Path tmp;
 
-    /**
-     * A manifest-only jar holding the test class path, as surefire's booter does: ONNX Runtime 1.29 crashes the JVM
-     * (SIGSEGV while creating a session) when the process command line exceeds about 3,000 characters, which a
-     * {@code -cp} with the full Maven class path does.
-     */
-    private Path classpathJar() throws Exception {
-        Path jar = tmp.resolve("classpath.jar");
-        if (Files.exists(jar)) {
-            return jar;
-        }
-        StringBuilder cp = new StringBuilder();
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (e.isBlank()) {
-                continue;
-            }
-            Path p = Path.of(e).toAbsolutePath();
-            if (e.endsWith(".jar") && p.getFileName().toString().startsWith("surefire")) {
-                java.util.jar.Manifest inner = new java.util.jar.JarFile(p.toFile()).getManifest();
-                String nested = inner == null ? null : inner.getMainAttributes().getValue("Class-Path");
-                if (nested != null) {
-                    cp.append(nested).append(' ');
-                    continue;
-                }
-            }
-            cp.append(p.toUri()).append(' ');
-        }
-        java.util.jar.Manifest mf = new java.util.jar.Manifest();
-        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
-        mf.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, cp.toString().trim());
-        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), mf)) {
-            out.flush();
-        }
-        return jar;
-    }
-
     private Process startScorer(String bootstrap, Path model, String stateDir, Path log) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx768m",
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.deepmerge.avro.v1",
-                "-cp", classpathJar().toString(), DeepMergeCli.class.getName(), "serve",
+        return ChildJvm.start(tmp, log, List.of("serve",
                 "--bootstrap", bootstrap, "--input-topic", "alerts", "--output-topic", "scores", "--dlq-topic", "dead",
                 "--model", model.toString(),
                 "--set", "application.id=deepmerge-crash",
                 "--set", "state.dir=" + stateDir,
                 "--set", "commit.interval.ms=100",
                 "--set", "deepmerge.device=cpu",
+                "--set", "deepmerge.inference.threads=1",
                 "--set", "deepmerge.max.batch.size=8",
                 "--set", "deepmerge.max.wait.ms=100",
                 "--set", "num.stream.threads=1",
                 "--set", "consumer.session.timeout.ms=6000",
                 "--set", "consumer.heartbeat.interval.ms=1000",
                 "--set", "producer.transaction.timeout.ms=5000"));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     @Test
@@ -199,11 +160,13 @@ class CrashRecoveryTest {
             } finally {
                 first.destroyForcibly();
                 if (second != null) {
-                    second.destroy();
+                    second.destroy(); // SIGTERM: graceful shutdown
                     second.waitFor();
                 }
             }
-            String logs = "\n--- scorer 1 ---\n" + tail(log1) + "\n--- scorer 2 ---\n" + tail(log2);
+            assertTrue(second == null || ChildJvm.tail(log2).contains("stopped:"),
+                    "scorer 2 shut down cleanly on SIGTERM:\n" + ChildJvm.tail(log2));
+            String logs = "\n--- scorer 1 ---\n" + ChildJvm.tail(log1) + "\n--- scorer 2 ---\n" + ChildJvm.tail(log2);
             assertTrue(second != null, "the first scorer never produced 40 scores" + logs);
             assertTrue(killedAfter < expected.size(), "killed mid-stream");
             System.out.printf("crash test: scorer 1 SIGKILLed after %d committed scores of %d; scorer 2 finished%n",
@@ -212,13 +175,5 @@ class CrashRecoveryTest {
             scores.forEach((id, n) -> assertEquals(1, n, "duplicate committed score for " + id + logs));
             assertEquals(expectedDead, dead, "one dead letter per unscorable alert" + logs);
         }
-    }
-
-    private static String tail(Path log) throws Exception {
-        if (!Files.exists(log)) {
-            return "(no log)";
-        }
-        List<String> lines = Files.readAllLines(log);
-        return String.join(File.separator.equals("/") ? "\n" : "\r\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 }
