@@ -22,7 +22,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
-import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
@@ -91,7 +90,7 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch cleanedUp = new CountDownLatch(1);
         Thread hook = null;
-        try (ScoringRuntime runtime = ScoringRuntime.open(config, ContractOverrides.none())) {
+        try (ScoringRuntime runtime = ScoringRuntime.open(config, config.contractOverrides())) {
             ScoringMetrics metrics = new ScoringMetrics(new SimpleMeterRegistry());
             ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
                     MergerScoreSerde.fromConfig(config).serializer(), metrics);

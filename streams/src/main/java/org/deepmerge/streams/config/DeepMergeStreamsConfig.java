@@ -61,6 +61,14 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String INPUT_REGISTRY_URL = "deepmerge.input.schema.registry.url";
     public static final String STORE_NAME = "deepmerge.batch.store.name";
     public static final String CHANNEL_MAPPING = "deepmerge.channel.mapping";
+    public static final String MODEL_INPUT_NAME = "deepmerge.model.input.name";
+    public static final String MODEL_CHANNELS = "deepmerge.model.channels";
+    public static final String MODEL_PIXEL_SCALE = "deepmerge.model.pixel.scale.arcsec";
+    public static final String MODEL_RESAMPLE = "deepmerge.model.resample";
+    public static final String MODEL_OUTPUT_NAME = "deepmerge.model.output.name";
+    public static final String MODEL_OUTPUT_KIND = "deepmerge.model.output.kind";
+    public static final String MODEL_CLASSES = "deepmerge.model.classes";
+    public static final String MODEL_MERGER_CLASS = "deepmerge.model.merger.class";
     public static final String INFERENCE_MAX_BATCH = "deepmerge.inference.max.batch";
     public static final String INFERENCE_MAX_DELAY_MS = "deepmerge.inference.max.delay.ms";
 
@@ -145,6 +153,22 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Directory of Rubin alert schemas (lsst.vX_Y.alert.avsc) for Confluent-framed input (schema id = MAJOR*100+MINOR).")
             .define(INPUT_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
                     "Schema registry base URL for Confluent-framed input whose schema id is not in the schema directory.")
+            .define(MODEL_INPUT_NAME, Type.STRING, "", Importance.LOW,
+                    "Model contract override for ONNX files without deepmerge.* metadata: input tensor name (empty = from the model).")
+            .define(MODEL_CHANNELS, Type.LIST, "", Importance.LOW,
+                    "Model contract override: band name per input channel, comma-separated (empty = from the model).")
+            .define(MODEL_PIXEL_SCALE, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                    "Model contract override: pixel scale, arcsec/px (0 = from the model).")
+            .define(MODEL_RESAMPLE, Type.STRING, "", ValidString.in("", "angular", "fit"), Importance.LOW,
+                    "Model contract override: angular or fit resampling (empty = from the model).")
+            .define(MODEL_OUTPUT_NAME, Type.STRING, "", Importance.LOW,
+                    "Model contract override: output tensor to read (empty = from the model).")
+            .define(MODEL_OUTPUT_KIND, Type.STRING, "", ValidString.in("", "sigmoid", "softmax", "logits"), Importance.LOW,
+                    "Model contract override: what the output holds (empty = from the model).")
+            .define(MODEL_CLASSES, Type.LIST, "", Importance.LOW,
+                    "Model contract override: class names in output order, comma-separated (empty = from the model).")
+            .define(MODEL_MERGER_CLASS, Type.STRING, "", Importance.LOW,
+                    "Model contract override: name of the merger class (empty = from the model).")
             .define(STORE_NAME, Type.STRING, "deepmerge-batch-buffer", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Name of the changelogged state store that buffers preprocessed images until their batch is scored.");
 
@@ -324,6 +348,26 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** @return the shared batcher's wait for more requests, ms */
     public long inferenceMaxDelayMs() {
         return getLong(INFERENCE_MAX_DELAY_MS);
+    }
+
+    /**
+     * @return the model-contract overrides given by the {@code deepmerge.model.*} keys (null fields = from the model)
+     */
+    public org.deepmerge.core.model.ContractOverrides contractOverrides() {
+        String resample = getString(MODEL_RESAMPLE);
+        String kind = getString(MODEL_OUTPUT_KIND);
+        return new org.deepmerge.core.model.ContractOverrides(emptyToNull(getString(MODEL_INPUT_NAME)),
+                getList(MODEL_CHANNELS).isEmpty() ? null : getList(MODEL_CHANNELS),
+                getDouble(MODEL_PIXEL_SCALE) > 0 ? getDouble(MODEL_PIXEL_SCALE) : null,
+                resample.isEmpty() ? null : org.deepmerge.core.model.ResampleMode.valueOf(resample.toUpperCase(Locale.ROOT)),
+                null, emptyToNull(getString(MODEL_OUTPUT_NAME)),
+                kind.isEmpty() ? null : org.deepmerge.core.model.OutputKind.valueOf(kind.toUpperCase(Locale.ROOT)),
+                getList(MODEL_CLASSES).isEmpty() ? null : getList(MODEL_CLASSES),
+                emptyToNull(getString(MODEL_MERGER_CLASS)), null, null);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     public String storeName() {

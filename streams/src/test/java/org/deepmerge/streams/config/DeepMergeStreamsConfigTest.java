@@ -93,4 +93,24 @@ class DeepMergeStreamsConfigTest {
             assertEquals(key, DeepMergeStreamsConfig.fromEnv(Map.of(env, "x")).keySet().iterator().next());
         }
     }
+
+    @Test
+    void contractOverridesForThirdPartyModels() throws Exception {
+        DeepMergeStreamsConfig none = DeepMergeStreamsConfig.load(null, Map.of(), Map.of());
+        assertEquals(org.deepmerge.core.model.ContractOverrides.none(), none.contractOverrides());
+        DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null, Map.of("DEEPMERGE_MODEL_OUTPUT_NAME", "52"), Map.of(
+                DeepMergeStreamsConfig.MODEL_CHANNELS, "g,r,i",
+                DeepMergeStreamsConfig.MODEL_OUTPUT_KIND, "logits",
+                DeepMergeStreamsConfig.MODEL_PIXEL_SCALE, "0.1875",
+                DeepMergeStreamsConfig.MODEL_RESAMPLE, "angular"));
+        org.deepmerge.core.model.ContractOverrides o = c.contractOverrides();
+        assertEquals(java.util.List.of("g", "r", "i"), o.channels());
+        assertEquals("52", o.outputName());
+        assertEquals(org.deepmerge.core.model.OutputKind.LOGITS, o.outputKind());
+        assertEquals(0.1875, o.pixelScaleArcsec());
+        assertEquals(org.deepmerge.core.model.ResampleMode.ANGULAR, o.resample());
+        assertEquals(null, o.classNames());
+        assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.MODEL_OUTPUT_KIND, "probits")));
+    }
 }

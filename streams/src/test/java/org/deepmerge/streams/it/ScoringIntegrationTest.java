@@ -32,7 +32,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
-import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
@@ -105,6 +104,14 @@ class ScoringIntegrationTest {
      */
     static int runEndToEnd(String bootstrap, Path tmp, List<byte[]> messages, int inputPartitions, boolean changelog)
             throws Exception {
+        return runEndToEnd(bootstrap, tmp, messages, inputPartitions, changelog, Map.of());
+    }
+
+    /**
+     * As {@link #runEndToEnd(String, Path, List, int, boolean)}, with extra settings (e.g. another model).
+     */
+    static int runEndToEnd(String bootstrap, Path tmp, List<byte[]> messages, int inputPartitions, boolean changelog,
+                           Map<String, Object> extra) throws Exception {
         {
             Map<String, Object> props = new HashMap<>();
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -118,6 +125,7 @@ class ScoringIntegrationTest {
             props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, "16");
             props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "200");
             props.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "single-object");
+            props.putAll(extra);
             DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(null, Map.of(), props);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(config.inputTopic(), inputPartitions, (short) 1),
@@ -125,7 +133,7 @@ class ScoringIntegrationTest {
                         new NewTopic(config.dlqTopic(), 1, (short) 1))).all().get();
             }
 
-            try (ScoringRuntime runtime = ScoringRuntime.open(config, ContractOverrides.none())) {
+            try (ScoringRuntime runtime = ScoringRuntime.open(config, config.contractOverrides())) {
                 Set<String> expectedScores = new HashSet<>();
                 List<byte[]> expectedDead = new ArrayList<>();
                 for (byte[] m : messages) {
@@ -180,8 +188,10 @@ class ScoringIntegrationTest {
                         }
                     }
                     double secs = ((doneAt > 0 ? doneAt : System.nanoTime()) - t0) / 1e9;
-                    System.out.printf("integration: %d scores + %d dead letters in %.1f s from streams start (%d micro-batches)%n",
-                            scoreCount.size(), dead.size(), secs, metrics.batches());
+                    System.out.printf("integration: %d scores + %d dead letters in %.1f s from streams start (%d micro-batches,"
+                                    + " %d ONNX runs; %.0f alerts/s including startup and rebalance)%n",
+                            scoreCount.size(), dead.size(), secs, metrics.batches(), runtime.batcher().batchesRun(),
+                            messages.size() / secs);
                     streams.close(Duration.ofSeconds(30));
                 }
                 assertEquals(expectedScores, scoreCount.keySet(), "one score per scorable alert, nothing else");
