@@ -64,6 +64,7 @@ class CrashRecoveryTest {
     }
 
     @Test
+    @SuppressWarnings("try") // KafkaClusterTestKit.close() declares InterruptedException
     void sigkillMidStreamLosesAndDuplicatesNothing() throws Exception {
         try (KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())

@@ -79,6 +79,7 @@ class ScoringIntegrationTest {
     }
 
     @Test
+    @SuppressWarnings("try") // KafkaClusterTestKit.close() declares InterruptedException
     void everyRealAlertGetsExactlyOneScoreOrOneDeadLetter() throws Exception {
         try (KafkaClusterTestKit cluster = startCluster()) {
             List<byte[]> messages = new ArrayList<>();

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Throughput of the whole streaming path (KRaft broker in-JVM, exactly_once_v2, 2 stream threads) on the real
  * alerts, repeated; not part of CI. Run:
  * {@code mvn -B -o -pl streams -am test -Dtest=ThroughputBenchmarkTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Ddeepmerge.bench=true [-Ddeepmerge.bench.model=tiny|da] [-Ddeepmerge.bench.repeat=4]}.
+ * -Ddeepmerge.bench=true [-Ddeepmerge.bench.model=tiny|da] [-Ddeepmerge.bench.repeat=4]
+ * [-Ddeepmerge.bench.maxWaitMs=50] [-Ddeepmerge.bench.maxBatch=64]}.
  * {@code da} is the third-party DeepMerge domain-adaptation export (fixed batch 256, 3 channels, logits output 52).
  */
 @EnabledIfSystemProperty(named = "deepmerge.bench", matches = "true")
@@ -47,6 +48,7 @@ class ThroughputBenchmarkTest {
     Path tmp;
 
     @Test
+    @SuppressWarnings("try") // KafkaClusterTestKit.close() declares InterruptedException
     void alertsPerSecond() throws Exception {
         int repeat = Integer.getInteger("deepmerge.bench.repeat", 4);
         String which = System.getProperty("deepmerge.bench.model", "tiny");
@@ -75,6 +77,8 @@ class ThroughputBenchmarkTest {
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "2");
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
             props.put(DeepMergeStreamsConfig.DEVICE, "cpu");
+            props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, System.getProperty("deepmerge.bench.maxWaitMs", "50"));
+            props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, System.getProperty("deepmerge.bench.maxBatch", "64"));
             DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(null, Map.of(), props);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(config.inputTopic(), 2, (short) 1),
@@ -111,10 +115,10 @@ class ThroughputBenchmarkTest {
                     read += n;
                 }
                 long end = System.nanoTime();
-                System.out.printf("benchmark model=%s: %d alerts (%d distinct) scored or dead-lettered in %.1f s from start"
+                System.out.printf("benchmark model=%s max.batch.size=%d max.wait.ms=%d: %d alerts (%d distinct) scored or dead-lettered in %.1f s from start"
                                 + " (%.0f alerts/s); steady state after the first committed output: %.0f alerts/s;"
                                 + " %d micro-batches, %d ONNX Runtime runs (mean %.1f images/run)%n",
-                        which, read, alerts.size(), (end - t0) / 1e9, read / ((end - t0) / 1e9),
+                        which, config.maxBatchSize(), config.maxWaitMs(), read, alerts.size(), (end - t0) / 1e9, read / ((end - t0) / 1e9),
                         read / ((end - first) / 1e9), metrics.batches(), runtime.batcher().batchesRun(),
                         runtime.batcher().imagesScored() / (double) Math.max(1, runtime.batcher().batchesRun()));
                 assertEquals(total, read);
