@@ -67,9 +67,6 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--set", description = "Any setting KEY=VALUE (repeatable; beats file and environment).")
     Map<String, String> sets = new LinkedHashMap<>();
 
-    /** Ready/stopped signalling for tests and embedding: counted down once RUNNING. */
-    final CountDownLatch running = new CountDownLatch(1);
-
     @Override
     public Integer call() throws Exception {
         Map<String, Object> flags = new LinkedHashMap<>(sets);
@@ -102,7 +99,6 @@ public final class ServeCommand implements Callable<Integer> {
             streams.setStateListener((now, before) -> {
                 LOG.info("Kafka Streams {} -> {}", before, now);
                 if (now == KafkaStreams.State.RUNNING) {
-                    running.countDown();
                     System.err.println("serving: " + config.inputTopic() + " -> " + config.outputTopic()
                             + " (dead letters: " + config.dlqTopic() + "), model " + runtime.onnxScorer().identity().name()
                             + " sha256 " + runtime.onnxScorer().identity().sha256());
