@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
@@ -22,6 +23,7 @@ import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.models.ScorerHolder;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig.ChannelPolicy;
 import org.deepmerge.streams.topology.BatchScorer;
 import org.deepmerge.streams.topology.ImagePreparer;
@@ -133,13 +135,45 @@ public final class ScoringRuntime implements AutoCloseable {
             }
 
             @Override
-            public String modelSha256() {
-                return scorer.identity().sha256();
+            public Future<ScoredBatch> submit(float[] images, int n) {
+                return batcher.submit(images, n).thenApply(p -> new ScoredBatch(p, scorer.contract(),
+                        scorer.identity().sha256()));
+            }
+        };
+    }
+
+    /**
+     * The topology's scorer over a hot-swappable {@link ScorerHolder} (model topic): each micro-batch leases the
+     * current model generation and its batcher, and the scores carry that generation's identity even when a swap
+     * happens while the batch runs. The holder must have been built with a batcher factory.
+     *
+     * @param holder the scorer holder
+     * @return the scorer
+     */
+    public static BatchScorer fromHolder(ScorerHolder holder) {
+        return new BatchScorer() {
+            @Override
+            public ModelContract contract() {
+                return holder.contract();
             }
 
             @Override
-            public Future<List<Prediction>> submit(float[] images, int n) {
-                return batcher.submit(images, n);
+            public Future<ScoredBatch> submit(float[] images, int n) {
+                ScorerHolder.Lease lease;
+                try {
+                    lease = holder.acquire();
+                } catch (DeepMergeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+                CompletableFuture<List<Prediction>> f;
+                try {
+                    f = lease.batcher().submit(images, n);
+                } catch (RuntimeException e) {
+                    lease.close();
+                    throw e;
+                }
+                return f.whenComplete((r, e) -> lease.close())
+                        .thenApply(p -> new ScoredBatch(p, lease.contract(), lease.identity().sha256()));
             }
         };
     }

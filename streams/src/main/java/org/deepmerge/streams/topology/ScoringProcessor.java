@@ -139,12 +139,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 count = 0;
                 break;
             }
-            List<Prediction> predictions = score(batch);
+            BatchScorer.ScoredBatch scored = score(batch);
             long scoredAt = context.currentSystemTimeMs();
-            ModelContract contract = scorer.contract();
             for (int i = 0; i < batch.size(); i++) {
                 PendingImage p = batch.get(i);
-                MergerScore score = toScore(p, predictions.get(i), contract, scoredAt);
+                MergerScore score = toScore(p, scored.predictions().get(i), scored.contract(), scored.modelSha256(), scoredAt);
                 byte[] value = scoreSerializer.serialize(outputTopic, score);
                 context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
                         p.recordTimestamp()));
@@ -160,7 +159,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         oldestEnqueuedWall = Long.MAX_VALUE;
     }
 
-    private List<Prediction> score(List<PendingImage> batch) {
+    private BatchScorer.ScoredBatch score(List<PendingImage> batch) {
         int per = batch.get(0).input().image().length;
         float[] images = new float[per * batch.size()];
         for (int i = 0; i < batch.size(); i++) {
@@ -172,9 +171,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             System.arraycopy(img, 0, images, i * per, per);
         }
         try {
-            List<Prediction> out = scorer.submit(images, batch.size()).get();
-            if (out.size() != batch.size()) {
-                throw new StreamsException("scorer returned " + out.size() + " predictions for " + batch.size() + " images");
+            BatchScorer.ScoredBatch out = scorer.submit(images, batch.size()).get();
+            if (out.predictions().size() != batch.size()) {
+                throw new StreamsException("scorer returned " + out.predictions().size() + " predictions for "
+                        + batch.size() + " images");
             }
             return out;
         } catch (InterruptedException e) {
@@ -186,7 +186,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
     }
 
-    private MergerScore toScore(PendingImage p, Prediction pred, ModelContract contract, long scoredAt) {
+    private static MergerScore toScore(PendingImage p, Prediction pred, ModelContract contract, String sha256,
+                                       long scoredAt) {
         PreparedInput in = p.input();
         List<Classification> classes = new ArrayList<>(contract.classNames().size());
         for (int c = 0; c < contract.classNames().size() && c < pred.probabilities().size(); c++) {
@@ -205,7 +206,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 .setIncomplete(in.incomplete())
                 .setModelName(contract.modelName())
                 .setModelVersion(contract.modelVersion())
-                .setModelSha256(scorer.modelSha256())
+                .setModelSha256(sha256)
                 .setIngestTimestamp(java.time.Instant.ofEpochMilli(p.recordTimestamp()))
                 .setScoreTimestamp(java.time.Instant.ofEpochMilli(scoredAt))
                 .build();

@@ -37,10 +37,21 @@ public final class TestModels {
      * @throws IOException when it cannot be written
      */
     public static Path meanSigmoid(Path file) throws IOException {
+        return meanSigmoid(file, SCALE, "1");
+    }
+
+    /**
+     * @param file    where to write the model
+     * @param scale   slope applied to the mean pixel before the sigmoid
+     * @param version model version in the metadata
+     * @return file
+     * @throws IOException when it cannot be written
+     */
+    public static Path meanSigmoid(Path file, float scale, String version) throws IOException {
         GraphProto.Builder g = GraphProto.newBuilder().setName("mean-sigmoid");
         g.addInput(valueInfo("x", -1, 1, SIZE, SIZE));
         g.addInitializer(TensorProto.newBuilder().setName("k").setDataType(TensorProto.DataType.FLOAT.getNumber())
-                .addFloatData(SCALE));
+                .addFloatData(scale));
         g.addNode(NodeProto.newBuilder().setOpType("ReduceMean").setName("mean").addInput("x").addOutput("m")
                 .addAttribute(AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS)
                         .addInts(2).addInts(3))
@@ -61,7 +72,7 @@ public final class TestModels {
         md.put(ModelContract.KEY_CLASSES, "non-merger,merger");
         md.put(ModelContract.KEY_MERGER_CLASS, "merger");
         md.put(ModelContract.KEY_MODEL_NAME, "mean-sigmoid-test");
-        md.put(ModelContract.KEY_MODEL_VERSION, "1");
+        md.put(ModelContract.KEY_MODEL_VERSION, version);
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(8).setProducerName("deepmerge-streams-test")
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(g);
         md.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
