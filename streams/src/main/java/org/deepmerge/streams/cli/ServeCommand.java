@@ -23,6 +23,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.models.ModelTopicFollower;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.ScoringMetrics;
@@ -36,6 +37,9 @@ import picocli.CommandLine.Option;
  * {@code deepmerge serve}: runs the scoring topology as a standalone Kafka Streams application. Creates the
  * input, output and dead-letter topics if missing (broker-default partitions and replication), scores until
  * SIGTERM/Ctrl-C, then closes Kafka Streams (committing the open transaction) and the ONNX Runtime session.
+ *
+ * <p>With {@code deepmerge.model.topic} set, a {@link ModelTopicFollower} hot-swaps new versions of the running
+ * model (same input contract) from the compacted model topic; scores name the model that produced them.
  *
  * <p>Uncaught-exception policy: {@code REPLACE_THREAD}. Bad input never reaches it (dead letters); a scorer
  * failure aborts the task's transaction and the replacement thread restores the batch buffer and retries.
@@ -91,6 +95,11 @@ public final class ServeCommand implements Callable<Integer> {
             ScoringMetrics metrics = new ScoringMetrics(new SimpleMeterRegistry());
             ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
                     MergerScoreSerde.fromConfig(config).serializer(), metrics);
+            ModelTopicFollower follower = null;
+            if (!config.modelTopic().isEmpty()) {
+                follower = runtime.followModelTopic(props, config);
+                follower.addListener(o -> System.err.println("model topic " + config.modelTopic() + ": " + o));
+            }
             KafkaStreams streams = new KafkaStreams(ScoringTopology.build(config, deps), props);
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream thread failed; replacing it", e);
@@ -100,8 +109,8 @@ public final class ServeCommand implements Callable<Integer> {
                 LOG.info("Kafka Streams {} -> {}", before, now);
                 if (now == KafkaStreams.State.RUNNING) {
                     System.err.println("serving: " + config.inputTopic() + " -> " + config.outputTopic()
-                            + " (dead letters: " + config.dlqTopic() + "), model " + runtime.onnxScorer().identity().name()
-                            + " sha256 " + runtime.onnxScorer().identity().sha256());
+                            + " (dead letters: " + config.dlqTopic() + "), model " + runtime.identity().name()
+                            + " sha256 " + runtime.identity().sha256());
                 } else if (now == KafkaStreams.State.ERROR) {
                     exit.set(1);
                     stopped.countDown();
@@ -123,6 +132,9 @@ public final class ServeCommand implements Callable<Integer> {
             streams.start();
             stopped.await();
             streams.close(Duration.ofSeconds(60));
+            if (follower != null) {
+                follower.close();
+            }
             System.err.printf("stopped: %d scored, %d micro-batches%n", metrics.scoredCount(), metrics.batches());
         } finally {
             cleanedUp.countDown();

@@ -61,6 +61,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String INPUT_REGISTRY_URL = "deepmerge.input.schema.registry.url";
     public static final String STORE_NAME = "deepmerge.batch.store.name";
     public static final String CHANNEL_MAPPING = "deepmerge.channel.mapping";
+    public static final String MODEL_TOPIC = "deepmerge.model.topic";
+    public static final String MODEL_CACHE_DIR = "deepmerge.model.cache.dir";
     public static final String MODEL_INPUT_NAME = "deepmerge.model.input.name";
     public static final String MODEL_CHANNELS = "deepmerge.model.channels";
     public static final String MODEL_PIXEL_SCALE = "deepmerge.model.pixel.scale.arcsec";
@@ -153,6 +155,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Directory of Rubin alert schemas (lsst.vX_Y.alert.avsc) for Confluent-framed input (schema id = MAJOR*100+MINOR).")
             .define(INPUT_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
                     "Schema registry base URL for Confluent-framed input whose schema id is not in the schema directory.")
+            .define(MODEL_TOPIC, Type.STRING, "", Importance.MEDIUM,
+                    "Compacted model topic (e.g. deepmerge.models) to follow: new versions of the running model, published "
+                            + "there, are hot-swapped in when their input contract is unchanged; empty = no hot-swap.")
+            .define(MODEL_CACHE_DIR, Type.STRING, "", Importance.LOW,
+                    "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models.")
             .define(MODEL_INPUT_NAME, Type.STRING, "", Importance.LOW,
                     "Model contract override for ONNX files without deepmerge.* metadata: input tensor name (empty = from the model).")
             .define(MODEL_CHANNELS, Type.LIST, "", Importance.LOW,
@@ -333,6 +340,17 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** @return the input schema registry URL, empty when none */
     public String inputRegistryUrl() {
         return getString(INPUT_REGISTRY_URL);
+    }
+
+    /** @return the model topic to follow, empty for none */
+    public String modelTopic() {
+        return getString(MODEL_TOPIC);
+    }
+
+    /** @return where models received from the model topic are stored */
+    public Path modelCacheDir() {
+        String s = getString(MODEL_CACHE_DIR);
+        return s.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir"), "deepmerge-models") : Path.of(s);
     }
 
     /** @return the channel-mapping spec (cutout kind per survey), empty for the defaults */

@@ -4,8 +4,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.Alert;
@@ -19,10 +21,13 @@ import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.models.ModelArtifactInstaller;
+import org.deepmerge.streams.models.ModelTopicFollower;
 import org.deepmerge.streams.models.ScorerHolder;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig.ChannelPolicy;
 import org.deepmerge.streams.topology.BatchScorer;
@@ -30,20 +35,20 @@ import org.deepmerge.streams.topology.ImagePreparer;
 import org.deepmerge.streams.topology.PreparedInput;
 
 /**
- * The JVM-wide scoring parts behind the topology: one ONNX Runtime session ({@link OnnxScorer}), the one shared
- * {@link InferenceBatcher} every stream thread submits to, and the core {@link CutoutPipeline} (decode, channel
- * mapping, FITS decoding, preprocessing to {@code [C,H,W]} float32). Owns the native session: close it after the
- * Kafka Streams instance.
+ * The JVM-wide scoring parts behind the topology: the ONNX Runtime session ({@link OnnxScorer}) in a hot-swappable
+ * {@link ScorerHolder}, the one shared {@link InferenceBatcher} of the current model that every stream thread submits
+ * to, and the core {@link CutoutPipeline} (decode, channel mapping, FITS decoding, preprocessing to {@code [C,H,W]}
+ * float32). Owns the native sessions: close it after the Kafka Streams instance.
  */
 public final class ScoringRuntime implements AutoCloseable {
-    private final OnnxScorer scorer;
-    private final InferenceBatcher batcher;
+    private final ScorerHolder holder;
     private final CutoutPipeline pipeline;
+    private final ScorerOptions options;
 
-    private ScoringRuntime(OnnxScorer scorer, InferenceBatcher batcher, CutoutPipeline pipeline) {
-        this.scorer = scorer;
-        this.batcher = batcher;
+    private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ScorerOptions options) {
+        this.holder = holder;
         this.pipeline = pipeline;
+        this.options = options;
     }
 
     /**
@@ -72,13 +77,14 @@ public final class ScoringRuntime implements AutoCloseable {
                     + "=assemble is not implemented yet; use replicate or single");
         }
         OnnxScorer scorer = OnnxScorer.open(model, options, overrides);
+        Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
+        ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));
         try {
-            InferenceBatcher batcher = InferenceBatcher.create(scorer, Duration.ofMillis(config.inferenceMaxDelayMs()));
-            ModelContract contract = scorer.contract();
-            CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver(config), mapping, StampLimits.defaults());
-            return new ScoringRuntime(scorer, batcher, pipeline);
+            CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
+                    StampLimits.defaults());
+            return new ScoringRuntime(holder, pipeline, options);
         } catch (DeepMergeException | RuntimeException e) {
-            scorer.close();
+            holder.close();
             throw e;
         }
     }
@@ -126,20 +132,9 @@ public final class ScoringRuntime implements AutoCloseable {
                 p.incomplete(), p.image());
     }
 
-    /** @return the shared batcher as the topology's scorer */
+    /** @return the current model's shared batcher as the topology's scorer (follows hot-swaps) */
     public BatchScorer scorer() {
-        return new BatchScorer() {
-            @Override
-            public ModelContract contract() {
-                return scorer.contract();
-            }
-
-            @Override
-            public Future<ScoredBatch> submit(float[] images, int n) {
-                return batcher.submit(images, n).thenApply(p -> new ScoredBatch(p, scorer.contract(),
-                        scorer.identity().sha256()));
-            }
-        };
+        return fromHolder(holder);
     }
 
     /**
@@ -183,20 +178,55 @@ public final class ScoringRuntime implements AutoCloseable {
         return pipeline;
     }
 
-    /** @return the ONNX Runtime scorer */
-    public OnnxScorer onnxScorer() {
-        return scorer;
+    /**
+     * Starts hot-swapping new versions of the running model (same name; same input contract, else refused and
+     * logged) from the compacted model topic {@code deepmerge.model.topic}.
+     *
+     * @param clientProps Kafka client settings (bootstrap, TLS/SASL); only consumer settings are used
+     * @param config      model topic and cache directory
+     * @return the running follower; close it before this runtime
+     * @throws DeepMergeException INVALID_CONFIG when no bootstrap servers or no model topic are given
+     */
+    public ModelTopicFollower followModelTopic(Properties clientProps, DeepMergeStreamsConfig config)
+            throws DeepMergeException {
+        Properties consumer = new Properties();
+        for (String k : clientProps.stringPropertyNames()) {
+            if (ConsumerConfig.configNames().contains(k)) {
+                consumer.put(k, clientProps.get(k));
+            }
+        }
+        return new ModelTopicFollower(consumer, config.modelTopic(), identity().name(),
+                new ModelArtifactInstaller(holder, config.modelCacheDir(), options), Duration.ofSeconds(1));
     }
 
-    /** @return the shared batcher */
-    public InferenceBatcher batcher() {
-        return batcher;
+    /** @return the holder of the current model (swap target of the model-topic follower) */
+    public ScorerHolder holder() {
+        return holder;
     }
 
-    /** Stops the batcher (failing queued requests), then releases the ONNX Runtime session. */
+    /** @return the scorer options new models are opened with */
+    public ScorerOptions options() {
+        return options;
+    }
+
+    /** @return identity (name, version, SHA-256) of the current model */
+    public ModelIdentity identity() {
+        return holder.identity();
+    }
+
+    /**
+     * @return the current model's shared batcher (for its counters)
+     * @throws DeepMergeException INFERENCE_FAILED when the runtime is closed
+     */
+    public InferenceBatcher batcher() throws DeepMergeException {
+        try (ScorerHolder.Lease lease = holder.acquire()) {
+            return lease.batcher();
+        }
+    }
+
+    /** Closes the holder: the current model's batcher and session are released once no batch uses them. */
     @Override
     public void close() {
-        batcher.close();
-        scorer.close();
+        holder.close();
     }
 }

@@ -147,7 +147,7 @@ class ScoringTopologyTest {
             assertEquals(inputTime.get(r.key()), r.getRecordTime(), "score carries its input's timestamp");
             assertEquals(inputTime.get(r.key()), r.value().getIngestTimestamp());
             assertEquals("ZTF", r.value().getSurvey());
-            assertEquals(runtime.onnxScorer().identity().sha256(), r.value().getModelSha256());
+            assertEquals(runtime.identity().sha256(), r.value().getModelSha256());
             float[] image = runtime.pipeline().prepare(Alerts.bytes(files.stream()
                     .filter(f -> f.getFileName().toString().contains(r.key())).findFirst().orElseThrow())).image();
             assertEquals(TestModels.expected(image), r.value().getPMerger(), 1e-4, "p(merger) of " + r.key());
