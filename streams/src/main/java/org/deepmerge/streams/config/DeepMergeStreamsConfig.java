@@ -119,7 +119,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Dead-letter topic: every input that cannot be scored, with its original key and value bytes and "
                             + "deepmerge.* reason headers.")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
-                    "Path of the ONNX model file (its deepmerge.* metadata_props are the model contract); required by deepmerge serve.")
+                    "Path of the ONNX model file (its deepmerge.* metadata_props are the model contract); empty = the default model embedded in deepmerge.jar.")
             .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
                     "ONNX Runtime device: auto (CUDA when available, else CPU), cpu, or cuda (fail if unavailable).")
             .define(INFERENCE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
@@ -285,7 +285,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         return getString(DLQ_TOPIC);
     }
 
-    /** @return the model file, or null for the default model */
+    /** @return the model file, or null for the default model embedded in the jar */
     public Path modelPath() {
         String s = getString(MODEL_PATH);
         return s.isEmpty() ? null : Path.of(s);

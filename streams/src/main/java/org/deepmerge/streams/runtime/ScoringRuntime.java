@@ -26,6 +26,7 @@ import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.models.DefaultModel;
 import org.deepmerge.streams.models.ModelArtifactInstaller;
 import org.deepmerge.streams.models.ModelTopicFollower;
 import org.deepmerge.streams.models.ScorerHolder;
@@ -55,15 +56,11 @@ public final class ScoringRuntime implements AutoCloseable {
      * @param config    model path, device, threads, channel policy and mapping, input schema sources, batcher settings
      * @param overrides model-contract overrides for third-party ONNX files ({@link ContractOverrides#none()} otherwise)
      * @return the opened runtime
-     * @throws DeepMergeException INVALID_CONFIG (no model path, bad channel mapping), IO_ERROR, INVALID_MODEL,
-     *                            DEVICE_UNAVAILABLE
+     * @throws DeepMergeException INVALID_MODEL (no model path and no default model embedded in the jar),
+     *                            INVALID_CONFIG (bad channel mapping, assemble policy), IO_ERROR, DEVICE_UNAVAILABLE
      */
     public static ScoringRuntime open(DeepMergeStreamsConfig config, ContractOverrides overrides) throws DeepMergeException {
-        Path model = config.modelPath();
-        if (model == null) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "no model: set " + DeepMergeStreamsConfig.MODEL_PATH
-                    + " (or --model)");
-        }
+        Path model = DefaultModel.resolve(config.modelPath());
         ScorerOptions options = ScorerOptions.defaults().withDevice(config.device())
                 .withThreads(config.inferenceThreads(), 0)
                 .withDynamicBatchSize(config.inferenceMaxBatch());
