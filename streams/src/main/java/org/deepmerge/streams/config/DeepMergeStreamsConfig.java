@@ -1,0 +1,394 @@
+package org.deepmerge.streams.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.inference.Device;
+
+/**
+ * The one validated configuration of the DeepMerge Streams scorer, in Kafka's {@link ConfigDef} style.
+ *
+ * <p>Keys starting with {@code deepmerge.} are ours (listed in {@code docs/configuration.md}, generated from
+ * {@link #CONFIG}); every other key (e.g. {@code bootstrap.servers}, {@code security.protocol},
+ * {@code sasl.jaas.config}, {@code ssl.truststore.location}, {@code num.stream.threads}) passes through
+ * unchanged to Kafka Streams and its clients via {@link #streamsProperties()}.
+ *
+ * <p>Sources, later ones winning: a properties file, then environment variables, then command-line flags
+ * (see {@link #load(Path, Map, Map)}). Environment variable names are {@code DEEPMERGE_} followed by the
+ * key upper-cased with dots as underscores: {@code DEEPMERGE_MAX_BATCH_SIZE} sets
+ * {@code deepmerge.max.batch.size}, and {@code DEEPMERGE_KAFKA_SASL_JAAS_CONFIG} sets the Kafka key
+ * {@code sasl.jaas.config}.
+ */
+public final class DeepMergeStreamsConfig extends AbstractConfig {
+
+    /** Prefix of every DeepMerge key. */
+    public static final String PREFIX = "deepmerge.";
+    /** Environment variable prefix. */
+    public static final String ENV_PREFIX = "DEEPMERGE_";
+    /** Environment variable prefix of pass-through Kafka settings. */
+    public static final String ENV_KAFKA_PREFIX = "DEEPMERGE_KAFKA_";
+
+    public static final String INPUT_TOPIC = "deepmerge.input.topic";
+    public static final String OUTPUT_TOPIC = "deepmerge.output.topic";
+    public static final String DLQ_TOPIC = "deepmerge.dlq.topic";
+    public static final String MODEL_PATH = "deepmerge.model.path";
+    public static final String DEVICE = "deepmerge.device";
+    public static final String INFERENCE_THREADS = "deepmerge.inference.threads";
+    public static final String MAX_BATCH_SIZE = "deepmerge.max.batch.size";
+    public static final String MAX_WAIT_MS = "deepmerge.max.wait.ms";
+    public static final String CHANNEL_POLICY = "deepmerge.channel.policy";
+    public static final String ASSEMBLE_TIMEOUT_MS = "deepmerge.assemble.timeout.ms";
+    public static final String OUTPUT_ENCODING = "deepmerge.output.encoding";
+    public static final String OUTPUT_REGISTRY_URL = "deepmerge.output.schema.registry.url";
+    public static final String OUTPUT_SCHEMA_ID = "deepmerge.output.schema.id";
+    public static final String INPUT_SCHEMA_DIR = "deepmerge.input.schema.dir";
+    public static final String INPUT_REGISTRY_URL = "deepmerge.input.schema.registry.url";
+    public static final String STORE_NAME = "deepmerge.batch.store.name";
+    public static final String CHANNEL_MAPPING = "deepmerge.channel.mapping";
+    public static final String MODEL_TOPIC = "deepmerge.model.topic";
+    public static final String MODEL_CACHE_DIR = "deepmerge.model.cache.dir";
+    public static final String MODEL_INPUT_NAME = "deepmerge.model.input.name";
+    public static final String MODEL_CHANNELS = "deepmerge.model.channels";
+    public static final String MODEL_PIXEL_SCALE = "deepmerge.model.pixel.scale.arcsec";
+    public static final String MODEL_RESAMPLE = "deepmerge.model.resample";
+    public static final String MODEL_OUTPUT_NAME = "deepmerge.model.output.name";
+    public static final String MODEL_OUTPUT_KIND = "deepmerge.model.output.kind";
+    public static final String MODEL_CLASSES = "deepmerge.model.classes";
+    public static final String MODEL_MERGER_CLASS = "deepmerge.model.merger.class";
+    public static final String INFERENCE_MAX_BATCH = "deepmerge.inference.max.batch";
+    public static final String INFERENCE_MAX_DELAY_MS = "deepmerge.inference.max.delay.ms";
+
+    /** Channel policies (issue 3, item 4). */
+    public enum ChannelPolicy {
+        /** Each alert on its own, strict: a model channel without a stamp of its band makes the alert a dead letter (MISSING_CUTOUT). */
+        SINGLE,
+        /** Each alert on its own (the default): channels without a stamp of their band are filled with the alert's band, flagged {@code incomplete}. */
+        REPLICATE,
+        /** Per-object assembly of the latest stamp per band, with a timeout. */
+        ASSEMBLE;
+
+        /** @return the configuration value, lower case */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Output encodings of MergerScore values. */
+    public enum OutputEncoding {
+        /** Plain Avro binary, no framing; readers need the schema out of band. */
+        PLAIN,
+        /** Avro single-object encoding: C3 01, 8-byte CRC-64-AVRO schema fingerprint (little-endian), Avro binary. */
+        SINGLE_OBJECT,
+        /** Confluent wire format: 0x00, 4-byte big-endian schema id, Avro binary. */
+        CONFLUENT;
+
+        /** @return the configuration value, lower case with dashes */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        static OutputEncoding parse(String v) {
+            return valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** The definition of every DeepMerge key, with defaults, validators and documentation. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(INPUT_TOPIC, Type.STRING, "alerts", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic of incoming alert messages (bytes in any format the core decodes: ZTF Avro container, "
+                            + "Rubin Confluent-framed or container, DeepMerge Cutout record).")
+            .define(OUTPUT_TOPIC, Type.STRING, "merger-scores", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Topic the MergerScore records are written to, keyed by source id (ZTF candid, Rubin diaSourceId, Cutout sourceId).")
+            .define(DLQ_TOPIC, Type.STRING, "merger-dead-letters", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Dead-letter topic: every input that cannot be scored, with its original key and value bytes and "
+                            + "deepmerge.* reason headers.")
+            .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
+                    "Path of the ONNX model file (its deepmerge.* metadata_props are the model contract); empty = the default model embedded in deepmerge.jar.")
+            .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
+                    "ONNX Runtime device: auto (CUDA when available, else CPU), cpu, or cuda (fail if unavailable).")
+            .define(INFERENCE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                    "ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.")
+            .define(MAX_BATCH_SIZE, Type.INT, 64, Range.between(1, 65536), Importance.MEDIUM,
+                    "Micro-batch size: a task flushes its batch buffer when it holds this many preprocessed images.")
+            .define(MAX_WAIT_MS, Type.LONG, 50L, Range.atLeast(1), Importance.MEDIUM,
+                    "Longest time (ms, wall clock) the oldest buffered image waits before its batch is flushed.")
+            .define(CHANNEL_POLICY, Type.STRING, "replicate", ValidString.in("single", "replicate", "assemble"),
+                    Importance.MEDIUM,
+                    "How an alert's bands fill the model's channels. replicate (default): each alert on its own, no waiting; "
+                            + "a channel without a stamp of its band gets the alert's band, score flagged incomplete. single: each alert "
+                            + "on its own, strict band match; alerts lacking a model band are dead letters (MISSING_CUTOUT). "
+                            + "assemble: per-object band assembly with a timeout (not implemented yet; rejected at startup).")
+            .define(CHANNEL_MAPPING, Type.STRING, "", Importance.LOW,
+                    "Which cutout kind feeds the model per survey, e.g. ZTF=template,LSST=science or kind=science; "
+                            + "empty = the core defaults (ZTF and LSST template, others science).")
+            .define(INFERENCE_MAX_BATCH, Type.INT, 256, Range.between(1, 65536), Importance.LOW,
+                    "Most images per ONNX Runtime run of the shared inference batcher (dynamic-batch models; fixed-batch models use their N).")
+            .define(INFERENCE_MAX_DELAY_MS, Type.LONG, 2L, Range.atLeast(0), Importance.LOW,
+                    "Longest time (ms) the shared inference batcher waits for micro-batches of other stream threads before a run.")
+            .define(ASSEMBLE_TIMEOUT_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
+                    "assemble policy: longest time (ms) an object waits for its missing bands before it is scored with what is there.")
+            .define(OUTPUT_ENCODING, Type.STRING, "plain", ValidString.in("plain", "single-object", "confluent"),
+                    Importance.MEDIUM,
+                    "Encoding of MergerScore values: plain (Avro binary), single-object (Avro single-object encoding), "
+                            + "confluent (Confluent wire format; needs a schema registry URL or a fixed schema id).")
+            .define(OUTPUT_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
+                    "confluent encoding: schema registry base URL; the MergerScore schema is registered under subject <output topic>-value.")
+            .define(OUTPUT_SCHEMA_ID, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
+                    "confluent encoding without a registry: the fixed schema id written in every record (-1 = unset).")
+            .define(INPUT_SCHEMA_DIR, Type.STRING, "", Importance.MEDIUM,
+                    "Directory of Rubin alert schemas (lsst.vX_Y.alert.avsc) for Confluent-framed input (schema id = MAJOR*100+MINOR).")
+            .define(INPUT_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
+                    "Schema registry base URL for Confluent-framed input whose schema id is not in the schema directory.")
+            .define(MODEL_TOPIC, Type.STRING, "", Importance.MEDIUM,
+                    "Compacted model topic (e.g. deepmerge.models) to follow: new versions of the running model, published "
+                            + "there, are hot-swapped in when their input contract is unchanged; empty = no hot-swap.")
+            .define(MODEL_CACHE_DIR, Type.STRING, "", Importance.LOW,
+                    "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models.")
+            .define(MODEL_INPUT_NAME, Type.STRING, "", Importance.LOW,
+                    "Model contract override for ONNX files without deepmerge.* metadata: input tensor name (empty = from the model).")
+            .define(MODEL_CHANNELS, Type.LIST, "", Importance.LOW,
+                    "Model contract override: band name per input channel, comma-separated (empty = from the model).")
+            .define(MODEL_PIXEL_SCALE, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                    "Model contract override: pixel scale, arcsec/px (0 = from the model).")
+            .define(MODEL_RESAMPLE, Type.STRING, "", ValidString.in("", "angular", "fit"), Importance.LOW,
+                    "Model contract override: angular or fit resampling (empty = from the model).")
+            .define(MODEL_OUTPUT_NAME, Type.STRING, "", Importance.LOW,
+                    "Model contract override: output tensor to read (empty = from the model).")
+            .define(MODEL_OUTPUT_KIND, Type.STRING, "", ValidString.in("", "sigmoid", "softmax", "logits"), Importance.LOW,
+                    "Model contract override: what the output holds (empty = from the model).")
+            .define(MODEL_CLASSES, Type.LIST, "", Importance.LOW,
+                    "Model contract override: class names in output order, comma-separated (empty = from the model).")
+            .define(MODEL_MERGER_CLASS, Type.STRING, "", Importance.LOW,
+                    "Model contract override: name of the merger class (empty = from the model).")
+            .define(STORE_NAME, Type.STRING, "deepmerge-batch-buffer", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Name of the changelogged state store that buffers preprocessed images until their batch is scored.");
+
+    private final Map<String, Object> passThrough;
+
+    /**
+     * @param props every setting (ours and Kafka's)
+     * @throws ConfigException when a DeepMerge value is invalid (names the key and value)
+     */
+    public DeepMergeStreamsConfig(Map<?, ?> props) {
+        super(CONFIG, props, false);
+        Map<String, Object> pt = new LinkedHashMap<>();
+        props.forEach((k, v) -> {
+            String key = String.valueOf(k);
+            if (!key.startsWith(PREFIX)) {
+                pt.put(key, v);
+            }
+        });
+        passThrough = pt;
+        if (outputEncoding() == OutputEncoding.CONFLUENT && outputRegistryUrl().isEmpty()
+                && getInt(OUTPUT_SCHEMA_ID) < 0) {
+            throw new ConfigException(OUTPUT_ENCODING, "confluent",
+                    "confluent encoding needs " + OUTPUT_REGISTRY_URL + " or " + OUTPUT_SCHEMA_ID);
+        }
+    }
+
+    /**
+     * Loads the configuration from its three sources, later ones winning.
+     *
+     * @param file  properties file, or null
+     * @param env   environment variables (usually {@code System.getenv()}); only {@code DEEPMERGE_*} are read
+     * @param flags settings from command-line flags, full key names
+     * @return the validated configuration
+     * @throws DeepMergeException INVALID_CONFIG (names the bad key and source), IO_ERROR when the file cannot be read
+     */
+    public static DeepMergeStreamsConfig load(Path file, Map<String, String> env, Map<String, ?> flags)
+            throws DeepMergeException {
+        Map<String, Object> merged = new LinkedHashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new DeepMergeException(Reason.IO_ERROR, "cannot read config file " + file + ": " + e.getMessage(), e);
+            }
+            p.forEach((k, v) -> merged.put(String.valueOf(k), v));
+        }
+        merged.putAll(fromEnv(env));
+        merged.putAll(flags);
+        try {
+            return new DeepMergeStreamsConfig(merged);
+        } catch (ConfigException e) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid configuration"
+                    + (file != null ? " (file " + file + ", environment, flags)" : "") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @param env environment variables
+     * @return the settings named by {@code DEEPMERGE_*} variables, as config keys
+     */
+    public static Map<String, String> fromEnv(Map<String, String> env) {
+        Map<String, String> out = new HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(ENV_KAFKA_PREFIX)) {
+                out.put(name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            } else if (name.startsWith(ENV_PREFIX)) {
+                out.put(PREFIX + name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        return out;
+    }
+
+    /** @param key a DeepMerge key @return its environment variable name */
+    public static String envName(String key) {
+        return ENV_PREFIX + key.substring(PREFIX.length()).toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /**
+     * The Kafka Streams properties: every non-DeepMerge setting as given, plus project defaults where unset:
+     * {@code application.id=deepmerge-scorer}, {@code processing.guarantee=exactly_once_v2}.
+     *
+     * @return a fresh Properties object
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "deepmerge-scorer");
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        passThrough.forEach(p::put);
+        return p;
+    }
+
+    /** @return the pass-through (non-DeepMerge) settings as given */
+    public Map<String, Object> passThrough() {
+        return Map.copyOf(passThrough);
+    }
+
+    public String inputTopic() {
+        return getString(INPUT_TOPIC);
+    }
+
+    public String outputTopic() {
+        return getString(OUTPUT_TOPIC);
+    }
+
+    public String dlqTopic() {
+        return getString(DLQ_TOPIC);
+    }
+
+    /** @return the model file, or null for the default model embedded in the jar */
+    public Path modelPath() {
+        String s = getString(MODEL_PATH);
+        return s.isEmpty() ? null : Path.of(s);
+    }
+
+    public Device device() {
+        return Device.valueOf(getString(DEVICE).toUpperCase(Locale.ROOT));
+    }
+
+    public int inferenceThreads() {
+        return getInt(INFERENCE_THREADS);
+    }
+
+    public int maxBatchSize() {
+        return getInt(MAX_BATCH_SIZE);
+    }
+
+    /** @return max wait, ms */
+    public long maxWaitMs() {
+        return getLong(MAX_WAIT_MS);
+    }
+
+    public ChannelPolicy channelPolicy() {
+        return ChannelPolicy.valueOf(getString(CHANNEL_POLICY).toUpperCase(Locale.ROOT));
+    }
+
+    /** @return assemble timeout, ms */
+    public long assembleTimeoutMs() {
+        return getLong(ASSEMBLE_TIMEOUT_MS);
+    }
+
+    public OutputEncoding outputEncoding() {
+        return OutputEncoding.parse(getString(OUTPUT_ENCODING));
+    }
+
+    /** @return output registry URL, empty when none */
+    public String outputRegistryUrl() {
+        return getString(OUTPUT_REGISTRY_URL);
+    }
+
+    /** @return the fixed confluent schema id, or -1 */
+    public int outputSchemaId() {
+        return getInt(OUTPUT_SCHEMA_ID);
+    }
+
+    /** @return the Rubin schema directory, or null */
+    public Path inputSchemaDir() {
+        String s = getString(INPUT_SCHEMA_DIR);
+        return s.isEmpty() ? null : Path.of(s);
+    }
+
+    /** @return the input schema registry URL, empty when none */
+    public String inputRegistryUrl() {
+        return getString(INPUT_REGISTRY_URL);
+    }
+
+    /** @return the model topic to follow, empty for none */
+    public String modelTopic() {
+        return getString(MODEL_TOPIC);
+    }
+
+    /** @return where models received from the model topic are stored */
+    public Path modelCacheDir() {
+        String s = getString(MODEL_CACHE_DIR);
+        return s.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir"), "deepmerge-models") : Path.of(s);
+    }
+
+    /** @return the channel-mapping spec (cutout kind per survey), empty for the defaults */
+    public String channelMapping() {
+        return getString(CHANNEL_MAPPING);
+    }
+
+    /** @return most images per ONNX Runtime run */
+    public int inferenceMaxBatch() {
+        return getInt(INFERENCE_MAX_BATCH);
+    }
+
+    /** @return the shared batcher's wait for more requests, ms */
+    public long inferenceMaxDelayMs() {
+        return getLong(INFERENCE_MAX_DELAY_MS);
+    }
+
+    /**
+     * @return the model-contract overrides given by the {@code deepmerge.model.*} keys (null fields = from the model)
+     */
+    public org.deepmerge.core.model.ContractOverrides contractOverrides() {
+        String resample = getString(MODEL_RESAMPLE);
+        String kind = getString(MODEL_OUTPUT_KIND);
+        return new org.deepmerge.core.model.ContractOverrides(emptyToNull(getString(MODEL_INPUT_NAME)),
+                getList(MODEL_CHANNELS).isEmpty() ? null : getList(MODEL_CHANNELS),
+                getDouble(MODEL_PIXEL_SCALE) > 0 ? getDouble(MODEL_PIXEL_SCALE) : null,
+                resample.isEmpty() ? null : org.deepmerge.core.model.ResampleMode.valueOf(resample.toUpperCase(Locale.ROOT)),
+                null, emptyToNull(getString(MODEL_OUTPUT_NAME)),
+                kind.isEmpty() ? null : org.deepmerge.core.model.OutputKind.valueOf(kind.toUpperCase(Locale.ROOT)),
+                getList(MODEL_CLASSES).isEmpty() ? null : getList(MODEL_CLASSES),
+                emptyToNull(getString(MODEL_MERGER_CLASS)), null, null);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    public String storeName() {
+        return getString(STORE_NAME);
+    }
+}

@@ -1,0 +1,229 @@
+package org.deepmerge.streams.runtime;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.alert.LocalSchemaDirectory;
+import org.deepmerge.core.alert.RegistrySchemaResolver;
+import org.deepmerge.core.alert.SchemaResolver;
+import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.inference.InferenceBatcher;
+import org.deepmerge.core.inference.OnnxScorer;
+import org.deepmerge.core.inference.Prediction;
+import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.pipeline.CutoutPipeline;
+import org.deepmerge.core.pipeline.PreparedImage;
+import org.deepmerge.core.preprocess.ChannelMapping;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.models.DefaultModel;
+import org.deepmerge.streams.models.ModelArtifactInstaller;
+import org.deepmerge.streams.models.ModelTopicFollower;
+import org.deepmerge.streams.models.ScorerHolder;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig.ChannelPolicy;
+import org.deepmerge.streams.topology.BatchScorer;
+import org.deepmerge.streams.topology.ImagePreparer;
+import org.deepmerge.streams.topology.PreparedInput;
+
+/**
+ * The JVM-wide scoring parts behind the topology: the ONNX Runtime session ({@link OnnxScorer}) in a hot-swappable
+ * {@link ScorerHolder}, the one shared {@link InferenceBatcher} of the current model that every stream thread submits
+ * to, and the core {@link CutoutPipeline} (decode, channel mapping, FITS decoding, preprocessing to {@code [C,H,W]}
+ * float32). Owns the native sessions: close it after the Kafka Streams instance.
+ */
+public final class ScoringRuntime implements AutoCloseable {
+    private final ScorerHolder holder;
+    private final CutoutPipeline pipeline;
+    private final ScorerOptions options;
+
+    private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ScorerOptions options) {
+        this.holder = holder;
+        this.pipeline = pipeline;
+        this.options = options;
+    }
+
+    /**
+     * @param config    model path, device, threads, channel policy and mapping, input schema sources, batcher settings
+     * @param overrides model-contract overrides for third-party ONNX files ({@link ContractOverrides#none()} otherwise)
+     * @return the opened runtime
+     * @throws DeepMergeException INVALID_MODEL (no model path and no default model embedded in the jar),
+     *                            INVALID_CONFIG (bad channel mapping, assemble policy), IO_ERROR, DEVICE_UNAVAILABLE
+     */
+    public static ScoringRuntime open(DeepMergeStreamsConfig config, ContractOverrides overrides) throws DeepMergeException {
+        Path model = DefaultModel.resolve(config.modelPath());
+        ScorerOptions options = ScorerOptions.defaults().withDevice(config.device())
+                .withThreads(config.inferenceThreads(), 0)
+                .withDynamicBatchSize(config.inferenceMaxBatch());
+        ChannelMapping mapping = ChannelMapping.parse(config.channelMapping());
+        if (config.channelPolicy() == ChannelPolicy.SINGLE) {
+            mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), false);
+        } else if (config.channelPolicy() == ChannelPolicy.REPLICATE) {
+            mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), true);
+        } else {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, DeepMergeStreamsConfig.CHANNEL_POLICY
+                    + "=assemble is not implemented yet; use replicate or single");
+        }
+        OnnxScorer scorer = OnnxScorer.open(model, options, overrides);
+        Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
+        ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));
+        try {
+            CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
+                    StampLimits.defaults());
+            return new ScoringRuntime(holder, pipeline, options);
+        } catch (DeepMergeException | RuntimeException e) {
+            holder.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param config schema directory and/or registry URL for Confluent-framed input
+     * @return directory first, then registry; with neither, every schema id is UNKNOWN_SCHEMA
+     * @throws DeepMergeException IO_ERROR / INVALID_CONFIG from the resolvers
+     */
+    static SchemaResolver resolver(DeepMergeStreamsConfig config) throws DeepMergeException {
+        SchemaResolver dir = config.inputSchemaDir() == null ? null : new LocalSchemaDirectory(config.inputSchemaDir());
+        SchemaResolver reg = config.inputRegistryUrl().isEmpty() ? null
+                : new RegistrySchemaResolver(URI.create(config.inputRegistryUrl()));
+        return id -> {
+            if (dir != null) {
+                try {
+                    return dir.schemaById(id);
+                } catch (DeepMergeException e) {
+                    if (reg == null || e.reason() != Reason.UNKNOWN_SCHEMA) {
+                        throw e;
+                    }
+                }
+            }
+            if (reg != null) {
+                return reg.schemaById(id);
+            }
+            throw new DeepMergeException(Reason.UNKNOWN_SCHEMA, "Confluent schema id " + id
+                    + " unknown: no input schema directory (" + DeepMergeStreamsConfig.INPUT_SCHEMA_DIR + ") or registry ("
+                    + DeepMergeStreamsConfig.INPUT_REGISTRY_URL + ") configured");
+        };
+    }
+
+    /** @return decode + preprocess via the core pipeline (thread-safe) */
+    public ImagePreparer preparer() {
+        return message -> toInput(pipeline.prepare(message));
+    }
+
+    /**
+     * @param p a prepared image of the core pipeline
+     * @return the topology's view of it
+     */
+    public static PreparedInput toInput(PreparedImage p) {
+        Alert a = p.alert();
+        return new PreparedInput(a.sourceId(), a.objectId(), a.survey(), a.ra(), a.dec(), a.epochMjd(), p.bands(),
+                p.incomplete(), p.image());
+    }
+
+    /** @return the current model's shared batcher as the topology's scorer (follows hot-swaps) */
+    public BatchScorer scorer() {
+        return fromHolder(holder);
+    }
+
+    /**
+     * The topology's scorer over a hot-swappable {@link ScorerHolder} (model topic): each micro-batch leases the
+     * current model generation and its batcher, and the scores carry that generation's identity even when a swap
+     * happens while the batch runs. The holder must have been built with a batcher factory.
+     *
+     * @param holder the scorer holder
+     * @return the scorer
+     */
+    public static BatchScorer fromHolder(ScorerHolder holder) {
+        return new BatchScorer() {
+            @Override
+            public ModelContract contract() {
+                return holder.contract();
+            }
+
+            @Override
+            public Future<ScoredBatch> submit(float[] images, int n) {
+                ScorerHolder.Lease lease;
+                try {
+                    lease = holder.acquire();
+                } catch (DeepMergeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+                CompletableFuture<List<Prediction>> f;
+                try {
+                    f = lease.batcher().submit(images, n);
+                } catch (RuntimeException e) {
+                    lease.close();
+                    throw e;
+                }
+                return f.whenComplete((r, e) -> lease.close())
+                        .thenApply(p -> new ScoredBatch(p, lease.contract(), lease.identity().sha256()));
+            }
+        };
+    }
+
+    /** @return the core pipeline */
+    public CutoutPipeline pipeline() {
+        return pipeline;
+    }
+
+    /**
+     * Starts hot-swapping new versions of the running model (same name; same input contract, else refused and
+     * logged) from the compacted model topic {@code deepmerge.model.topic}.
+     *
+     * @param clientProps Kafka client settings (bootstrap, TLS/SASL); only consumer settings are used
+     * @param config      model topic and cache directory
+     * @return the running follower; close it before this runtime
+     * @throws DeepMergeException INVALID_CONFIG when no bootstrap servers or no model topic are given
+     */
+    public ModelTopicFollower followModelTopic(Properties clientProps, DeepMergeStreamsConfig config)
+            throws DeepMergeException {
+        Properties consumer = new Properties();
+        for (String k : clientProps.stringPropertyNames()) {
+            if (ConsumerConfig.configNames().contains(k)) {
+                consumer.put(k, clientProps.get(k));
+            }
+        }
+        return new ModelTopicFollower(consumer, config.modelTopic(), identity().name(),
+                new ModelArtifactInstaller(holder, config.modelCacheDir(), options), Duration.ofSeconds(1));
+    }
+
+    /** @return the holder of the current model (swap target of the model-topic follower) */
+    public ScorerHolder holder() {
+        return holder;
+    }
+
+    /** @return the scorer options new models are opened with */
+    public ScorerOptions options() {
+        return options;
+    }
+
+    /** @return identity (name, version, SHA-256) of the current model */
+    public ModelIdentity identity() {
+        return holder.identity();
+    }
+
+    /**
+     * @return the current model's shared batcher (for its counters)
+     * @throws DeepMergeException INFERENCE_FAILED when the runtime is closed
+     */
+    public InferenceBatcher batcher() throws DeepMergeException {
+        try (ScorerHolder.Lease lease = holder.acquire()) {
+            return lease.batcher();
+        }
+    }
+
+    /** Closes the holder: the current model's batcher and session are released once no batch uses them. */
+    @Override
+    public void close() {
+        holder.close();
+    }
+}

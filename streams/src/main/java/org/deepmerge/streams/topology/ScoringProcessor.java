@@ -1,0 +1,228 @@
+package org.deepmerge.streams.topology;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.deepmerge.avro.v1.Classification;
+import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.inference.Prediction;
+import org.deepmerge.core.model.ModelContract;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scoring processor of one stream task: decode + preprocess each alert, buffer the image in a changelogged
+ * store, flush micro-batches through the shared {@link BatchScorer}, forward one MergerScore per buffered
+ * image, delete it from the buffer.
+ *
+ * <p>Loss-freedom: an alert's offset is committed once {@code process()} returned, so its image must already
+ * be in the changelogged store then; the score is forwarded and the entry deleted in the same Kafka
+ * transaction (exactly_once_v2), so after a crash either both happened or neither, and the restored store
+ * still holds every unscored image.
+ *
+ * <p>Outputs (to the next node): scores with key = source id (UTF-8) and value = the encoded MergerScore,
+ * timestamped with the input record's timestamp; dead letters with the original key, value and headers plus
+ * {@link DeadLetters} headers.
+ */
+final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringProcessor.class);
+
+    private final String storeName;
+    private final ImagePreparer preparer;
+    private final BatchScorer scorer;
+    private final Serializer<MergerScore> scoreSerializer;
+    private final String outputTopic;
+    private final int maxBatchSize;
+    private final long maxWaitMs;
+    private final ScoringMetrics metrics;
+
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<Long, byte[]> buffer;
+    private long nextSeq;
+    private int count;
+    private long oldestEnqueuedWall = Long.MAX_VALUE;
+
+    ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
+                     String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics) {
+        this.storeName = storeName;
+        this.preparer = preparer;
+        this.scorer = scorer;
+        this.scoreSerializer = scoreSerializer;
+        this.outputTopic = outputTopic;
+        this.maxBatchSize = maxBatchSize;
+        this.maxWaitMs = maxWaitMs;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> ctx) {
+        this.context = ctx;
+        this.buffer = ctx.getStateStore(storeName);
+        long maxSeq = -1;
+        try (KeyValueIterator<Long, byte[]> it = buffer.all()) {
+            while (it.hasNext()) {
+                KeyValue<Long, byte[]> kv = it.next();
+                maxSeq = Math.max(maxSeq, kv.key);
+                count++;
+                oldestEnqueuedWall = Math.min(oldestEnqueuedWall, PendingImage.decode(kv.value).enqueuedWallMs());
+            }
+        }
+        nextSeq = maxSeq + 1;
+        if (count > 0) {
+            LOG.info("task {}: {} images restored into the batch buffer", ctx.taskId(), count);
+        }
+        long interval = Math.max(1, maxWaitMs / 4);
+        ctx.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        PreparedInput prepared;
+        try {
+            if (record.value() == null) {
+                deadLetter(record, DeadLetters.NULL_VALUE, null, "record value is null (tombstone): nothing to score");
+                return;
+            }
+            prepared = preparer.prepare(record.value());
+        } catch (DeepMergeException e) {
+            deadLetter(record, e.reason().name(), e, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("unexpected {} decoding a record; dead-lettered", e.getClass().getName(), e);
+            deadLetter(record, DeadLetters.UNEXPECTED_ERROR, e, String.valueOf(e.getMessage()));
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        PendingImage pending = new PendingImage(prepared, record.timestamp(), now);
+        byte[] encoded = pending.encode();
+        metrics.buffered(encoded.length);
+        buffer.put(nextSeq++, encoded);
+        count++;
+        oldestEnqueuedWall = Math.min(oldestEnqueuedWall, now);
+        if (count >= maxBatchSize) {
+            flush();
+        }
+    }
+
+    private void onWallClock(long now) {
+        if (count > 0 && now - oldestEnqueuedWall >= maxWaitMs) {
+            flush();
+        }
+    }
+
+    /** Scores every buffered image, in micro-batches of at most maxBatchSize, in arrival order. */
+    private void flush() {
+        while (count > 0) {
+            List<Long> keys = new ArrayList<>(Math.min(count, maxBatchSize));
+            List<PendingImage> batch = new ArrayList<>(keys.size());
+            try (KeyValueIterator<Long, byte[]> it = buffer.all()) {
+                while (it.hasNext() && batch.size() < maxBatchSize) {
+                    KeyValue<Long, byte[]> kv = it.next();
+                    keys.add(kv.key);
+                    batch.add(PendingImage.decode(kv.value));
+                }
+            }
+            if (batch.isEmpty()) {
+                count = 0;
+                break;
+            }
+            BatchScorer.ScoredBatch scored = score(batch);
+            long scoredAt = context.currentSystemTimeMs();
+            for (int i = 0; i < batch.size(); i++) {
+                PendingImage p = batch.get(i);
+                MergerScore score = toScore(p, scored.predictions().get(i), scored.contract(), scored.modelSha256(), scoredAt);
+                byte[] value = scoreSerializer.serialize(outputTopic, score);
+                context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
+                        p.recordTimestamp()));
+                metrics.scored(scoredAt - p.enqueuedWallMs());
+            }
+            for (Long k : keys) {
+                buffer.delete(k);
+            }
+            count -= batch.size();
+            metrics.batch(batch.size());
+        }
+        count = 0;
+        oldestEnqueuedWall = Long.MAX_VALUE;
+    }
+
+    private BatchScorer.ScoredBatch score(List<PendingImage> batch) {
+        int per = batch.get(0).input().image().length;
+        float[] images = new float[per * batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            float[] img = batch.get(i).input().image();
+            if (img.length != per) {
+                throw new StreamsException("buffered images differ in size (" + img.length + " vs " + per
+                        + " floats): the model changed while images were buffered");
+            }
+            System.arraycopy(img, 0, images, i * per, per);
+        }
+        try {
+            BatchScorer.ScoredBatch out = scorer.submit(images, batch.size()).get();
+            if (out.predictions().size() != batch.size()) {
+                throw new StreamsException("scorer returned " + out.predictions().size() + " predictions for "
+                        + batch.size() + " images");
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamsException("interrupted while scoring a micro-batch of " + batch.size(), e);
+        } catch (ExecutionException e) {
+            throw new StreamsException("scoring a micro-batch of " + batch.size() + " images failed: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private static MergerScore toScore(PendingImage p, Prediction pred, ModelContract contract, String sha256,
+                                       long scoredAt) {
+        PreparedInput in = p.input();
+        List<Classification> classes = new ArrayList<>(contract.classNames().size());
+        for (int c = 0; c < contract.classNames().size() && c < pred.probabilities().size(); c++) {
+            classes.add(new Classification(contract.classNames().get(c), pred.probabilities().get(c)));
+        }
+        return MergerScore.newBuilder()
+                .setSourceId(in.sourceId())
+                .setObjectId(in.objectId())
+                .setSurvey(in.survey())
+                .setRa(in.ra())
+                .setDec(in.dec())
+                .setEpochMjd(Double.isNaN(in.epochMjd()) ? null : in.epochMjd())
+                .setPMerger(pred.pMerger())
+                .setClassifications(classes)
+                .setBands(in.bands())
+                .setIncomplete(in.incomplete())
+                .setModelName(contract.modelName())
+                .setModelVersion(contract.modelVersion())
+                .setModelSha256(sha256)
+                .setIngestTimestamp(java.time.Instant.ofEpochMilli(p.recordTimestamp()))
+                .setScoreTimestamp(java.time.Instant.ofEpochMilli(scoredAt))
+                .build();
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, String reason, Throwable error, String message) {
+        String topic = null;
+        int partition = -1;
+        long offset = -1;
+        if (context.recordMetadata().isPresent()) {
+            RecordMetadata md = context.recordMetadata().get();
+            topic = md.topic();
+            partition = md.partition();
+            offset = md.offset();
+        }
+        metrics.deadLetter(reason);
+        context.forward(record.withHeaders(DeadLetters.headers(record.headers(), reason, error, message, topic, partition, offset)));
+    }
+}

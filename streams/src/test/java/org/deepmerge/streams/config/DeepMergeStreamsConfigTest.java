@@ -1,0 +1,116 @@
+package org.deepmerge.streams.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig.ChannelPolicy;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig.OutputEncoding;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeepMergeStreamsConfigTest {
+
+    @Test
+    void defaults() throws Exception {
+        DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null, Map.of(), Map.of());
+        assertEquals(64, c.maxBatchSize());
+        assertEquals(50L, c.maxWaitMs());
+        assertEquals(ChannelPolicy.REPLICATE, c.channelPolicy());
+        assertEquals(OutputEncoding.PLAIN, c.outputEncoding());
+        Properties p = c.streamsProperties();
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        assertEquals("deepmerge-scorer", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertFalse(p.keySet().stream().anyMatch(k -> k.toString().startsWith("deepmerge.")));
+    }
+
+    @Test
+    void fileThenEnvironmentThenFlagsLaterWins(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("scorer.properties");
+        Files.writeString(f, String.join("\n",
+                "deepmerge.max.batch.size=8",
+                "deepmerge.max.wait.ms=500",
+                "deepmerge.input.topic=from-file",
+                "security.protocol=SASL_SSL",
+                "sasl.mechanism=SCRAM-SHA-512",
+                "ssl.truststore.location=/etc/kafka/truststore.jks",
+                "processing.guarantee=at_least_once"));
+        Map<String, String> env = Map.of(
+                "DEEPMERGE_MAX_BATCH_SIZE", "16",
+                "DEEPMERGE_INPUT_TOPIC", "from-env",
+                "DEEPMERGE_KAFKA_SASL_JAAS_CONFIG", "jaas-line",
+                "PATH", "/usr/bin");
+        DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(f, env,
+                Map.of(DeepMergeStreamsConfig.INPUT_TOPIC, "from-flag", "bootstrap.servers", "127.0.0.1:9092"));
+        assertEquals(16, c.maxBatchSize(), "env beats file");
+        assertEquals(500L, c.maxWaitMs(), "file value kept when nothing overrides it");
+        assertEquals("from-flag", c.inputTopic(), "flag beats env");
+        Properties p = c.streamsProperties();
+        assertEquals("SASL_SSL", p.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", p.get("sasl.mechanism"));
+        assertEquals("/etc/kafka/truststore.jks", p.get("ssl.truststore.location"));
+        assertEquals("jaas-line", p.get("sasl.jaas.config"));
+        assertEquals("127.0.0.1:9092", p.get("bootstrap.servers"));
+        assertEquals("at_least_once", p.get("processing.guarantee"), "an explicit guarantee overrides the default");
+        assertFalse(p.containsKey("path"));
+    }
+
+    @Test
+    void invalidValuesNameTheKey() {
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.MAX_BATCH_SIZE, "0")));
+        assertEquals(DeepMergeException.Reason.INVALID_CONFIG, e.reason());
+        assertTrue(e.getMessage().contains("deepmerge.max.batch.size"), e.getMessage());
+
+        e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null,
+                Map.of("DEEPMERGE_CHANNEL_POLICY", "nearest"), Map.of()));
+        assertTrue(e.getMessage().contains("deepmerge.channel.policy"), e.getMessage());
+
+        e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.OUTPUT_ENCODING, "confluent")));
+        assertTrue(e.getMessage().contains(DeepMergeStreamsConfig.OUTPUT_SCHEMA_ID), e.getMessage());
+    }
+
+    @Test
+    void missingFileIsAnIoError(@TempDir Path dir) {
+        DeepMergeException e = assertThrows(DeepMergeException.class,
+                () -> DeepMergeStreamsConfig.load(dir.resolve("nope.properties"), Map.of(), Map.of()));
+        assertEquals(DeepMergeException.Reason.IO_ERROR, e.reason());
+        assertTrue(e.getMessage().contains("nope.properties"));
+    }
+
+    @Test
+    void environmentNamesRoundTrip() {
+        for (String key : DeepMergeStreamsConfig.CONFIG.names()) {
+            String env = DeepMergeStreamsConfig.envName(key);
+            assertEquals(key, DeepMergeStreamsConfig.fromEnv(Map.of(env, "x")).keySet().iterator().next());
+        }
+    }
+
+    @Test
+    void contractOverridesForThirdPartyModels() throws Exception {
+        DeepMergeStreamsConfig none = DeepMergeStreamsConfig.load(null, Map.of(), Map.of());
+        assertEquals(org.deepmerge.core.model.ContractOverrides.none(), none.contractOverrides());
+        DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null, Map.of("DEEPMERGE_MODEL_OUTPUT_NAME", "52"), Map.of(
+                DeepMergeStreamsConfig.MODEL_CHANNELS, "g,r,i",
+                DeepMergeStreamsConfig.MODEL_OUTPUT_KIND, "logits",
+                DeepMergeStreamsConfig.MODEL_PIXEL_SCALE, "0.1875",
+                DeepMergeStreamsConfig.MODEL_RESAMPLE, "angular"));
+        org.deepmerge.core.model.ContractOverrides o = c.contractOverrides();
+        assertEquals(java.util.List.of("g", "r", "i"), o.channels());
+        assertEquals("52", o.outputName());
+        assertEquals(org.deepmerge.core.model.OutputKind.LOGITS, o.outputKind());
+        assertEquals(0.1875, o.pixelScaleArcsec());
+        assertEquals(org.deepmerge.core.model.ResampleMode.ANGULAR, o.resample());
+        assertEquals(null, o.classNames());
+        assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.MODEL_OUTPUT_KIND, "probits")));
+    }
+}

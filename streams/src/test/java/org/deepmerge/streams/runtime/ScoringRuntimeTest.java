@@ -1,0 +1,65 @@
+package org.deepmerge.streams.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.inference.Device;
+import org.deepmerge.core.inference.InferenceBatcher;
+import org.deepmerge.core.inference.OnnxScorer;
+import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.models.ScorerHolder;
+import org.deepmerge.streams.testing.TestModels;
+import org.deepmerge.streams.topology.BatchScorer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScoringRuntimeTest {
+    private static final ScorerOptions CPU = ScorerOptions.defaults().withDevice(Device.CPU).withThreads(1, 1);
+
+    @TempDir
+    Path tmp;
+
+    /** Scores name the model generation that produced them, across a hot-swap. */
+    @Test
+    void holderScorerAttributesEachBatchToItsModel() throws Exception {
+        Path a = TestModels.meanSigmoid(tmp.resolve("a.onnx"), 0.01f, "1");
+        Path b = TestModels.meanSigmoid(tmp.resolve("b.onnx"), -0.02f, "2");
+        float[] images = new float[2 * TestModels.SIZE * TestModels.SIZE];
+        Arrays.fill(images, 50f);
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(a, CPU, ContractOverrides.none()),
+                s -> InferenceBatcher.create(s, Duration.ofMillis(1)))) {
+            BatchScorer scorer = ScoringRuntime.fromHolder(holder);
+            BatchScorer.ScoredBatch first = scorer.submit(images, 2).get();
+            assertEquals("1", first.contract().modelVersion());
+            assertEquals(1.0 / (1.0 + Math.exp(-0.5)), first.predictions().get(0).pMerger(), 1e-5);
+            holder.swap(OnnxScorer.open(b, CPU, ContractOverrides.none()));
+            BatchScorer.ScoredBatch second = scorer.submit(images, 2).get();
+            assertEquals("2", second.contract().modelVersion());
+            assertNotEquals(first.modelSha256(), second.modelSha256());
+            assertEquals(1.0 / (1.0 + Math.exp(1.0)), second.predictions().get(1).pMerger(), 1e-5);
+        }
+    }
+
+    @Test
+    void openRefusesMissingModelAndAssemblePolicy() throws Exception {
+        if (!org.deepmerge.streams.models.DefaultModel.available()) {
+            DeepMergeException e = assertThrows(DeepMergeException.class, () -> ScoringRuntime.open(
+                    DeepMergeStreamsConfig.load(null, Map.of(), Map.of()), ContractOverrides.none()));
+            assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason(), e.getMessage());
+        }
+        Path a = TestModels.meanSigmoid(tmp.resolve("a.onnx"));
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> ScoringRuntime.open(DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.MODEL_PATH, a.toString(), DeepMergeStreamsConfig.CHANNEL_POLICY, "assemble")),
+                ContractOverrides.none()));
+        assertTrue(e.getMessage().contains("assemble"), e.getMessage());
+    }
+}

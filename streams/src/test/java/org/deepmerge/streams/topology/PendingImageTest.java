@@ -1,0 +1,105 @@
+package org.deepmerge.streams.topology;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.core.pipeline.CutoutPipeline;
+import org.deepmerge.core.pipeline.PreparedImage;
+import org.deepmerge.core.preprocess.ChannelMapping;
+import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.streams.runtime.ScoringRuntime;
+import org.deepmerge.streams.testing.Alerts;
+import org.junit.jupiter.api.Test;
+
+/** The batch-buffer entry encoding: bit-exact round trip, and its size on the real alerts (changelog bytes). */
+class PendingImageTest {
+
+    @Test
+    void roundTripIsBitExactIncludingSpecialFloats() {
+        float[] img = {0f, -0f, 1.5f, Float.MIN_VALUE, -Float.MAX_VALUE, Float.NaN, Float.intBitsToFloat(0x7fc00123),
+                Float.POSITIVE_INFINITY, 123456.789f, -3e-20f};
+        PendingImage p = new PendingImage(new PreparedInput("123", null, "ZTF", 1.5, -2.5, Double.NaN, List.of("r", "g"),
+                true, img), 42L, 99L);
+        PendingImage q = PendingImage.decode(p.encode());
+        assertEquals("123", q.input().sourceId());
+        assertNull(q.input().objectId());
+        assertEquals(List.of("r", "g"), q.input().bands());
+        assertTrue(q.input().incomplete());
+        assertTrue(Double.isNaN(q.input().epochMjd()));
+        assertEquals(42L, q.recordTimestamp());
+        assertEquals(99L, q.enqueuedWallMs());
+        assertEquals(img.length, q.input().image().length);
+        for (int i = 0; i < img.length; i++) {
+            assertEquals(Float.floatToRawIntBits(img[i]), Float.floatToRawIntBits(q.input().image()[i]), "float " + i);
+        }
+    }
+
+    @Test
+    void corruptEntryIsAClearFault() {
+        byte[] b = new PendingImage(new PreparedInput("1", "o", "ZTF", 0, 0, 0, List.of("r"), false, new float[16]), 1, 2).encode();
+        b[0] = 9;
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PendingImage.decode(b));
+        assertTrue(e.getMessage().contains("version 9"), e.getMessage());
+        byte[] truncated = java.util.Arrays.copyOf(new PendingImage(new PreparedInput("1", "o", "ZTF", 0, 0, 0,
+                List.of("r"), false, new float[16]), 1, 2).encode(), 40);
+        assertThrows(IllegalStateException.class, () -> PendingImage.decode(truncated));
+    }
+
+    static ModelContract contract(int channels, double scale, ResampleMode mode) {
+        List<String> bands = channels == 1 ? List.of("r") : channels == 2 ? List.of("F814W", "F160W")
+                : List.of("F814W", "F160W", "F356W");
+        return new ModelContract("x", -1, bands, 75, 75, scale, mode, Normalisation.none(), "prob", OutputKind.SIGMOID,
+                List.of("non-merger", "merger"), 1, "m", "1", Map.of());
+    }
+
+    /**
+     * Encodes every real ZTF and Rubin alert as the buffer would, for the DeepMerge HLSP input geometry (2 channels,
+     * 75x75, 0.1875 arcsec/px, angular resampling; single-band alerts replicated), and reports the bytes per alert.
+     */
+    @Test
+    void changelogBytesPerAlertOnRealAlerts() throws DeepMergeException {
+        for (int channels : new int[] {2}) {
+            ModelContract c = contract(channels, 0.1875, ResampleMode.ANGULAR);
+            CutoutPipeline pipeline = CutoutPipeline.create(c, null, ChannelMapping.defaults(), StampLimits.defaults());
+            for (String survey : List.of("ztf", "rubin")) {
+                List<Path> files = survey.equals("ztf") ? Alerts.ztf() : Alerts.rubin();
+                long encoded = 0;
+                long message = 0;
+                int n = 0;
+                for (Path f : files) {
+                    byte[] m = Alerts.bytes(f);
+                    PreparedImage p;
+                    try {
+                        p = pipeline.prepare(m);
+                    } catch (DeepMergeException e) {
+                        continue;
+                    }
+                    PendingImage pending = new PendingImage(ScoringRuntime.toInput(p), 1L, 2L);
+                    byte[] bytes = pending.encode();
+                    assertArrayEquals(p.image(), PendingImage.decode(bytes).input().image());
+                    encoded += bytes.length;
+                    message += m.length;
+                    n++;
+                }
+                assertTrue(n > 0);
+                double perAlert = encoded / (double) n;
+                int raw = c.imageSize() * 4;
+                System.out.printf("buffer entry, %s, [%d,75,75] angular 0.1875\"/px: %.0f B/alert (raw float32 %d B,"
+                        + " %.0f%%; original message %.0f B) over %d alerts%n", survey, channels, perAlert, raw,
+                        100.0 * perAlert / raw, message / (double) n, n);
+                assertTrue(perAlert < raw, "shuffle+deflate must beat raw float32");
+            }
+        }
+    }
+}
