@@ -4,6 +4,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
+import org.deepmerge.streams.bench.PipelineBenchmark;
+import org.deepmerge.streams.bench.StreamsScoringApp;
+import org.deepmerge.streams.broker.DevBroker;
+import org.deepmerge.streams.topology.ScoringMetrics;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,7 +54,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks: decode (alert bytes -> model input), infer (ONNX Runtime alone, batch-size sweep),",
                 "pipeline (end to end through a Kafka broker). Each prints a summary and writes JSON with --json."},
-        subcommands = {BenchCommand.Decode.class, BenchCommand.Infer.class})
+        subcommands = {BenchCommand.Decode.class, BenchCommand.Infer.class, BenchCommand.Pipeline.class})
 public final class BenchCommand implements Runnable {
     /** Exit code when a benchmark could not run. */
     public static final int EXIT_FAILED = 2;
@@ -362,6 +367,234 @@ public final class BenchCommand implements Runnable {
                         // a temporary file left behind is harmless
                     }
                 }
+            }
+        }
+    }
+
+    /** {@code deepmerge bench pipeline}. */
+    @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"End to end through a Kafka broker (the embedded KRaft dev broker unless --bootstrap) and the scoring",
+                    "topology with exactly_once_v2. Modes: N pre-loaded alerts (sustained alerts/s, default); --rate R (offered",
+                    "load, latency p50/p95/p99 of score time - append time); --visit N (time to score one survey visit)."})
+    public static final class Pipeline implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(arity = "0..*", paramLabel = "INPUT", description = "Alert files or directories, cycled (none: synthetic).")
+        List<Path> inputs;
+
+        @Option(names = "--model", paramLabel = "FILE",
+                description = "ONNX model file (default: the model embedded in the jar, when the build has one).")
+        Path model;
+
+        @Option(names = "--dynamic-batch", description = "Score with a copy of the model whose batch dimension is symbolic (see bench infer).")
+        boolean dynamicBatch;
+
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this broker instead of an embedded one.")
+        String bootstrap;
+
+        @Option(names = "--alerts", defaultValue = "5000", paramLabel = "N", description = "Pre-loaded alerts (default mode; default: ${DEFAULT-VALUE}).")
+        int alerts;
+
+        @Option(names = "--rate", paramLabel = "ALERTS/S", description = "Offered-load mode: alerts per second.")
+        Double rate;
+
+        @Option(names = "--duration", defaultValue = "30", paramLabel = "S", description = "Offered-load duration, s (default: ${DEFAULT-VALUE}).")
+        double duration;
+
+        @Option(names = "--visit", paramLabel = "N", description = "Visit mode: a burst of N alerts (Rubin peak: 40000).")
+        Integer visit;
+
+        @Option(names = "--warmup", defaultValue = "500", paramLabel = "N", description = "Alerts scored before the timed part (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--count", defaultValue = "1000", paramLabel = "N", description = "Distinct synthetic messages when no INPUT (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--synthetic-survey", defaultValue = "LSST", paramLabel = "ZTF|LSST|HLSP_HST|HLSP_HST_JWST",
+                description = "Look of the synthetic cutouts (default: ${DEFAULT-VALUE}).")
+        SurveyPreset survey;
+
+        @Option(names = "--partitions", defaultValue = "2", paramLabel = "N", description = "Input/output partitions (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--stream-threads", defaultValue = "2", paramLabel = "N", description = "Kafka Streams threads (default: ${DEFAULT-VALUE}).")
+        int streamThreads;
+
+        @Option(names = "--max-batch-size", defaultValue = "64", paramLabel = "N", description = "Micro-batch size (default: ${DEFAULT-VALUE}).")
+        int maxBatch;
+
+        @Option(names = "--infer-batch", defaultValue = "256", paramLabel = "N",
+                description = "Most images per ONNX Runtime run of the shared batcher, deepmerge.inference.max.batch "
+                        + "(dynamic-batch models; default: ${DEFAULT-VALUE}).")
+        int inferBatch;
+
+        @Option(names = "--max-wait-ms", defaultValue = "50", paramLabel = "MS", description = "Micro-batch max wait (default: ${DEFAULT-VALUE}).")
+        long maxWaitMs;
+
+        @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads, 0 = default (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--timeout", defaultValue = "900", paramLabel = "S", description = "Longest wait for all scores of a mode, s (default: ${DEFAULT-VALUE}).")
+        long timeout;
+
+        @Option(names = "--no-infer-ceiling", description = "Skip measuring the infer rate at --max-batch-size in the same run.")
+        boolean noCeiling;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report here.")
+        Path json;
+
+        @Mixin
+        ContractFlags contract;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Path copy = null;
+            Path brokerDir = null;
+            DevBroker broker = null;
+            try {
+                List<byte[]> messages;
+                String source;
+                if (inputs == null || inputs.isEmpty()) {
+                    messages = BenchInputs.synthetic(survey, count, 11L);
+                    source = "synthetic " + survey + " Cutout records (single-object encoding), " + count + " distinct, cycled";
+                } else {
+                    messages = BenchInputs.read(inputs, 100_000);
+                    source = inputs + ", " + messages.size() + " distinct, cycled";
+                }
+                Path file = DefaultModel.resolve(model);
+                Path run = file;
+                if (dynamicBatch) {
+                    copy = Files.createTempFile("deepmerge-bench-", ".onnx");
+                    run = OnnxGraphCost.withDynamicBatch(file, copy);
+                }
+                int runBatch = inferBatch;
+                ScorerOptions options = ScorerOptions.defaults().withDevice(Device.CPU).withThreads(threads, 0)
+                        .withDynamicBatchSize(runBatch);
+                InferBenchmark.Row ceiling = null;
+                if (!noCeiling) {
+                    out.printf(Locale.ROOT, "pipeline: measuring the infer ceiling at batch %d ...%n", runBatch);
+                    out.flush();
+                    ceiling = InferBenchmark.run(new InferBenchmark.Config(run, contract.overrides(), options,
+                            List.of(runBatch), 3, 5, 3), row -> { }).best();
+                }
+                if (bootstrap == null) {
+                    brokerDir = Files.createTempDirectory("deepmerge-bench-broker-");
+                    broker = DevBroker.start(brokerDir, 0);
+                }
+                String servers = bootstrap != null ? bootstrap : broker.bootstrapServers();
+                Map<String, Object> settings = new java.util.HashMap<>();
+                settings.put("deepmerge.model.path", run.toString());
+                settings.put("deepmerge.device", "cpu");
+                settings.put("deepmerge.inference.threads", threads);
+                settings.put("deepmerge.inference.max.batch", runBatch);
+                settings.put("deepmerge.max.batch.size", maxBatch);
+                settings.put("deepmerge.max.wait.ms", maxWaitMs);
+                settings.put("num.stream.threads", streamThreads);
+                String mode;
+                PipelineBenchmark.Result r;
+                ScoringMetrics meters;
+                try (StreamsScoringApp app = new StreamsScoringApp(settings, contract.overrides())) {
+                    PipelineBenchmark.Config cfg = new PipelineBenchmark.Config(servers, messages, partitions, app, app,
+                            Duration.ofSeconds(timeout));
+                    if (visit != null) {
+                        mode = "visit";
+                        r = PipelineBenchmark.visit(cfg, visit, warmup);
+                    } else if (rate != null) {
+                        mode = "offered";
+                        r = PipelineBenchmark.offered(cfg, rate, duration, warmup);
+                    } else {
+                        mode = "preloaded";
+                        r = PipelineBenchmark.preloaded(cfg, alerts);
+                    }
+                    meters = app.metrics();
+                }
+                BenchReport report = new BenchReport("pipeline", "CPU", streamThreads)
+                        .put("mode", mode)
+                        .put("alerts_per_second", r.alertsPerSecond())
+                        .put("alerts", r.alerts())
+                        .put("scores", r.scores())
+                        .put("dead_letters", r.deadLetters())
+                        .put("seconds", r.seconds())
+                        .put("source", source)
+                        .put("model", file.toString())
+                        .put("broker", bootstrap != null ? bootstrap : "embedded KRaft (same JVM)")
+                        .put("partitions", partitions)
+                        .put("max_batch_size", maxBatch)
+                        .put("max_wait_ms", maxWaitMs)
+                        .put("infer_batch", runBatch)
+                        .put("processing_guarantee", "exactly_once_v2")
+                        .put("rss_start_bytes", r.rssStartBytes())
+                        .put("rss_end_bytes", r.rssEndBytes())
+                        .put("cpu_seconds", r.cpuSeconds())
+                        .put("alerts_per_cpu_second", r.alertsPerCpuSecond());
+                if (visit != null) {
+                    report.put("visit_seconds", r.seconds());
+                }
+                ObjectNode groups = report.object("cpu_seconds_by_thread_group");
+                r.cpuByThreadGroup().forEach(groups::put);
+                if (meters != null) {
+                    report.put("changelog_bytes_per_alert", meters.meanEntryBytes());
+                    report.put("micro_batches", meters.batches());
+                    report.put("largest_micro_batch", meters.maxBatch());
+                }
+                if (rate != null) {
+                    report.put("offered_rate", rate);
+                }
+                if (r.latency().count() > 0) {
+                    report.putLatency(r.latency());
+                    ObjectNode vis = report.object("visible_latency_ms");
+                    vis.put("p50", r.visible().p50());
+                    vis.put("p95", r.visible().p95());
+                    vis.put("p99", r.visible().p99());
+                    vis.put("max", r.visible().max());
+                }
+                if (ceiling != null) {
+                    report.put("infer_images_per_second", ceiling.imagesPerSecond());
+                    report.put("pipeline_to_infer_ratio", r.alertsPerSecond() / ceiling.imagesPerSecond());
+                }
+                report.finish();
+                out.printf(Locale.ROOT, "pipeline (%s): %s; broker %s; %d partitions, %d stream threads, batch %d, wait %d ms%n",
+                        mode, source, bootstrap != null ? bootstrap : "embedded", partitions, streamThreads, maxBatch, maxWaitMs);
+                out.printf(Locale.ROOT, "  %d alerts -> %d scores + %d dead letters in %.2f s: %.1f alerts/s; %.1f per CPU-second%n",
+                        r.alerts(), r.scores(), r.deadLetters(), r.seconds(), r.alertsPerSecond(), r.alertsPerCpuSecond());
+                if (r.latency().count() > 0) {
+                    out.printf(Locale.ROOT, "  latency score-append ms: p50 %.0f, p95 %.0f, p99 %.0f, max %.0f; visible (read_committed): p50 %.0f, p95 %.0f, p99 %.0f%n",
+                            r.latency().p50(), r.latency().p95(), r.latency().p99(), r.latency().max(), r.visible().p50(),
+                            r.visible().p95(), r.visible().p99());
+                }
+                if (visit != null) {
+                    out.printf(Locale.ROOT, "  visit of %d alerts: %.2f s (target < 30 s)%n", visit, r.seconds());
+                }
+                if (ceiling != null) {
+                    out.printf(Locale.ROOT, "  infer ceiling at batch %d: %.1f images/s; pipeline/infer = %.2f (target >= 0.5)%n",
+                            runBatch, ceiling.imagesPerSecond(), r.alertsPerSecond() / ceiling.imagesPerSecond());
+                }
+                if (meters != null) {
+                    out.printf(Locale.ROOT, "  batch buffer: %.0f changelog bytes per alert; %d micro-batches, largest %.0f%n",
+                            meters.meanEntryBytes(), meters.batches(), meters.maxBatch());
+                }
+                out.printf(Locale.ROOT, "  CPU %.1f s: %s%n", r.cpuSeconds(), r.cpuByThreadGroup().entrySet().stream().limit(8)
+                        .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
+                out.printf(Locale.ROOT, "  RSS %d MiB -> %d MiB; machine: %s%n", r.rssStartBytes() >> 20, r.rssEndBytes() >> 20,
+                        MachineInfo.probe().summary());
+                out.flush();
+                if (json != null) {
+                    report.write(json);
+                }
+                return 0;
+            } catch (DeepMergeException e) {
+                return fail(spec, "pipeline", e);
+            } catch (java.io.IOException e) {
+                return fail(spec, "pipeline", new DeepMergeException(Reason.IO_ERROR, e.getMessage(), e));
+            } finally {
+                if (broker != null) {
+                    broker.close();
+                }
+                deleteQuietly(copy);
+                deleteTree(brokerDir);
             }
         }
     }

@@ -118,6 +118,29 @@ class BenchCommandTest {
     }
 
     @Test
+    void pipelineThroughAnEmbeddedBrokerScoresEveryPreloadedAlert() throws Exception {
+        Path model = TinyConvNetAccess.write(tmp.resolve("tiny-pipe.onnx"), -1);
+        Path json = tmp.resolve("pipeline.json");
+        int code = run("bench", "pipeline", "--model", model.toString(), "--alerts", "30", "--count", "6",
+                "--synthetic-survey", "LSST", "--partitions", "1", "--stream-threads", "1", "--max-batch-size", "8",
+                "--max-wait-ms", "20", "--timeout", "120", "--json", json.toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals("pipeline", j.get("benchmark").asText());
+        assertEquals("preloaded", j.get("mode").asText());
+        assertEquals("exactly_once_v2", j.get("processing_guarantee").asText());
+        assertEquals(30, j.get("alerts").asInt());
+        assertEquals(30, j.get("scores").asInt() + j.get("dead_letters").asInt(), "one output per alert");
+        assertEquals(30, j.get("scores").asInt(), "synthetic cutouts are all scorable");
+        assertPositiveFinite(j, "alerts_per_second");
+        assertPositiveFinite(j, "infer_images_per_second");
+        assertTrue(j.get("latency_ms_p50").asDouble() >= 0, "score time is not before the append time");
+        assertTrue(j.get("latency_ms_p50").asDouble() <= j.get("latency_ms_p99").asDouble());
+        assertTrue(j.get("visible_latency_ms").get("p99").asDouble() >= 0);
+        assertPositiveFinite(j, "rss_end_bytes");
+    }
+
+    @Test
     void missingModelFailsWithItsName() {
         int code = run("bench", "infer", "--model", tmp.resolve("absent.onnx").toString(), "--seconds", "0");
         assertEquals(BenchCommand.EXIT_FAILED, code);
