@@ -552,7 +552,9 @@ public final class BenchCommand implements Runnable {
                 }
                 if (ceiling != null) {
                     report.put("infer_images_per_second", ceiling.imagesPerSecond());
-                    report.put("pipeline_to_infer_ratio", r.alertsPerSecond() / ceiling.imagesPerSecond());
+                    if (rate == null) {
+                        report.put("pipeline_to_infer_ratio", r.alertsPerSecond() / ceiling.imagesPerSecond());
+                    }
                 }
                 report.finish();
                 out.printf(Locale.ROOT, "pipeline (%s): %s; broker %s; %d partitions, %d stream threads, batch %d, wait %d ms%n",
@@ -568,8 +570,9 @@ public final class BenchCommand implements Runnable {
                     out.printf(Locale.ROOT, "  visit of %d alerts: %.2f s (target < 30 s)%n", visit, r.seconds());
                 }
                 if (ceiling != null) {
-                    out.printf(Locale.ROOT, "  infer ceiling at batch %d: %.1f images/s; pipeline/infer = %.2f (target >= 0.5)%n",
-                            runBatch, ceiling.imagesPerSecond(), r.alertsPerSecond() / ceiling.imagesPerSecond());
+                    out.printf(Locale.ROOT, "  infer ceiling at batch %d: %.1f images/s%s%n", runBatch, ceiling.imagesPerSecond(),
+                            rate != null ? " (rate-limited mode: no ratio)" : String.format(Locale.ROOT,
+                                    "; pipeline/infer = %.2f (target >= 0.5)", r.alertsPerSecond() / ceiling.imagesPerSecond()));
                 }
                 if (meters != null) {
                     out.printf(Locale.ROOT, "  batch buffer: %.0f changelog bytes per alert; %d micro-batches, largest %.0f%n",
