@@ -1,22 +1,301 @@
 package org.deepmerge.core.alert;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.file.DataFileStream;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
 
-/** Decodes alert message bytes of any supported {@link AlertFormat}, detected from the bytes. */
+/**
+ * Decodes alert message bytes of any supported {@link AlertFormat}, detected from the first bytes.
+ *
+ * <p>Detection (see {@code docs/formats.md}):
+ * <ul>
+ *   <li>{@code Obj\x01}: Avro Object Container File, read with its <em>embedded</em> writer schema
+ *       (never a compiled-in survey schema); the schema's content decides ZTF ({@code candid}, {@code objectId},
+ *       {@code candidate.fid}), Rubin ({@code diaSource}) or the project's {@code Cutout} record;</li>
+ *   <li>{@code 0x00} + 4-byte big-endian schema id: Confluent wire format; writer schema from the
+ *       {@link SchemaResolver} (Rubin schema ids are MAJOR*100+MINOR);</li>
+ *   <li>{@code 0xC3 0x01} + 8-byte little-endian CRC-64-AVRO fingerprint: Avro single-object encoding of the
+ *       {@code Cutout} record (Avro specification, "Single-object encoding").</li>
+ * </ul>
+ * Thread-safe when its {@link SchemaResolver} is.
+ */
 public final class AlertReader {
+    /** ZTF pixel scale, arcsec/px (ZTF Science Data System, Bellm et al. 2019 PASP 131 018002). */
+    public static final double ZTF_PIXEL_SCALE_ARCSEC = 1.012;
+    /** Rubin LSSTCam pixel scale, arcsec/px (LSST Science Requirements Document, LPM-17). */
+    public static final double RUBIN_PIXEL_SCALE_ARCSEC = 0.2;
+    /** The three stamp kinds of ZTF and Rubin alerts, in this order in {@link Alert#stamps()}. */
+    public static final List<String> KINDS = List.of("science", "template", "difference");
+
+    private static final byte[] CONTAINER_MAGIC = {'O', 'b', 'j', 1};
+    private static final long CUTOUT_FINGERPRINT = SchemaNormalization.parsingFingerprint64(Cutout.getClassSchema());
+
     private final SchemaResolver resolver;
 
-    /** @param resolver writer schemas for Confluent wire-format messages */
+    /**
+     * @param resolver writer schemas for Confluent wire-format messages; may be null when no such
+     *                 messages are expected (they then fail with UNKNOWN_SCHEMA)
+     */
     public AlertReader(SchemaResolver resolver) {
         this.resolver = resolver;
     }
 
     /**
+     * Decodes one message. For container files holding several records, the first one.
+     *
      * @param message one Kafka message value / one archived alert file
-     * @return the decoded alert
-     * @throws DeepMergeException UNKNOWN_FORMAT, MALFORMED_ALERT, UNKNOWN_SCHEMA, MISSING_FIELD
+     * @return the decoded alert; its stamps are not decoded (see {@code StampDecoder})
+     * @throws DeepMergeException UNKNOWN_FORMAT (bytes of no supported format, message names the first bytes),
+     *                            MALFORMED_ALERT (truncated/garbled Avro), UNKNOWN_SCHEMA (Confluent id or
+     *                            single-object fingerprint not known), MISSING_FIELD (id or position absent)
      */
     public Alert read(byte[] message) throws DeepMergeException {
-        throw new UnsupportedOperationException("not implemented yet " + resolver);
+        List<Alert> alerts = decode(message, true);
+        return alerts.get(0);
+    }
+
+    /**
+     * Decodes every record of a message: all records of a container file, else the one record.
+     *
+     * @param message one Kafka message value / one archived alert file
+     * @return one alert per record, at least one
+     * @throws DeepMergeException as {@link #read(byte[])}
+     */
+    public List<Alert> readAll(byte[] message) throws DeepMergeException {
+        return decode(message, false);
+    }
+
+    /**
+     * @param message message bytes
+     * @return the format the bytes announce, without decoding them
+     * @throws DeepMergeException UNKNOWN_FORMAT when no magic matches; UNKNOWN_SCHEMA/MALFORMED_ALERT when the
+     *                            format depends on a schema that cannot be found or read
+     */
+    public AlertFormat detect(byte[] message) throws DeepMergeException {
+        requireBytes(message);
+        if (startsWith(message, CONTAINER_MAGIC)) {
+            try (DataFileStream<GenericRecord> in = openContainer(message)) {
+                return containerFormat(kindOf(in.getSchema(), "Avro container"));
+            } catch (IOException e) {
+                throw malformed("Avro container", e);
+            }
+        }
+        if (message[0] == 0 && message.length >= 5) {
+            Kind kind = kindOf(confluentSchema(message), "Confluent schema id " + confluentId(message));
+            return kind == Kind.CUTOUT ? AlertFormat.DEEPMERGE_CUTOUT : AlertFormat.RUBIN_CONFLUENT;
+        }
+        if (isSingleObject(message)) {
+            return AlertFormat.DEEPMERGE_CUTOUT;
+        }
+        throw unknownFormat(message);
+    }
+
+    private List<Alert> decode(byte[] message, boolean firstOnly) throws DeepMergeException {
+        requireBytes(message);
+        if (startsWith(message, CONTAINER_MAGIC)) {
+            return readContainer(message, firstOnly);
+        }
+        if (message[0] == 0 && message.length >= 5) {
+            return List.of(readConfluent(message));
+        }
+        if (isSingleObject(message)) {
+            return List.of(readSingleObject(message));
+        }
+        throw unknownFormat(message);
+    }
+
+    private enum Kind { ZTF, RUBIN, CUTOUT }
+
+    private List<Alert> readContainer(byte[] message, boolean firstOnly) throws DeepMergeException {
+        String where = "Avro container";
+        try (DataFileStream<GenericRecord> in = openContainer(message)) {
+            Kind kind = kindOf(in.getSchema(), where);
+            AlertFormat format = containerFormat(kind);
+            List<Alert> out = new ArrayList<>();
+            while (in.hasNext()) {
+                GenericRecord rec = in.next();
+                out.add(map(kind, format, rec, where + " record " + out.size()));
+                if (firstOnly) {
+                    break;
+                }
+            }
+            if (out.isEmpty()) {
+                throw new DeepMergeException(Reason.MALFORMED_ALERT,
+                        where + " (schema " + in.getSchema().getFullName() + ") holds no record");
+            }
+            return out;
+        } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw malformed(where, e);
+        }
+    }
+
+    private static DataFileStream<GenericRecord> openContainer(byte[] message) throws DeepMergeException {
+        try {
+            return new DataFileStream<>(new ByteArrayInputStream(message), new GenericDatumReader<>());
+        } catch (IOException | AvroRuntimeException e) {
+            throw malformed("Avro container header", e);
+        }
+    }
+
+    private static AlertFormat containerFormat(Kind kind) {
+        switch (kind) {
+            case ZTF:
+                return AlertFormat.ZTF_AVRO_CONTAINER;
+            case RUBIN:
+                return AlertFormat.RUBIN_AVRO_CONTAINER;
+            default:
+                return AlertFormat.DEEPMERGE_CUTOUT;
+        }
+    }
+
+    private Alert readConfluent(byte[] message) throws DeepMergeException {
+        int id = confluentId(message);
+        String where = "Confluent message (schema id " + id + ")";
+        Schema schema = confluentSchema(message);
+        Kind kind = kindOf(schema, where);
+        if (kind == Kind.ZTF) {
+            throw new DeepMergeException(Reason.UNKNOWN_FORMAT,
+                    where + " carries a ZTF alert schema; ZTF alerts are read as Avro container files only");
+        }
+        GenericRecord rec = decodeBinary(schema, message, 5, where);
+        return map(kind, kind == Kind.CUTOUT ? AlertFormat.DEEPMERGE_CUTOUT : AlertFormat.RUBIN_CONFLUENT, rec, where);
+    }
+
+    private Schema confluentSchema(byte[] message) throws DeepMergeException {
+        int id = confluentId(message);
+        if (resolver == null) {
+            throw new DeepMergeException(Reason.UNKNOWN_SCHEMA,
+                    "Confluent message with schema id " + id + " but no schema directory or registry is configured");
+        }
+        return resolver.schemaById(id);
+    }
+
+    private static int confluentId(byte[] message) {
+        return ByteBuffer.wrap(message, 1, 4).getInt();
+    }
+
+    private static boolean isSingleObject(byte[] message) {
+        return message.length >= 10 && (message[0] & 0xFF) == 0xC3 && message[1] == 0x01;
+    }
+
+    private Alert readSingleObject(byte[] message) throws DeepMergeException {
+        long fingerprint = ByteBuffer.wrap(message, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        if (fingerprint != CUTOUT_FINGERPRINT) {
+            throw new DeepMergeException(Reason.UNKNOWN_SCHEMA, String.format(
+                    "Avro single-object message with schema fingerprint %016x; only the Cutout schema (%016x) is known",
+                    fingerprint, CUTOUT_FINGERPRINT));
+        }
+        String where = "Avro single-object Cutout";
+        GenericRecord rec = decodeBinary(Cutout.getClassSchema(), message, 10, where);
+        return map(Kind.CUTOUT, AlertFormat.DEEPMERGE_CUTOUT, rec, where);
+    }
+
+    private static GenericRecord decodeBinary(Schema schema, byte[] message, int offset, String where)
+            throws DeepMergeException {
+        try {
+            BinaryDecoder dec = DecoderFactory.get().binaryDecoder(message, offset, message.length - offset, null);
+            GenericRecord rec = new GenericDatumReader<GenericRecord>(schema).read(null, dec);
+            if (!dec.isEnd()) {
+                throw new DeepMergeException(Reason.MALFORMED_ALERT,
+                        where + ": trailing bytes after the Avro record (wrong schema for these bytes?)");
+            }
+            return rec;
+        } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException
+                 | ClassCastException | NegativeArraySizeException | UnsupportedOperationException e) {
+            throw malformed(where, e);
+        }
+    }
+
+    private static Kind kindOf(Schema schema, String where) throws DeepMergeException {
+        if (schema.getType() == Schema.Type.RECORD) {
+            if ("Cutout".equals(schema.getName())
+                    || (schema.getField("sourceId") != null && schema.getField("bands") != null)) {
+                return Kind.CUTOUT;
+            }
+            if (schema.getField("diaSource") != null) {
+                return Kind.RUBIN;
+            }
+            Schema.Field candidate = schema.getField("candidate");
+            if (schema.getField("candid") != null && schema.getField("objectId") != null && candidate != null) {
+                Schema c = recordBranch(candidate.schema());
+                if (c != null && c.getField("fid") != null) {
+                    return Kind.ZTF;
+                }
+            }
+        }
+        throw new DeepMergeException(Reason.UNKNOWN_FORMAT, where + " has schema " + schema.getFullName()
+                + ", which is neither a ZTF alert (candid, objectId, candidate.fid), a Rubin alert (diaSource)"
+                + " nor a DeepMerge Cutout (sourceId, bands)");
+    }
+
+    private static Schema recordBranch(Schema s) {
+        if (s.getType() == Schema.Type.RECORD) {
+            return s;
+        }
+        if (s.getType() == Schema.Type.UNION) {
+            for (Schema b : s.getTypes()) {
+                if (b.getType() == Schema.Type.RECORD) {
+                    return b;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Alert map(Kind kind, AlertFormat format, GenericRecord rec, String where)
+            throws DeepMergeException {
+        switch (kind) {
+            case ZTF:
+                return AlertMapping.ztf(format, rec, where);
+            case RUBIN:
+                return AlertMapping.rubin(format, rec, where);
+            default:
+                return AlertMapping.cutout(format, rec, where);
+        }
+    }
+
+    private static void requireBytes(byte[] message) throws DeepMergeException {
+        if (message == null || message.length == 0) {
+            throw new DeepMergeException(Reason.UNKNOWN_FORMAT, "empty message (0 bytes)");
+        }
+    }
+
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        if (b.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static DeepMergeException malformed(String where, Throwable e) {
+        if (e instanceof DeepMergeException) {
+            return (DeepMergeException) e;
+        }
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        return new DeepMergeException(Reason.MALFORMED_ALERT, where + " cannot be parsed (truncated or garbled?): " + msg, e);
+    }
+
+    private static DeepMergeException unknownFormat(byte[] message) {
+        return new DeepMergeException(Reason.UNKNOWN_FORMAT, "message of " + message.length + " bytes "
+                + Magic.describe(message) + " is not an Avro container (Obj 01), Confluent wire format (00 + schema id)"
+                + " or Avro single-object (C3 01) message");
     }
 }

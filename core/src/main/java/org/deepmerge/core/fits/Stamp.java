@@ -7,7 +7,8 @@ package org.deepmerge.core.fits;
  * @param height            NAXIS2, pixels
  * @param pixels            float32 values, row-major: pixel (x, y) at {@code y * width + x}, rows in FITS
  *                          storage order (y = 0 is the first row of the data array); physical units as stored
- *                          (after BSCALE/BZERO); non-finite values already replaced
+ *                          (after BSCALE/BZERO); non-finite values (NaN, Inf, BLANK) already replaced by the
+ *                          median of the stamp's finite pixels (see {@link StampDecoder})
  * @param pixelScaleArcsec  pixel scale, arcsec/px (from the WCS when present, else the survey default)
  * @param nonFiniteReplaced how many NaN/Inf pixels were replaced
  */

@@ -1,23 +1,481 @@
 package org.deepmerge.core.fits;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.reflect.Array;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import nom.tam.fits.Header;
+import nom.tam.fits.ImageData;
+import nom.tam.fits.PaddingException;
+import nom.tam.util.FitsInputStream;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.CutoutStamp;
+import org.deepmerge.core.alert.Magic;
 
-/** Decodes FITS stamps (gzipped or plain) with nom-tam-fits, within {@link StampLimits}. */
+/**
+ * Decodes FITS stamps (gzipped or plain) with nom-tam-fits into float32 images, within {@link StampLimits}.
+ *
+ * <p>Steps (documented in {@code docs/formats.md}, "Stamps"):
+ * <ol>
+ *   <li>null data: MISSING_CUTOUT; more than {@link StampLimits#maxStampBytes()}: STAMP_TOO_LARGE;</li>
+ *   <li>gzip (magic 1F 8B) is inflated with the JDK {@link GZIPInputStream}, stopping with STAMP_TOO_LARGE as soon
+ *       as more than {@link StampLimits#maxDecompressedBytes()} come out (gzip bombs never get buffered);</li>
+ *   <li>the bytes must start with {@code SIMPLE} (else NOT_FITS, naming what they look like, e.g. JPEG);</li>
+ *   <li>every header up to the image is read and checked before any data array is allocated: NAXISn within
+ *       {@link StampLimits#maxAxisLength()}, declared data size within {@link StampLimits#maxDecompressedBytes()}
+ *       (else STAMP_TOO_LARGE) and present in the bytes (else CORRUPT_FITS "truncated");</li>
+ *   <li>the image is the primary HDU, or the first IMAGE extension when the primary has no data (Rubin stamps:
+ *       PRIMARY image, UNCERT, PSFIMAGE); it must be 2-D (extra axes of length 1 allowed; else WRONG_SHAPE);</li>
+ *   <li>BITPIX 8 (unsigned), 16, 32, 64, -32, -64; physical value = BZERO + BSCALE * stored; integer pixels equal
+ *       to BLANK count as non-finite (FITS Standard 4.0, sections 4.4.2.5 and 5.3);</li>
+ *   <li>NaN/Inf pixels are replaced by the median of the finite pixels of the stamp (an estimate of the local
+ *       background, 0 in a difference image) and counted in {@link Stamp#nonFiniteReplaced()}; a stamp with no
+ *       finite pixel is CORRUPT_FITS;</li>
+ *   <li>pixel scale from the WCS when the header has one (CD matrix, or PC matrix times CDELT, or CDELT with a
+ *       celestial CTYPE; degrees unless CUNIT says otherwise): sqrt(|det|) * 3600 arcsec/px (Calabretta &amp;
+ *       Greisen 2002, A&amp;A 395, 1077); else {@link CutoutStamp#pixelScaleArcsec()}.</li>
+ * </ol>
+ * Stateless apart from its limits; thread-safe.
+ */
 public final class StampDecoder {
+    private static final int BLOCK = 2880;
+    private static final int CARD = 80;
+    /** Longest accepted header, in 2880-byte blocks (a ZTF or Rubin stamp header is 1-2 blocks). */
+    private static final int MAX_HEADER_BLOCKS = 64;
+    /** Most HDUs looked at before giving up finding an image. */
+    private static final int MAX_HDUS = 32;
+
     private final StampLimits limits;
 
     /** @param limits size caps */
     public StampDecoder(StampLimits limits) {
+        if (limits.maxStampBytes() <= 0 || limits.maxDecompressedBytes() <= 0 || limits.maxAxisLength() <= 0) {
+            throw new IllegalArgumentException("stamp limits must be positive: " + limits);
+        }
         this.limits = limits;
+    }
+
+    /** @return a decoder with {@link StampLimits#defaults()} */
+    public static StampDecoder withDefaults() {
+        return new StampDecoder(StampLimits.defaults());
+    }
+
+    /** @return the caps in force */
+    public StampLimits limits() {
+        return limits;
     }
 
     /**
      * @param stamp an alert's stamp
-     * @return the decoded image
-     * @throws DeepMergeException MISSING_CUTOUT, NOT_FITS, CORRUPT_GZIP, CORRUPT_FITS, STAMP_TOO_LARGE, WRONG_SHAPE
+     * @return the decoded image, float32 row-major {@code [height][width]} flattened (see {@link Stamp})
+     * @throws DeepMergeException MISSING_CUTOUT (no data, message "cutoutTemplate is null"), NOT_FITS, CORRUPT_GZIP,
+     *                            CORRUPT_FITS, STAMP_TOO_LARGE, WRONG_SHAPE; never an OutOfMemoryError for hostile
+     *                            input within the limits
      */
     public Stamp decode(CutoutStamp stamp) throws DeepMergeException {
-        throw new UnsupportedOperationException("not implemented yet " + limits);
+        String field = "cutout" + Character.toUpperCase(stamp.kind().charAt(0)) + stamp.kind().substring(1);
+        String where = field + " (band " + stamp.band() + ")";
+        byte[] raw = stamp.data();
+        if (raw == null) {
+            throw new DeepMergeException(Reason.MISSING_CUTOUT, field + " is null");
+        }
+        return decode(raw, stamp.pixelScaleArcsec(), where);
+    }
+
+    /**
+     * @param data                FITS file bytes, gzipped or not
+     * @param defaultScaleArcsec  pixel scale to use when the header has no WCS, arcsec/px
+     * @param where               names the stamp in error messages, e.g. a file name
+     * @return the decoded image
+     * @throws DeepMergeException as {@link #decode(CutoutStamp)}
+     */
+    public Stamp decode(byte[] data, double defaultScaleArcsec, String where) throws DeepMergeException {
+        if (data.length == 0) {
+            throw new DeepMergeException(Reason.NOT_FITS, where + ": stamp is empty (0 bytes), not FITS");
+        }
+        if (data.length > limits.maxStampBytes()) {
+            throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": stamp of " + data.length
+                    + " bytes exceeds the limit of " + limits.maxStampBytes() + " bytes");
+        }
+        byte[] fits = data;
+        boolean gzipped = data.length >= 2 && (data[0] & 0xFF) == 0x1F && (data[1] & 0xFF) == 0x8B;
+        if (gzipped) {
+            fits = inflate(data, where);
+        }
+        if (!startsWith(fits, "SIMPLE")) {
+            String type = Magic.guessType(fits);
+            String what = gzipped ? "gzip content" : "stamp";
+            throw new DeepMergeException(Reason.NOT_FITS, where + ": " + what + " is "
+                    + (type != null ? type : "not recognised (" + Magic.describe(fits) + ")") + ", not FITS");
+        }
+        return parseFits(fits, defaultScaleArcsec, where);
+    }
+
+    private byte[] inflate(byte[] gz, String where) throws DeepMergeException {
+        long max = limits.maxDecompressedBytes();
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(max, Math.max(BLOCK, 8L * gz.length)));
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), buf.length)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                total += n;
+                if (total > max) {
+                    throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
+                            + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
+                }
+                out.write(buf, 0, n);
+            }
+        } catch (EOFException e) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": truncated gzip (" + gz.length
+                    + " bytes, ends after " + total + " inflated bytes)", e);
+        } catch (ZipException e) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": corrupt gzip: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": cannot inflate gzip: " + e, e);
+        }
+        return out.toByteArray();
+    }
+
+    /** A header found at some offset, with its checked sizes. */
+    private static final class Hdu {
+        final Header header;
+        final long dataOffset;
+        final long dataBytes;
+        final long[] axes;
+
+        Hdu(Header header, long dataOffset, long dataBytes, long[] axes) {
+            this.header = header;
+            this.dataOffset = dataOffset;
+            this.dataBytes = dataBytes;
+            this.axes = axes;
+        }
+    }
+
+    private Stamp parseFits(byte[] fits, double defaultScale, String where) throws DeepMergeException {
+        long pos = 0;
+        for (int index = 0; index < MAX_HDUS && pos < fits.length; index++) {
+            Hdu hdu = readHeader(fits, pos, index, where);
+            boolean isImage = index == 0 || "IMAGE".equals(hdu.header.getStringValue("XTENSION", "").trim());
+            boolean hasData = hdu.axes.length > 0 && Arrays.stream(hdu.axes).allMatch(a -> a > 0);
+            if (isImage && hasData) {
+                return readImage(fits, hdu, index, defaultScale, where);
+            }
+            long padded = (hdu.dataBytes + BLOCK - 1) / BLOCK * BLOCK;
+            pos = hdu.dataOffset + padded;
+        }
+        throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": no image HDU with data (primary is empty and"
+                + " no IMAGE extension follows)");
+    }
+
+    private Hdu readHeader(byte[] fits, long start, int index, String where) throws DeepMergeException {
+        String hduName = "HDU " + index;
+        long end = findEnd(fits, start);
+        if (end < 0) {
+            boolean tooLong = fits.length - start > (long) MAX_HEADER_BLOCKS * BLOCK;
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + (tooLong
+                    ? "header of " + hduName + " has no END card in its first " + MAX_HEADER_BLOCKS + " blocks"
+                    : "truncated FITS: header of " + hduName + " has no END card"));
+        }
+        Header header;
+        try {
+            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) start, (int) (end - start)));
+            header = Header.readHeader(in);
+        } catch (IOException | RuntimeException e) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": unreadable header of " + hduName + ": " + e, e);
+        }
+        if (header == null) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": empty header of " + hduName);
+        }
+        int bitpix = header.getIntValue("BITPIX", 0);
+        if (bitpix != 8 && bitpix != 16 && bitpix != 32 && bitpix != 64 && bitpix != -32 && bitpix != -64) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has invalid BITPIX " + bitpix);
+        }
+        int naxis = header.getIntValue("NAXIS", -1);
+        if (naxis < 0 || naxis > 999) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has invalid NAXIS " + naxis);
+        }
+        long[] axes = new long[naxis];
+        boolean randomGroups = index == 0 && naxis > 0 && header.getLongValue("NAXIS1", -1) == 0;
+        long count = naxis == 0 ? 0 : 1;
+        for (int i = 0; i < naxis; i++) {
+            String key = "NAXIS" + (i + 1);
+            long n = header.getLongValue(key, -1);
+            if (n < 0) {
+                throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has "
+                        + (header.containsKey(key) ? "negative " : "no ") + key);
+            }
+            if (n > limits.maxAxisLength()) {
+                throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": " + hduName + " declares " + key + " = "
+                        + n + ", above the limit of " + limits.maxAxisLength() + " px");
+            }
+            axes[i] = n;
+            if (!(randomGroups && i == 0)) {
+                count = n == 0 ? 0 : count > Long.MAX_VALUE / n ? Long.MAX_VALUE : count * n;
+                if (count > limits.maxDecompressedBytes()) {
+                    throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": " + hduName + " declares "
+                            + shape(Arrays.copyOf(axes, i + 1)) + " = more than " + limits.maxDecompressedBytes()
+                            + " pixels (limit is that many bytes)");
+                }
+            }
+        }
+        long pcount = header.getLongValue("PCOUNT", 0);
+        long gcount = header.getLongValue("GCOUNT", 1);
+        if (pcount < 0 || gcount < 0 || pcount > limits.maxDecompressedBytes() || gcount > limits.maxDecompressedBytes()) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has PCOUNT " + pcount
+                    + ", GCOUNT " + gcount);
+        }
+        long dataBytes;
+        try {
+            dataBytes = count == 0 && pcount == 0 ? 0
+                    : Math.multiplyExact(Math.multiplyExact((long) Math.abs(bitpix) / 8, gcount), pcount + count);
+        } catch (ArithmeticException e) {
+            dataBytes = Long.MAX_VALUE;
+        }
+        if (dataBytes > limits.maxDecompressedBytes()) {
+            throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": " + hduName + " declares "
+                    + shape(axes) + " BITPIX " + bitpix + " = " + dataBytes + " data bytes, above the limit of "
+                    + limits.maxDecompressedBytes() + " bytes");
+        }
+        if (end + dataBytes > fits.length) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": truncated FITS: " + hduName + " declares "
+                    + dataBytes + " data bytes (" + shape(axes) + ", BITPIX " + bitpix + ") but only "
+                    + (fits.length - end) + " follow its header");
+        }
+        return new Hdu(header, end, dataBytes, axes);
+    }
+
+    /** @return offset just after the padded header block holding the END card, or -1 */
+    private static long findEnd(byte[] fits, long start) {
+        long limit = Math.min(fits.length, start + (long) MAX_HEADER_BLOCKS * BLOCK);
+        for (long p = start; p + CARD <= limit; p += CARD) {
+            int i = (int) p;
+            if (fits[i] == 'E' && fits[i + 1] == 'N' && fits[i + 2] == 'D' && blank(fits, i + 3, i + 8)) {
+                long afterCard = p + CARD;
+                long blockEnd = start + ((afterCard - start + BLOCK - 1) / BLOCK) * BLOCK;
+                return Math.min(blockEnd, fits.length);
+            }
+        }
+        return -1;
+    }
+
+    private static boolean blank(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != ' ') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Stamp readImage(byte[] fits, Hdu hdu, int index, double defaultScale, String where)
+            throws DeepMergeException {
+        long[] axes = hdu.axes;
+        if (axes.length < 2) {
+            throw new DeepMergeException(Reason.WRONG_SHAPE, where + ": HDU " + index + " is " + axes.length
+                    + "-D (" + shape(axes) + "); a stamp must be a 2-D image");
+        }
+        for (int i = 2; i < axes.length; i++) {
+            if (axes[i] != 1) {
+                throw new DeepMergeException(Reason.WRONG_SHAPE, where + ": HDU " + index + " is a " + axes.length
+                        + "-D cube " + shape(axes) + "; a stamp must be a 2-D image (NAXIS" + (i + 1) + " = " + axes[i] + ")");
+            }
+        }
+        Header h = hdu.header;
+        if (h.getLongValue("GCOUNT", 1) != 1 || h.getLongValue("PCOUNT", 0) != 0) {
+            throw new DeepMergeException(Reason.WRONG_SHAPE, where + ": HDU " + index
+                    + " uses random groups / PCOUNT; not a plain image");
+        }
+        int width = (int) axes[0];
+        int height = (int) axes[1];
+        Object kernel;
+        try {
+            ImageData data = new ImageData(h);
+            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) hdu.dataOffset,
+                    fits.length - (int) hdu.dataOffset));
+            try {
+                data.read(in);
+            } catch (PaddingException e) {
+                // the data are complete; only the 2880-byte padding after them is cut short (common, harmless)
+            }
+            kernel = data.getKernel();
+        } catch (RuntimeException e) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": cannot read image data of HDU " + index
+                    + ": " + e, e);
+        }
+        while (kernel != null && kernel.getClass().isArray() && Array.getLength(kernel) == 1
+                && Array.get(kernel, 0) != null && Array.get(kernel, 0).getClass().isArray()
+                && Array.get(kernel, 0).getClass().getComponentType().isArray()) {
+            kernel = Array.get(kernel, 0);
+        }
+        if (kernel == null || !kernel.getClass().isArray() || Array.getLength(kernel) != height) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": image data of HDU " + index
+                    + " does not match its declared shape " + shape(axes));
+        }
+        float[] pixels = new float[width * height];
+        int bitpix = h.getIntValue("BITPIX", 0);
+        double bscale = h.getDoubleValue("BSCALE", 1.0);
+        double bzero = h.getDoubleValue("BZERO", 0.0);
+        boolean hasBlank = bitpix > 0 && h.containsKey("BLANK");
+        long blank = hasBlank ? h.getLongValue("BLANK", 0) : 0;
+        for (int y = 0; y < height; y++) {
+            convertRow(Array.get(kernel, y), pixels, y * width, width, bscale, bzero, hasBlank, blank);
+        }
+        int replaced = replaceNonFinite(pixels);
+        if (replaced == pixels.length) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": all " + pixels.length + " pixels of the "
+                    + shape(axes) + " image are NaN, Inf or BLANK");
+        }
+        return new Stamp(width, height, pixels, pixelScale(h, defaultScale), replaced);
+    }
+
+    private static void convertRow(Object row, float[] out, int offset, int width, double bscale, double bzero,
+                                   boolean hasBlank, long blank) {
+        boolean identity = bscale == 1.0 && bzero == 0.0;
+        if (row instanceof float[]) {
+            float[] r = (float[]) row;
+            for (int x = 0; x < width; x++) {
+                out[offset + x] = identity ? r[x] : (float) (bzero + bscale * r[x]);
+            }
+        } else if (row instanceof double[]) {
+            double[] r = (double[]) row;
+            for (int x = 0; x < width; x++) {
+                out[offset + x] = (float) (bzero + bscale * r[x]);
+            }
+        } else if (row instanceof short[]) {
+            short[] r = (short[]) row;
+            for (int x = 0; x < width; x++) {
+                out[offset + x] = hasBlank && r[x] == blank ? Float.NaN : (float) (bzero + bscale * r[x]);
+            }
+        } else if (row instanceof int[]) {
+            int[] r = (int[]) row;
+            for (int x = 0; x < width; x++) {
+                out[offset + x] = hasBlank && r[x] == blank ? Float.NaN : (float) (bzero + bscale * r[x]);
+            }
+        } else if (row instanceof long[]) {
+            long[] r = (long[]) row;
+            for (int x = 0; x < width; x++) {
+                out[offset + x] = hasBlank && r[x] == blank ? Float.NaN : (float) (bzero + bscale * r[x]);
+            }
+        } else if (row instanceof byte[]) {
+            byte[] r = (byte[]) row;
+            for (int x = 0; x < width; x++) {
+                int u = r[x] & 0xFF;
+                out[offset + x] = hasBlank && u == blank ? Float.NaN : (float) (bzero + bscale * u);
+            }
+        } else {
+            throw new IllegalStateException("unexpected FITS row type " + row.getClass());
+        }
+    }
+
+    /** Replaces NaN/Inf by the median of the finite pixels; returns how many were replaced. */
+    static int replaceNonFinite(float[] pixels) {
+        int bad = 0;
+        for (float v : pixels) {
+            if (!Float.isFinite(v)) {
+                bad++;
+            }
+        }
+        if (bad == 0 || bad == pixels.length) {
+            return bad;
+        }
+        float[] finite = new float[pixels.length - bad];
+        int j = 0;
+        for (float v : pixels) {
+            if (Float.isFinite(v)) {
+                finite[j++] = v;
+            }
+        }
+        Arrays.sort(finite);
+        int n = finite.length;
+        float median = n % 2 == 1 ? finite[n / 2] : (float) ((finite[n / 2 - 1] + (double) finite[n / 2]) / 2);
+        for (int i = 0; i < pixels.length; i++) {
+            if (!Float.isFinite(pixels[i])) {
+                pixels[i] = median;
+            }
+        }
+        return bad;
+    }
+
+    /**
+     * Pixel scale from a FITS WCS, arcsec/px: sqrt(|det M|) with M the CD matrix, or PC * diag(CDELT), converted
+     * from CUNIT (default deg). CDELT alone counts only with a celestial CTYPE (RA/DEC, GLON/GLAT, ELON/ELAT).
+     *
+     * @param h            a FITS header
+     * @param defaultScale returned when the header has no usable WCS, arcsec/px
+     * @return arcsec/px
+     */
+    static double pixelScale(Header h, double defaultScale) {
+        boolean hasCd = h.containsKey("CD1_1") || h.containsKey("CD1_2") || h.containsKey("CD2_1") || h.containsKey("CD2_2");
+        boolean hasPc = h.containsKey("PC1_1") || h.containsKey("PC1_2") || h.containsKey("PC2_1") || h.containsKey("PC2_2");
+        boolean hasCdelt = h.containsKey("CDELT1") && h.containsKey("CDELT2");
+        String ctype = h.getStringValue("CTYPE1", "").toUpperCase(Locale.ROOT);
+        boolean celestial = ctype.startsWith("RA") || ctype.startsWith("DEC") || ctype.startsWith("GLON")
+                || ctype.startsWith("GLAT") || ctype.startsWith("ELON") || ctype.startsWith("ELAT");
+        double a11;
+        double a12;
+        double a21;
+        double a22;
+        if (hasCd) {
+            a11 = h.getDoubleValue("CD1_1", 0);
+            a12 = h.getDoubleValue("CD1_2", 0);
+            a21 = h.getDoubleValue("CD2_1", 0);
+            a22 = h.getDoubleValue("CD2_2", 0);
+        } else if (hasPc || (hasCdelt && celestial)) {
+            double c1 = h.getDoubleValue("CDELT1", 1);
+            double c2 = h.getDoubleValue("CDELT2", 1);
+            a11 = c1 * h.getDoubleValue("PC1_1", 1);
+            a12 = c1 * h.getDoubleValue("PC1_2", 0);
+            a21 = c2 * h.getDoubleValue("PC2_1", 0);
+            a22 = c2 * h.getDoubleValue("PC2_2", 1);
+        } else {
+            return defaultScale;
+        }
+        double unit = unitToArcsec(h.getStringValue("CUNIT1", "deg"));
+        double scale = Math.sqrt(Math.abs(a11 * a22 - a12 * a21)) * unit;
+        return Double.isFinite(scale) && scale > 0 && scale < 3600 ? scale : defaultScale;
+    }
+
+    private static double unitToArcsec(String cunit) {
+        switch (cunit.trim().toLowerCase(Locale.ROOT)) {
+            case "arcsec":
+                return 1;
+            case "arcmin":
+                return 60;
+            case "mas":
+                return 1e-3;
+            case "rad":
+                return 180 / Math.PI * 3600;
+            default:
+                return 3600;
+        }
+    }
+
+    private static String shape(long[] axes) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < axes.length; i++) {
+            sb.append(i == 0 ? "" : "x").append(axes[i]);
+        }
+        return axes.length == 0 ? "no axes" : sb.toString();
+    }
+
+    private static boolean startsWith(byte[] b, String ascii) {
+        byte[] p = ascii.getBytes(StandardCharsets.US_ASCII);
+        if (b.length < p.length) {
+            return false;
+        }
+        for (int i = 0; i < p.length; i++) {
+            if (b[i] != p[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 }

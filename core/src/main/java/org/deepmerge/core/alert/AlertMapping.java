@@ -1,0 +1,192 @@
+package org.deepmerge.core.alert;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.generic.GenericRecord;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+
+/** Maps generic Avro records (any writer schema version) of ZTF, Rubin and Cutout messages onto {@link Alert}. */
+final class AlertMapping {
+    /** ZTF {@code candidate.jd} is a Julian Date; MJD = JD - 2400000.5 (IAU 1997 definition of MJD). */
+    static final double JD_TO_MJD = 2400000.5;
+
+    private AlertMapping() {
+    }
+
+    static Alert ztf(AlertFormat format, GenericRecord alert, String where) throws DeepMergeException {
+        Object candid = required(alert, "candid", where);
+        String objectId = string(required(alert, "objectId", where));
+        GenericRecord cand = record(required(alert, "candidate", where), "candidate", where);
+        double ra = coordinate(cand, "ra", "candidate.ra", where, 0, 360);
+        double dec = coordinate(cand, "dec", "candidate.dec", where, -90, 90);
+        Object jd = field(cand, "jd");
+        double epoch = jd instanceof Number ? ((Number) jd).doubleValue() - JD_TO_MJD : Double.NaN;
+        String band = ztfBand(field(cand, "fid"));
+        List<CutoutStamp> stamps = new ArrayList<>(3);
+        for (String kind : AlertReader.KINDS) {
+            Object cutout = field(alert, cutoutField(kind));
+            byte[] data = null;
+            if (cutout instanceof GenericRecord) {
+                data = bytes(field((GenericRecord) cutout, "stampData"));
+            }
+            stamps.add(new CutoutStamp(kind, band, AlertReader.ZTF_PIXEL_SCALE_ARCSEC, data));
+        }
+        return new Alert(format, "ZTF", idString(candid, "candid", where), objectId, ra, dec, epoch, stamps);
+    }
+
+    static Alert rubin(AlertFormat format, GenericRecord alert, String where) throws DeepMergeException {
+        GenericRecord src = record(required(alert, "diaSource", where), "diaSource", where);
+        String sourceId = idString(required(src, "diaSourceId", where + " diaSource"), "diaSource.diaSourceId", where);
+        String objectId = null;
+        Object diaObject = field(alert, "diaObject");
+        if (diaObject instanceof GenericRecord) {
+            objectId = optionalId(field((GenericRecord) diaObject, "diaObjectId"));
+        }
+        if (objectId == null) {
+            objectId = optionalId(field(src, "diaObjectId"));
+        }
+        double ra = coordinate(src, "ra", "diaSource.ra", where, 0, 360);
+        double dec = coordinate(src, "dec", "diaSource.dec", where, -90, 90);
+        Object mjd = field(src, "midpointMjdTai");
+        double epoch = mjd instanceof Number ? ((Number) mjd).doubleValue() : Double.NaN;
+        Object bandValue = field(src, "band");
+        String band = bandValue == null ? "unknown" : bandValue.toString();
+        List<CutoutStamp> stamps = new ArrayList<>(3);
+        for (String kind : AlertReader.KINDS) {
+            stamps.add(new CutoutStamp(kind, band, AlertReader.RUBIN_PIXEL_SCALE_ARCSEC,
+                    bytes(field(alert, cutoutField(kind)))));
+        }
+        return new Alert(format, "LSST", sourceId, objectId, ra, dec, epoch, stamps);
+    }
+
+    static Alert cutout(AlertFormat format, GenericRecord rec, String where) throws DeepMergeException {
+        String sourceId = string(required(rec, "sourceId", where));
+        if (sourceId.isEmpty()) {
+            throw new DeepMergeException(Reason.MISSING_FIELD, where + ": Cutout.sourceId is empty");
+        }
+        Object objectId = field(rec, "objectId");
+        Object survey = field(rec, "survey");
+        double ra = coordinate(rec, "ra", "Cutout.ra", where, 0, 360);
+        double dec = coordinate(rec, "dec", "Cutout.dec", where, -90, 90);
+        Object epoch = field(rec, "epochMjd");
+        Object bands = required(rec, "bands", where);
+        if (!(bands instanceof List)) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": Cutout.bands is not an array");
+        }
+        List<CutoutStamp> stamps = new ArrayList<>();
+        int i = 0;
+        for (Object b : (List<?>) bands) {
+            GenericRecord band = record(b, "bands[" + i + "]", where);
+            String bandName = string(required(band, "band", where + " bands[" + i + "]"));
+            Object kind = field(band, "kind");
+            Object scale = field(band, "pixelScaleArcsec");
+            double pixelScale = scale instanceof Number ? ((Number) scale).doubleValue() : Double.NaN;
+            stamps.add(new CutoutStamp(kind == null ? "science" : kind.toString(), bandName, pixelScale,
+                    bytes(field(band, "stampData"))));
+            i++;
+        }
+        return new Alert(format, survey == null ? "unknown" : survey.toString(), sourceId,
+                objectId == null ? null : objectId.toString(), ra, dec,
+                epoch instanceof Number ? ((Number) epoch).doubleValue() : Double.NaN, stamps);
+    }
+
+    /** @return the alert field holding a stamp kind, e.g. {@code cutoutTemplate} */
+    static String cutoutField(String kind) {
+        return "cutout" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
+    }
+
+    /** ZTF filter ids: 1 = g, 2 = r (ZTF_r), 3 = i (ZTF Avro alert schema, {@code candidate.fid} doc). */
+    static String ztfBand(Object fid) {
+        if (!(fid instanceof Number)) {
+            return "unknown";
+        }
+        switch (((Number) fid).intValue()) {
+            case 1:
+                return "g";
+            case 2:
+                return "r";
+            case 3:
+                return "i";
+            default:
+                return "fid" + fid;
+        }
+    }
+
+    private static Object field(GenericRecord rec, String name) {
+        return rec.getSchema().getField(name) == null ? null : rec.get(name);
+    }
+
+    private static Object required(GenericRecord rec, String name, String where) throws DeepMergeException {
+        Object v = field(rec, name);
+        if (v == null) {
+            String what = rec.getSchema().getField(name) == null ? "has no field " : "has null ";
+            throw new DeepMergeException(Reason.MISSING_FIELD,
+                    where + ": record " + rec.getSchema().getName() + " " + what + name);
+        }
+        return v;
+    }
+
+    private static GenericRecord record(Object v, String name, String where) throws DeepMergeException {
+        if (!(v instanceof GenericRecord)) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": " + name + " is not a record");
+        }
+        return (GenericRecord) v;
+    }
+
+    private static double coordinate(GenericRecord rec, String name, String label, String where, double lo, double hi)
+            throws DeepMergeException {
+        Object v = field(rec, name);
+        if (!(v instanceof Number) || !Double.isFinite(((Number) v).doubleValue())) {
+            throw new DeepMergeException(Reason.MISSING_FIELD, where + ": " + label + " is "
+                    + (v == null ? "absent or null" : v) + "; a finite position in degrees is required");
+        }
+        double d = ((Number) v).doubleValue();
+        if (hi == 360 && d == 360) {
+            d = 0;
+        }
+        if (d < lo || d > hi || (hi == 360 && d >= hi)) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": " + label + " = " + d
+                    + " deg is outside [" + lo + ", " + hi + (hi == 360 ? ")" : "]"));
+        }
+        return d;
+    }
+
+    private static String idString(Object v, String label, String where) throws DeepMergeException {
+        if (v instanceof Number) {
+            return Long.toString(((Number) v).longValue());
+        }
+        String s = v.toString();
+        if (s.isEmpty()) {
+            throw new DeepMergeException(Reason.MISSING_FIELD, where + ": " + label + " is empty");
+        }
+        return s;
+    }
+
+    /** Rubin ids are positive; Fink's relay writes 0 where the Rubin alert had null. */
+    private static String optionalId(Object v) {
+        if (v instanceof Number) {
+            long id = ((Number) v).longValue();
+            return id == 0 ? null : Long.toString(id);
+        }
+        return v == null ? null : v.toString();
+    }
+
+    private static String string(Object v) {
+        return v.toString();
+    }
+
+    private static byte[] bytes(Object v) {
+        if (v instanceof ByteBuffer) {
+            ByteBuffer bb = ((ByteBuffer) v).duplicate();
+            byte[] out = new byte[bb.remaining()];
+            bb.get(out);
+            return out;
+        }
+        if (v instanceof byte[]) {
+            return ((byte[]) v).clone();
+        }
+        return null;
+    }
+}
