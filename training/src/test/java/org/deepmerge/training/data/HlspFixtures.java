@@ -101,4 +101,29 @@ public final class HlspFixtures {
             fits.write(file.toFile());
         }
     }
+
+    /** Writes a dataset in the HLSP FITS layout (for end-to-end tests of the commands). */
+    public static void writeFits(Path file, ImageDataset d) throws Exception {
+        int h = d.height();
+        int w = d.width();
+        float[][][][] cube = new float[d.size()][d.channels()][h][w];
+        float[] p = d.pixels();
+        for (int i = 0; i < d.size(); i++) {
+            for (int c = 0; c < d.channels(); c++) {
+                for (int y = 0; y < h; y++) {
+                    System.arraycopy(p, (int) d.offset(i) + (c * h + y) * w, cube[i][c][y], 0, w);
+                }
+            }
+        }
+        try (Fits fits = new Fits()) {
+            fits.addHDU(Fits.makeHDU(cube));
+            BinaryTable table = new BinaryTable();
+            table.addColumn(d.labels());
+            BinaryTableHDU hdu = BinaryTableHDU.wrap(table);
+            hdu.setColumnName(0, "MergerLabel", null);
+            hdu.addValue("EXTNAME", "MergerLabels", null);
+            fits.addHDU(hdu);
+            fits.write(file.toFile());
+        }
+    }
 }
