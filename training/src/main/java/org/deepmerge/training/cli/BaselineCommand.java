@@ -20,8 +20,9 @@ public final class BaselineCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--central-fraction", defaultValue = "0.5", description = "Central box side / image side (default: ${DEFAULT-VALUE}).")
-    double centralFraction;
+    @Option(names = "--central-fraction", defaultValue = "auto",
+            description = "Central box side / image side, or auto: the grid value with the best ROC AUC on the training part (default: ${DEFAULT-VALUE}).")
+    String centralFraction;
 
     @Option(names = "--report", description = "Write report.md, report.json and figures here.")
     Path report;
@@ -36,11 +37,11 @@ public final class BaselineCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ImageDataset d = data.load();
         Split split = data.split(d, DatasetFingerprint.of(d));
-        AsymmetryBaseline a = new AsymmetryBaseline(d.channels(), d.height(), d.width(), centralFraction).fit(d, split.train());
+        AsymmetryBaseline a = EvaluateCommand.asymmetry(d, split, centralFraction);
         Evaluator.Result r = new Evaluator(resamples, seed).evaluate("asymmetry", a, d, split.test());
         if (report != null) {
             ReportWriter.write(report, r, d, null, null, List.of("data: `" + d.source() + "`, test part of a stratified split, seed "
-                    + data.splitSeed, "asymmetry over the central " + centralFraction + " of the image side; logistic calibration on "
+                    + data.splitSeed, "asymmetry over the central " + a.centralFraction() + " of the image side (" + centralFraction + "); logistic calibration on "
                     + split.train().length + " training images"));
         }
         System.out.println(ReportWriter.table(List.of(r.report())));

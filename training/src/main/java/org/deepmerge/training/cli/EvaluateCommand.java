@@ -72,8 +72,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                 new Dl4jPredictor(loaded.network(), d.channels(), d.height(), d.width(), 128), d, idx);
         Evaluator.Result base = null;
         if ("asymmetry".equalsIgnoreCase(baseline)) {
-            base = ev.evaluate("asymmetry", new AsymmetryBaseline(d.channels(), d.height(), d.width(),
-                    AsymmetryBaseline.DEFAULT_CENTRAL_FRACTION).fit(d, split.train()), d, idx);
+            base = ev.evaluate("asymmetry", asymmetry(d, split, "auto"), d, idx);
         } else if (baseline != null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "', expected asymmetry");
         }
@@ -96,6 +95,27 @@ public final class EvaluateCommand implements Callable<Integer> {
             case "all" -> java.util.stream.IntStream.range(0, n).toArray();
             default -> throw new DeepMergeException(Reason.INVALID_CONFIG, "--part " + part + ": expected test, validation, train or all");
         };
+    }
+
+    /**
+     * @param d        dataset
+     * @param split    split (calibration and fraction choice on its training part)
+     * @param fraction a number, or auto
+     * @return the fitted baseline
+     */
+    static AsymmetryBaseline asymmetry(ImageDataset d, Split split, String fraction) throws DeepMergeException {
+        double f;
+        try {
+            f = "auto".equalsIgnoreCase(fraction)
+                    ? AsymmetryBaseline.selectCentralFraction(d, split.train(), AsymmetryBaseline.FRACTION_GRID)
+                    : Double.parseDouble(fraction);
+        } catch (NumberFormatException e) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--central-fraction " + fraction + ": expected a number in (0,1] or auto");
+        }
+        if (!(f > 0 && f <= 1)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--central-fraction " + f + ": expected (0,1]");
+        }
+        return new AsymmetryBaseline(d.channels(), d.height(), d.width(), f).fit(d, split.train());
     }
 
     static List<EpochStats> readHistory(Path h) throws DeepMergeException {

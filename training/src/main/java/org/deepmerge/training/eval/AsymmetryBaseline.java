@@ -14,6 +14,8 @@ import org.deepmerge.training.train.Predictor;
 public final class AsymmetryBaseline implements Predictor {
     /** Default central-box fraction of the image side. */
     public static final double DEFAULT_CENTRAL_FRACTION = 0.5;
+    /** Candidate central-box fractions for {@link #selectCentralFraction}. */
+    public static final double[] FRACTION_GRID = {0.2, 0.25, 0.33, 0.4, 0.5, 0.6, 0.75, 1.0};
 
     private final int channels;
     private final int height;
@@ -115,6 +117,39 @@ public final class AsymmetryBaseline implements Predictor {
         this.a = ca;
         this.b = cb;
         return this;
+    }
+
+    /**
+     * Chooses the central-box fraction with the highest ROC AUC of A on the given (training) images, so the
+     * held-out test images play no part in the choice.
+     *
+     * @param data    dataset
+     * @param indices training images
+     * @param grid    candidate fractions
+     * @return the best fraction (the first on ties)
+     */
+    public static double selectCentralFraction(ImageDataset data, int[] indices, double[] grid) {
+        int[] y = data.labels(indices);
+        double best = grid[0];
+        double bestAuc = -1;
+        for (double f : grid) {
+            AsymmetryBaseline a = new AsymmetryBaseline(data.channels(), data.height(), data.width(), f);
+            float[] score = new float[indices.length];
+            for (int k = 0; k < indices.length; k++) {
+                score[k] = (float) a.asymmetry(data.pixels(), data.offset(indices[k]));
+            }
+            double auc = Metrics.rocAuc(score, y);
+            if (auc > bestAuc) {
+                bestAuc = auc;
+                best = f;
+            }
+        }
+        return best;
+    }
+
+    /** @return the central-box fraction */
+    public double centralFraction() {
+        return centralFraction;
     }
 
     @Override
