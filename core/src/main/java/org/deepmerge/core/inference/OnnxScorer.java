@@ -1,28 +1,370 @@
 package org.deepmerge.core.inference;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelContracts;
+import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.OutputKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** One ONNX Runtime session scoring batches {@code [N,C,H,W]} float32. */
+/**
+ * One ONNX Runtime session scoring batches {@code [N,C,H,W]} float32 (channel-first, row-major) into merger
+ * probabilities. All scorers share the process-wide {@link OrtEnvironment}; each owns one {@link OrtSession}.
+ *
+ * <p>Batching: {@link #score} splits its input into chunks of {@link #maxBatch()} images. A model with a fixed
+ * batch dimension (e.g. {@code deepmerge-da-pytorch-untrained.onnx}, N = 256) always runs with N images: the last
+ * chunk is padded with zero images whose outputs are discarded. A dynamic-N model runs each chunk at its size, at
+ * most {@link ScorerOptions#dynamicBatchSize()}. Only the contract's output tensor is requested from
+ * {@code session.run}, so extra outputs (feature maps) are not copied out.
+ *
+ * <p>Output kinds: sigmoid ({@code [N]} or {@code [N,1]}, p = P(class 1)); softmax ({@code [N,K]}, taken as is);
+ * logits ({@code [N,K]}, softmax applied with the maximum subtracted for numerical stability; a single logit
+ * {@code [N]} or {@code [N,1]} is read through the logistic sigmoid, p = P(class 1)).
+ *
+ * <p>Thread-safety: {@code OrtSession.run} is thread-safe, but the scorer reuses one direct native-order input
+ * buffer, so {@link #score} calls are serialised on this object; ONNX Runtime's intra-op threads parallelise each
+ * run. Concurrent callers should share one {@link InferenceBatcher}, which merges their requests into full batches.
+ * Every {@link OnnxTensor} and {@code OrtSession.Result} is closed after each run; {@link #close()} frees the session.
+ */
 public final class OnnxScorer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxScorer.class);
+    /** A GPU device node present on Linux hosts with an NVIDIA driver loaded. */
+    private static final Path NVIDIA_DEVICE = Path.of("/dev/nvidia0");
 
-    /** @return the model contract */
-    public ModelContract contract() {
-        throw new UnsupportedOperationException("not implemented yet");
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ModelContract contract;
+    private final ModelIdentity identity;
+    private final OrtProvider provider;
+    private final int maxBatch;
+    private final boolean fixedBatch;
+    private final int imageSize;
+    private final long[] shape;
+    private final FloatBuffer input;
+    private final Set<String> requested;
+    private final float[] zeros;
+    private boolean closed;
+
+    private OnnxScorer(OrtEnvironment env, OrtSession session, ModelContract contract, ModelIdentity identity,
+                       OrtProvider provider, int maxBatch, boolean fixedBatch) {
+        this.env = env;
+        this.session = session;
+        this.contract = contract;
+        this.identity = identity;
+        this.provider = provider;
+        this.maxBatch = maxBatch;
+        this.fixedBatch = fixedBatch;
+        this.imageSize = contract.imageSize();
+        this.shape = new long[] {maxBatch, contract.channelCount(), contract.height(), contract.width()};
+        this.input = ByteBuffer.allocateDirect(Math.multiplyExact(Math.multiplyExact(maxBatch, imageSize), Float.BYTES))
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        this.requested = Set.of(contract.outputName());
+        this.zeros = fixedBatch ? new float[imageSize] : new float[0];
     }
 
     /**
-     * @param images n images, each {@code [C,H,W]}, concatenated ({@code [n,C,H,W]})
-     * @param n      number of images
-     * @return one prediction per image
-     * @throws DeepMergeException INFERENCE_FAILED
+     * Loads an ONNX model, resolves its contract and opens a session on the requested device.
+     *
+     * @param model     the ONNX file; its SHA-256 is the model identity
+     * @param options   device, threads, optimisation, dynamic batch size
+     * @param overrides contract values for files without {@code deepmerge.*} metadata; null = none
+     * @return an open scorer; close it
+     * @throws DeepMergeException IO_ERROR (file missing/unreadable), INVALID_MODEL (not ONNX, incomplete or
+     *                            inconsistent contract), DEVICE_UNAVAILABLE (device CUDA impossible), INVALID_CONFIG
      */
-    public List<Prediction> score(float[] images, int n) throws DeepMergeException {
-        throw new UnsupportedOperationException("not implemented yet");
+    public static OnnxScorer open(Path model, ScorerOptions options, ContractOverrides overrides) throws DeepMergeException {
+        options.validate();
+        ContractOverrides o = overrides == null ? ContractOverrides.none() : overrides;
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(model);
+        } catch (NoSuchFileException e) {
+            throw new DeepMergeException(Reason.IO_ERROR, "model file not found: " + model, e);
+        } catch (IOException e) {
+            throw new DeepMergeException(Reason.IO_ERROR, "cannot read model file " + model + ": " + e, e);
+        }
+        String sha = ModelIdentity.sha256(bytes);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtProvider provider = chooseProvider(options.device());
+        OrtSession session = createSession(env, bytes, options, provider, model);
+        if (provider == OrtProvider.CUDA && session == null) {
+            LOG.warn("device=auto: CUDA execution provider failed to start for {}; running on CPU", model);
+            provider = OrtProvider.CPU;
+            session = createSession(env, bytes, options, provider, model);
+        }
+        try {
+            String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
+            ModelContract contract = ModelContracts.fromSession(session, o, stem);
+            boolean fixed = contract.batchSize() > 0;
+            int maxBatch = fixed ? contract.batchSize() : options.dynamicBatchSize();
+            OnnxScorer s = new OnnxScorer(env, session, contract, new ModelIdentity(contract.modelName(),
+                    contract.modelVersion(), sha), provider, maxBatch, fixed);
+            LOG.info("model {} {} (sha256 {}) on {}: input '{}' [{},{},{},{}], output '{}' ({}), {} batch {}",
+                    contract.modelName(), contract.modelVersion(), sha.substring(0, 12), provider.getName(),
+                    contract.inputName(), fixed ? maxBatch : "N", contract.channelCount(), contract.height(),
+                    contract.width(), contract.outputName(), contract.outputKind(), fixed ? "fixed" : "dynamic", maxBatch);
+            return s;
+        } catch (DeepMergeException | RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        }
     }
 
+    private static OrtProvider chooseProvider(Device device) throws DeepMergeException {
+        boolean cudaBuilt = OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+        boolean gpu = Files.exists(NVIDIA_DEVICE);
+        switch (device) {
+            case CPU:
+                return OrtProvider.CPU;
+            case CUDA:
+                if (!cudaBuilt) {
+                    throw new DeepMergeException(Reason.DEVICE_UNAVAILABLE, "device=cuda: this ONNX Runtime build has no "
+                            + "CUDA execution provider (providers: " + OrtEnvironment.getAvailableProviders()
+                            + "); build with -Pgpu (onnxruntime_gpu)");
+                }
+                return OrtProvider.CUDA;
+            default:
+                if (gpu && cudaBuilt) {
+                    return OrtProvider.CUDA;
+                }
+                LOG.info("device=auto: running on CPU ({})", !gpu ? "no GPU: " + NVIDIA_DEVICE + " is absent"
+                        : "this ONNX Runtime build has no CUDA execution provider; build with -Pgpu");
+                return OrtProvider.CPU;
+        }
+    }
+
+    /** @return the session, or null when CUDA could not start under device=auto (caller retries on CPU) */
+    private static OrtSession createSession(OrtEnvironment env, byte[] bytes, ScorerOptions options,
+                                            OrtProvider provider, Path model) throws DeepMergeException {
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(optLevel(options.optimisation()));
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(options.interOpThreads());
+            if (provider == OrtProvider.CUDA) {
+                try {
+                    so.addCUDA(0);
+                } catch (OrtException e) {
+                    if (options.device() == Device.CUDA) {
+                        throw new DeepMergeException(Reason.DEVICE_UNAVAILABLE, "device=cuda: cannot start the CUDA "
+                                + "execution provider: " + e.getMessage(), e);
+                    }
+                    return null;
+                }
+            }
+            try {
+                return env.createSession(bytes, so);
+            } catch (OrtException e) {
+                if (provider == OrtProvider.CUDA) {
+                    if (options.device() == Device.CUDA) {
+                        throw new DeepMergeException(Reason.DEVICE_UNAVAILABLE, "device=cuda: cannot create a CUDA "
+                                + "session for " + model + ": " + e.getMessage(), e);
+                    }
+                    return null;
+                }
+                throw new DeepMergeException(Reason.INVALID_MODEL, "cannot load ONNX model " + model + ": " + e.getMessage(), e);
+            }
+        } catch (OrtException e) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "cannot configure the ONNX Runtime session: " + e.getMessage(), e);
+        }
+    }
+
+    private static OrtSession.SessionOptions.OptLevel optLevel(ScorerOptions.Optimisation o) {
+        switch (o) {
+            case NONE:
+                return OrtSession.SessionOptions.OptLevel.NO_OPT;
+            case BASIC:
+                return OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+            case EXTENDED:
+                return OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+            default:
+                return OrtSession.SessionOptions.OptLevel.ALL_OPT;
+        }
+    }
+
+    /** @return the model contract */
+    public ModelContract contract() {
+        return contract;
+    }
+
+    /** @return name, version and SHA-256 of the ONNX file */
+    public ModelIdentity identity() {
+        return identity;
+    }
+
+    /** @return the execution provider actually used, e.g. {@code CPUExecutionProvider} or {@code CUDAExecutionProvider} */
+    public String executionProvider() {
+        return provider.getName();
+    }
+
+    /** @return the device actually used: CPU or CUDA */
+    public Device device() {
+        return provider == OrtProvider.CUDA ? Device.CUDA : Device.CPU;
+    }
+
+    /** @return images per ONNX Runtime run: the model's fixed N, or the configured dynamic batch size */
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** @return true when the model's batch dimension is fixed (short batches are padded) */
+    public boolean fixedBatch() {
+        return fixedBatch;
+    }
+
+    /**
+     * Scores n images.
+     *
+     * @param images n images {@code [n,C,H,W]} float32, concatenated from index 0 ({@code images.length >= n*C*H*W})
+     * @param n      number of images, &gt;= 0
+     * @return one prediction per image, in input order
+     * @throws DeepMergeException WRONG_SHAPE when images is too short for n; INFERENCE_FAILED when ONNX Runtime
+     *                            fails, the output has an unexpected size, or the scorer is closed
+     */
+    public List<Prediction> score(float[] images, int n) throws DeepMergeException {
+        if (n < 0 || (long) n * imageSize > images.length) {
+            throw new DeepMergeException(Reason.WRONG_SHAPE, "score(" + n + " images) needs " + (long) n * imageSize
+                    + " floats [n," + contract.channelCount() + "," + contract.height() + "," + contract.width()
+                    + "], got " + images.length);
+        }
+        List<Prediction> out = new ArrayList<>(n);
+        for (int start = 0; start < n; start += maxBatch) {
+            runChunk(images, start, Math.min(maxBatch, n - start), out);
+        }
+        return out;
+    }
+
+    private synchronized void runChunk(float[] images, int start, int count, List<Prediction> out) throws DeepMergeException {
+        if (closed) {
+            throw new DeepMergeException(Reason.INFERENCE_FAILED, "scorer for " + identity.name() + " is closed");
+        }
+        int rows = fixedBatch ? maxBatch : count;
+        input.clear();
+        input.put(images, start * imageSize, count * imageSize);
+        for (int i = count; i < rows; i++) {
+            input.put(zeros);
+        }
+        input.flip();
+        shape[0] = rows;
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, shape);
+             OrtSession.Result result = session.run(Map.of(contract.inputName(), tensor), requested)) {
+            Optional<OnnxValue> value = result.get(contract.outputName());
+            if (value.isEmpty() || !(value.get() instanceof OnnxTensor)) {
+                throw new DeepMergeException(Reason.INFERENCE_FAILED, "model returned no tensor '" + contract.outputName() + "'");
+            }
+            OnnxTensor t = (OnnxTensor) value.get();
+            TensorInfo info = t.getInfo();
+            long[] os = info.getShape();
+            long elements = info.getNumElements();
+            if (os.length == 0 || os[0] != rows || elements % rows != 0) {
+                throw new DeepMergeException(Reason.INFERENCE_FAILED, "output '" + contract.outputName() + "' has shape "
+                        + Arrays.toString(os) + " for a batch of " + rows);
+            }
+            int k = (int) (elements / rows);
+            int classes = contract.classNames().size();
+            boolean oneValue = contract.outputKind() == OutputKind.SIGMOID
+                    || (contract.outputKind() == OutputKind.LOGITS && k == 1);
+            if (oneValue ? k != 1 : k != classes) {
+                throw new DeepMergeException(Reason.INFERENCE_FAILED, "output '" + contract.outputName() + "' has "
+                        + k + " values per image " + Arrays.toString(os) + ", the contract (" + contract.outputKind()
+                        + ", classes " + contract.classNames() + ") expects " + (oneValue ? 1 : classes));
+            }
+            FloatBuffer fb = t.getFloatBuffer();
+            float[] row = new float[k];
+            for (int i = 0; i < count; i++) {
+                fb.get(row, 0, k);
+                out.add(toPrediction(row));
+            }
+        } catch (OrtException e) {
+            throw new DeepMergeException(Reason.INFERENCE_FAILED, "ONNX Runtime failed on a batch of " + rows + " for "
+                    + identity.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Prediction toPrediction(float[] row) {
+        List<Float> probs;
+        switch (contract.outputKind()) {
+            case SIGMOID:
+                probs = List.of(1f - row[0], row[0]);
+                break;
+            case LOGITS:
+                if (row.length == 1) {
+                    float p = (float) (1.0 / (1.0 + Math.exp(-row[0])));
+                    probs = List.of(1f - p, p);
+                } else {
+                    probs = softmax(row);
+                }
+                break;
+            default:
+                probs = new ArrayList<>(row.length);
+                for (float v : row) {
+                    probs.add(v);
+                }
+                break;
+        }
+        return new Prediction(probs.get(contract.mergerClass()), probs);
+    }
+
+    /**
+     * Numerically stable softmax: {@code exp(x_i - max) / sum_j exp(x_j - max)}.
+     *
+     * @param logits unnormalised scores
+     * @return probabilities summing to 1
+     */
+    static List<Float> softmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double[] e = new double[logits.length];
+        double sum = 0;
+        for (int i = 0; i < logits.length; i++) {
+            e[i] = Math.exp(logits[i] - max);
+            sum += e[i];
+        }
+        List<Float> out = new ArrayList<>(logits.length);
+        for (double v : e) {
+            out.add((float) (v / sum));
+        }
+        return out;
+    }
+
+    /** Closes the session; later {@link #score} calls fail with INFERENCE_FAILED. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            closeQuietly(session);
+        }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException e) {
+            LOG.warn("closing ONNX Runtime session failed: {}", e.getMessage());
+        }
     }
 }

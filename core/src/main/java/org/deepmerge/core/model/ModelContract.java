@@ -1,7 +1,10 @@
 package org.deepmerge.core.model;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The model contract: everything the scorer needs to know to feed and read an ONNX model, stored in the
@@ -30,11 +33,13 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
 
     /** metadata_props key prefix of the contract. */
     public static final String PREFIX = "deepmerge.";
+    /** Input tensor name. */
     public static final String KEY_INPUT_NAME = "deepmerge.input.name";
     /** Comma-separated N,C,H,W; N = -1 when dynamic. */
     public static final String KEY_INPUT_SHAPE = "deepmerge.input.shape";
     /** Comma-separated band names, one per channel. */
     public static final String KEY_CHANNELS = "deepmerge.input.channels";
+    /** Model pixel scale, arcsec/px. */
     public static final String KEY_PIXEL_SCALE = "deepmerge.input.pixel_scale_arcsec";
     /** {@code angular} or {@code fit}. */
     public static final String KEY_RESAMPLE = "deepmerge.input.resample";
@@ -46,6 +51,7 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
     public static final String KEY_NORM_STD = "deepmerge.input.normalisation.std";
     /** asinh softening (asinh). */
     public static final String KEY_NORM_SOFTENING = "deepmerge.input.normalisation.softening";
+    /** Output tensor name. */
     public static final String KEY_OUTPUT_NAME = "deepmerge.output.name";
     /** {@code sigmoid}, {@code softmax} or {@code logits}. */
     public static final String KEY_OUTPUT_KIND = "deepmerge.output.kind";
@@ -53,17 +59,62 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
     public static final String KEY_CLASSES = "deepmerge.output.classes";
     /** Name of the merger class (one of the class names). */
     public static final String KEY_MERGER_CLASS = "deepmerge.output.merger_class";
+    /** Model name stamped on every score. */
     public static final String KEY_MODEL_NAME = "deepmerge.model.name";
+    /** Model version stamped on every score. */
     public static final String KEY_MODEL_VERSION = "deepmerge.model.version";
+    /** SHA-256 fingerprint of the training data (provenance). */
     public static final String KEY_TRAINING_FINGERPRINT = "deepmerge.training.data_fingerprint";
     /** JSON object of test metrics. */
     public static final String KEY_METRICS = "deepmerge.training.metrics";
+    /** Code version that produced the file (provenance). */
     public static final String KEY_PRODUCER = "deepmerge.producer";
+
+    /** The keys the contract itself is made of; every other metadata property goes to {@link #extra()}. */
+    public static final Set<String> CONTRACT_KEYS = Set.of(KEY_INPUT_NAME, KEY_INPUT_SHAPE, KEY_CHANNELS,
+            KEY_PIXEL_SCALE, KEY_RESAMPLE, KEY_NORMALISATION, KEY_NORM_MEAN, KEY_NORM_STD, KEY_NORM_SOFTENING,
+            KEY_OUTPUT_NAME, KEY_OUTPUT_KIND, KEY_CLASSES, KEY_MERGER_CLASS, KEY_MODEL_NAME, KEY_MODEL_VERSION);
 
     public ModelContract {
         channels = List.copyOf(channels);
         classNames = List.copyOf(classNames);
         extra = Map.copyOf(extra);
+    }
+
+    /**
+     * The writer side of the contract (used by the training exporter): the {@code metadata_props} entries that
+     * {@link ModelContracts#resolve} reads back into an equal contract. List values are comma-separated, enums
+     * lower-case, the merger class is stored by name; {@link #extra()} entries are included unchanged.
+     *
+     * @return key/value pairs for the ONNX file's {@code metadata_props}, in a stable order
+     */
+    public Map<String, String> toMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(KEY_INPUT_NAME, inputName);
+        m.put(KEY_INPUT_SHAPE, batchSize + "," + channels.size() + "," + height + "," + width);
+        m.put(KEY_CHANNELS, String.join(",", channels));
+        m.put(KEY_PIXEL_SCALE, Double.toString(pixelScaleArcsec));
+        m.put(KEY_RESAMPLE, resample.name().toLowerCase(Locale.ROOT));
+        m.put(KEY_NORMALISATION, normalisation.kind().name().toLowerCase(Locale.ROOT));
+        if (normalisation.kind() == Normalisation.Kind.STANDARDIZE) {
+            m.put(KEY_NORM_MEAN, Normalisation.join(normalisation.mean()));
+            m.put(KEY_NORM_STD, Normalisation.join(normalisation.std()));
+        } else if (normalisation.kind() == Normalisation.Kind.ASINH) {
+            m.put(KEY_NORM_SOFTENING, Float.toString(normalisation.softening()));
+        }
+        m.put(KEY_OUTPUT_NAME, outputName);
+        m.put(KEY_OUTPUT_KIND, outputKind.name().toLowerCase(Locale.ROOT));
+        m.put(KEY_CLASSES, String.join(",", classNames));
+        m.put(KEY_MERGER_CLASS, classNames.get(mergerClass));
+        m.put(KEY_MODEL_NAME, modelName);
+        m.put(KEY_MODEL_VERSION, modelVersion);
+        extra.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> m.putIfAbsent(e.getKey(), e.getValue()));
+        return m;
+    }
+
+    /** @return the merger class name */
+    public String mergerClassName() {
+        return classNames.get(mergerClass);
     }
 
     /** @return C, the number of input channels */

@@ -1,28 +1,142 @@
 package org.deepmerge.core.model;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
 
 /**
  * Per-pixel normalisation applied after resampling, before inference.
  *
- * @param kind     NONE (the DeepMerge paper), STANDARDIZE ({@code (x - mean[c]) / std[c]}) or
- *                 ASINH ({@code asinh(x / softening)})
- * @param mean     per-channel means (STANDARDIZE only, else empty)
- * @param std      per-channel standard deviations, all &gt; 0 (STANDARDIZE only, else empty)
- * @param softening asinh softening parameter in pixel units (ASINH only, else 1)
+ * @param kind      NONE (the DeepMerge paper, Ciprijanovic et al. 2020: raw microJansky/arcsec^2),
+ *                  STANDARDIZE ({@code (x - mean[c]) / std[c]}) or ASINH ({@code asinh(x / softening)},
+ *                  Lupton et al. 1999 "asinh magnitudes")
+ * @param mean      per-channel means (STANDARDIZE only, else empty), in the stamp's pixel units
+ * @param std       per-channel standard deviations, all &gt; 0 (STANDARDIZE only, else empty)
+ * @param softening asinh softening parameter in the stamp's pixel units, &gt; 0 (ASINH only, else 1)
  */
 public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float softening) {
 
     /** Normalisation kinds. */
     public enum Kind { NONE, STANDARDIZE, ASINH }
 
+    /**
+     * @throws IllegalArgumentException when mean/std lengths differ, a std is not &gt; 0, or softening is not &gt; 0
+     */
     public Normalisation {
         mean = List.copyOf(mean);
         std = List.copyOf(std);
+        if (kind == Kind.STANDARDIZE) {
+            if (mean.isEmpty() || mean.size() != std.size()) {
+                throw new IllegalArgumentException("standardize needs one mean and one std per channel, got "
+                        + mean.size() + " means and " + std.size() + " stds");
+            }
+            for (Float s : std) {
+                if (!(s > 0f) || !Float.isFinite(s)) {
+                    throw new IllegalArgumentException("standardize std must be finite and > 0, got " + std);
+                }
+            }
+            for (Float m : mean) {
+                if (!Float.isFinite(m)) {
+                    throw new IllegalArgumentException("standardize mean must be finite, got " + mean);
+                }
+            }
+        }
+        if (!(softening > 0f) || !Float.isFinite(softening)) {
+            throw new IllegalArgumentException("asinh softening must be finite and > 0, got " + softening);
+        }
     }
 
     /** @return no normalisation, as in Ciprijanovic et al. (2020) */
     public static Normalisation none() {
         return new Normalisation(Kind.NONE, List.of(), List.of(), 1f);
+    }
+
+    /**
+     * @param mean per-channel means
+     * @param std  per-channel standard deviations, &gt; 0
+     * @return {@code (x - mean[c]) / std[c]}
+     */
+    public static Normalisation standardize(List<Float> mean, List<Float> std) {
+        return new Normalisation(Kind.STANDARDIZE, mean, std, 1f);
+    }
+
+    /**
+     * @param softening &gt; 0, pixel units
+     * @return {@code asinh(x / softening)}
+     */
+    public static Normalisation asinh(float softening) {
+        return new Normalisation(Kind.ASINH, List.of(), List.of(), softening);
+    }
+
+    /**
+     * Parses the command-line form: {@code none}, {@code asinh:SOFTENING} (e.g. {@code asinh:0.5}) or
+     * {@code standardize:M0,M1,...:S0,S1,...} (means, then standard deviations, one per channel).
+     *
+     * @param spec the text
+     * @return the normalisation
+     * @throws DeepMergeException INVALID_CONFIG naming the bad spec
+     */
+    public static Normalisation parse(String spec) throws DeepMergeException {
+        String s = spec.trim();
+        String[] parts = s.split(":", -1);
+        try {
+            switch (parts[0].toLowerCase(Locale.ROOT)) {
+                case "none":
+                    if (parts.length == 1) {
+                        return none();
+                    }
+                    break;
+                case "asinh":
+                    if (parts.length == 2) {
+                        return asinh(Float.parseFloat(parts[1].trim()));
+                    }
+                    break;
+                case "standardize":
+                case "standardise":
+                    if (parts.length == 3) {
+                        return standardize(floats(parts[1]), floats(parts[2]));
+                    }
+                    break;
+                default:
+                    break;
+            }
+        } catch (IllegalArgumentException e) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "normalisation '" + spec + "': " + e.getMessage(), e);
+        }
+        throw new DeepMergeException(Reason.INVALID_CONFIG, "normalisation '" + spec
+                + "' is not one of none | asinh:SOFTENING | standardize:M0,M1,..:S0,S1,..");
+    }
+
+    /** @return the command-line form accepted by {@link #parse(String)} */
+    public String spec() {
+        switch (kind) {
+            case ASINH:
+                return "asinh:" + softening;
+            case STANDARDIZE:
+                return "standardize:" + join(mean) + ":" + join(std);
+            default:
+                return "none";
+        }
+    }
+
+    static List<Float> floats(String csv) {
+        List<Float> out = new ArrayList<>();
+        for (String p : csv.split(",")) {
+            out.add(Float.parseFloat(p.trim()));
+        }
+        return out;
+    }
+
+    static String join(List<Float> values) {
+        StringBuilder sb = new StringBuilder();
+        for (Float v : values) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(v);
+        }
+        return sb.toString();
     }
 }

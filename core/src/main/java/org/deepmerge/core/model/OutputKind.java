@@ -6,6 +6,9 @@ public enum OutputKind {
     SIGMOID,
     /** {@code [N,K]} class probabilities summing to 1. */
     SOFTMAX,
-    /** {@code [N,K]} unnormalised scores; the scorer applies softmax. */
+    /**
+     * {@code [N,K]} unnormalised scores; the scorer applies softmax. A single logit ({@code [N]} or {@code [N,1]},
+     * e.g. a PyTorch model trained with BCEWithLogitsLoss) goes through the logistic sigmoid instead.
+     */
     LOGITS
 }

@@ -1,0 +1,70 @@
+package org.deepmerge.core.inference;
+
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+
+/**
+ * How the ONNX Runtime session runs. Validated by {@link #validate()} (called by {@link OnnxScorer#open}).
+ *
+ * @param device           AUTO (CUDA where a GPU and the CUDA provider are present, else CPU), CPU or CUDA
+ * @param intraOpThreads   threads inside one operator, 0 = ONNX Runtime's default (one per physical core)
+ * @param interOpThreads   threads across independent operators, 0 = ONNX Runtime's default
+ * @param optimisation     graph optimisation level
+ * @param dynamicBatchSize images per run for models whose batch dimension N is dynamic, 1..65536
+ *                         (fixed-N models always run with their N)
+ */
+public record ScorerOptions(Device device, int intraOpThreads, int interOpThreads, Optimisation optimisation,
+                            int dynamicBatchSize) {
+
+    /** Largest thread count accepted. */
+    public static final int MAX_THREADS = 1024;
+    /** Largest dynamic batch accepted, images. */
+    public static final int MAX_DYNAMIC_BATCH = 65536;
+
+    /** ONNX Runtime graph optimisation levels ({@code GraphOptimizationLevel}). */
+    public enum Optimisation { NONE, BASIC, EXTENDED, ALL }
+
+    /** @return AUTO device, ONNX Runtime's default thread counts, all optimisations, dynamic batch 64 */
+    public static ScorerOptions defaults() {
+        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, 64);
+    }
+
+    /** @param d device @return a copy on that device */
+    public ScorerOptions withDevice(Device d) {
+        return new ScorerOptions(d, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize);
+    }
+
+    /** @param intra intra-op threads @param inter inter-op threads @return a copy with those thread counts */
+    public ScorerOptions withThreads(int intra, int inter) {
+        return new ScorerOptions(device, intra, inter, optimisation, dynamicBatchSize);
+    }
+
+    /** @param n dynamic batch size @return a copy with it */
+    public ScorerOptions withDynamicBatchSize(int n) {
+        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, n);
+    }
+
+    /**
+     * @return this
+     * @throws DeepMergeException INVALID_CONFIG naming the bad value
+     */
+    public ScorerOptions validate() throws DeepMergeException {
+        if (device == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "scorer device is not set (auto, cpu or cuda)");
+        }
+        if (optimisation == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "scorer graph optimisation is not set (none, basic, extended, all)");
+        }
+        if (intraOpThreads < 0 || intraOpThreads > MAX_THREADS) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "intra-op threads " + intraOpThreads + " not in 0.." + MAX_THREADS);
+        }
+        if (interOpThreads < 0 || interOpThreads > MAX_THREADS) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "inter-op threads " + interOpThreads + " not in 0.." + MAX_THREADS);
+        }
+        if (dynamicBatchSize < 1 || dynamicBatchSize > MAX_DYNAMIC_BATCH) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "dynamic batch size " + dynamicBatchSize + " not in 1.."
+                    + MAX_DYNAMIC_BATCH);
+        }
+        return this;
+    }
+}
