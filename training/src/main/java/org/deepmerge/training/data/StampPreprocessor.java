@@ -4,11 +4,12 @@ import java.util.List;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.preprocess.Preprocessor;
 
 /**
  * The seam to the serving preprocessing: turns one stamp per channel into one model input {@code [C,H,W]}
- * float32. Its signature is that of {@link org.deepmerge.core.preprocess.Preprocessor#toTensor}, so the training
- * readers run exactly the scorer's code once {@link #forContract} returns {@code new Preprocessor(contract)::toTensor}.
+ * float32. {@link #forContract} returns the core {@link Preprocessor#toTensor}, so training images run exactly the
+ * scorer's resampling and normalisation code.
  */
 @FunctionalInterface
 public interface StampPreprocessor {
@@ -22,13 +23,13 @@ public interface StampPreprocessor {
     void toTensor(List<Stamp> channelStamps, float[] dest, int offset) throws DeepMergeException;
 
     /**
-     * The preprocessing for a model contract: the core {@link org.deepmerge.core.preprocess.Preprocessor}, the same code
+     * The preprocessing for a model contract: the core {@link Preprocessor}, the same code
      * the scorer runs.
      *
      * @param contract the model contract (H, W, channels, resample mode, normalisation)
      * @return the preprocessing function
      */
     static StampPreprocessor forContract(ModelContract contract) {
-        return new AreaResampler(contract.channelCount(), contract.height(), contract.width())::toTensor;
+        return new Preprocessor(contract)::toTensor;
     }
 }
