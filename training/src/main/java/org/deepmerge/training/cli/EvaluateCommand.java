@@ -14,7 +14,10 @@ import org.deepmerge.training.eval.Evaluator;
 import org.deepmerge.training.eval.ReportWriter;
 import org.deepmerge.training.train.Checkpoints;
 import org.deepmerge.training.train.DatasetFingerprint;
+import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.training.train.Dl4jPredictor;
+import org.deepmerge.training.train.OnnxPredictor;
+import org.deepmerge.training.train.Predictor;
 import org.deepmerge.training.train.EpochStats;
 import org.deepmerge.training.train.Trainer;
 import picocli.CommandLine.Command;
@@ -28,7 +31,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--model", required = true, description = "DL4J checkpoint (best.zip).")
+    @Option(names = "--model", required = true, description = "DL4J checkpoint (best.zip) or exported .onnx model (scored by the core OnnxScorer).")
     Path model;
 
     @Option(names = "--report", required = true, description = "Report directory (report.md, report.json, PNG figures).")
@@ -55,21 +58,34 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainCli.threads(threads);
-        if (model.getFileName().toString().endsWith(".onnx")) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, model + ": evaluate takes DL4J checkpoints; score ONNX files with the"
-                    + " streams CLI (core OnnxScorer) until the ONNX predictor is wired in");
-        }
-        Checkpoints.Loaded loaded = Checkpoints.load(model);
         ImageDataset d = data.load();
         String fp = DatasetFingerprint.of(d);
-        if (data.splitFile == null && fp.equals(loaded.info().dataFingerprint())) {
+        boolean onnx = model.getFileName().toString().endsWith(".onnx");
+        Predictor predictor;
+        String described;
+        String trainedOn;
+        if (onnx) {
+            OnnxPredictor op = new OnnxPredictor(model);
+            op.requireInput(d.channels(), d.height(), d.width());
+            predictor = op;
+            described = "ONNX via core OnnxScorer, channels " + op.contract().channels();
+            trainedOn = op.contract().extra().get(ModelContract.KEY_TRAINING_FINGERPRINT);
+        } else {
+            Checkpoints.Loaded loaded = Checkpoints.load(model);
+            predictor = new Dl4jPredictor(loaded.network(), d.channels(), d.height(), d.width(), 128);
+            described = loaded.info().architecture() + ", channels " + loaded.info().channels();
+            trainedOn = loaded.info().dataFingerprint();
+        }
+        if (data.splitFile == null && fp.equals(trainedOn)) {
             data.splitFile = DataOptions.besideModel(model);
         }
         Split split = data.split(d, fp);
         int[] idx = indices(split, d.size());
         Evaluator ev = new Evaluator(resamples, seed);
-        Evaluator.Result r = ev.evaluate(model.toString(),
-                new Dl4jPredictor(loaded.network(), d.channels(), d.height(), d.width(), 128), d, idx);
+        Evaluator.Result r;
+        try (Predictor p = predictor) {
+            r = ev.evaluate(model.getFileName().toString(), p, d, idx);
+        }
         Evaluator.Result base = null;
         if ("asymmetry".equalsIgnoreCase(baseline)) {
             base = ev.evaluate("asymmetry", asymmetry(d, split, "auto"), d, idx);
@@ -79,7 +95,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Path h = history != null ? history : model.toAbsolutePath().getParent().resolve(Trainer.HISTORY);
         List<EpochStats> hist = readHistory(h);
         List<String> ctx = new ArrayList<>();
-        ctx.add("model: `" + model + "` (" + loaded.info().architecture() + ", channels " + loaded.info().channels() + ")");
+        ctx.add("model: `" + model + "` (" + described + ")");
         ctx.add("data: `" + d.source() + "`, part `" + part + "`" + (data.splitFile != null ? " of `" + data.splitFile + "`"
                 : " of a stratified split, seed " + data.splitSeed));
         ReportWriter.write(report, r, d, hist, base, ctx);

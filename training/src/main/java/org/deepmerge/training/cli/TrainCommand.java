@@ -60,9 +60,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainCli.threads(threads);
+        TrainConfig cfg = new TrainConfig(epochs, batchSize, lr, patience, seed, !noAugment, classWeights, out).validate();
         ImageDataset d = data.load();
         System.err.println("data: " + d);
-        TrainConfig cfg = new TrainConfig(epochs, batchSize, lr, patience, seed, !noAugment, classWeights, out).validate();
         Trainer trainer = new Trainer(cfg, System.err);
         TrainResult r;
         if (resume) {

@@ -49,6 +49,18 @@ class TrainCliTest {
         }
         assertTrue(Files.readString(report.resolve("report.md")).contains("| asymmetry |"));
 
+        Path onnx = run.resolve("model.onnx");
+        assertEquals(0, run(err, "export", "--model", run.resolve("best.zip").toString(), "--out", onnx.toString()), err.toString());
+        Path onnxReport = tmp.resolve("onnx-report");
+        assertEquals(0, run(err, "evaluate", "--model", onnx.toString(), "--data", source.toString(),
+                "--report", onnxReport.toString(), "--resamples", "100"), err.toString());
+        Map<?, ?> viaOnnx = new ObjectMapper().readValue(onnxReport.resolve("report.json").toFile(), Map.class);
+        assertEquals(json.get("n"), viaOnnx.get("n"), "same split found beside the ONNX file");
+        for (String k : List.of("accuracy", "roc_auc", "roc_auc_ci_low", "f1")) {
+            assertEquals(((Number) json.get(k)).doubleValue(), ((Number) viaOnnx.get(k)).doubleValue(), 1e-9, k + ": DL4J vs ONNX Runtime");
+        }
+        assertEquals(((Number) json.get("brier")).doubleValue(), ((Number) viaOnnx.get("brier")).doubleValue(), 1e-5);
+
         Path ft = tmp.resolve("ft");
         assertEquals(0, run(err, "finetune", "--model", run.resolve("best.zip").toString(), "--data", target.toString(),
                 "--labels", "30", "--epochs", "1", "--batch-size", "32", "--resamples", "50", "--out", ft.toString()), err.toString());
