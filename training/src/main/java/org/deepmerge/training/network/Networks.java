@@ -120,10 +120,10 @@ public final class Networks {
     }
 
     /**
-     * DeepShadows: Conv 16, 32, 64 @3x3 same ReLU, each followed by MaxPool 2 and Dropout 0.4; Dense 64 ReLU;
+     * DeepShadows: Conv 16, 32, 64 @3x3 same ReLU, each followed by MaxPool 2 and Dropout 0.4; Dense 32 ReLU;
      * Dense 1 sigmoid; L2 1e-4 (Keras-equivalent) on conv and dense kernels. Filter counts, the hidden width and
      * the L2 strength are not in our sources (seeds/deepshadows-readme.txt gives the layer pattern only): chosen
-     * small so the exported model stays well under 1 MB.
+     * small so the exported model stays under 1 MB (189,393 parameters for 2x75x75).
      */
     private static List<Layer> deepShadows() {
         List<Layer> l = new ArrayList<>();
@@ -134,7 +134,7 @@ public final class Networks {
             l.add(pool(b + 1));
             l.add(new DropoutLayer.Builder(0.6).name("drop" + (b + 1)).build());
         }
-        l.add(new DenseLayer.Builder().name("dense1").nOut(64).activation(Activation.RELU).l2(DEEPSHADOWS_L2).build());
+        l.add(new DenseLayer.Builder().name("dense1").nOut(32).activation(Activation.RELU).l2(DEEPSHADOWS_L2).build());
         l.add(output());
         return l;
     }

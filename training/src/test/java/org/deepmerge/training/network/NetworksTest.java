@@ -50,6 +50,8 @@ class NetworksTest {
         DropoutLayer drop = (DropoutLayer) shadows.getLayer("drop3").conf().getLayer();
         assertEquals(0.6, ((org.deeplearning4j.nn.conf.dropout.Dropout) drop.getIDropout()).getP(), 1e-12, "rate 0.4");
         assertEquals(3 * 9 * 16 + 16, shadows.getLayer("conv1").numParams());
+        assertEquals(64 * 9 * 9 * 32 + 32, shadows.getLayer("dense1").numParams(), "flatten 64x9x9 into 32");
+        assertEquals(189_393, Networks.build(Architecture.DEEPSHADOWS, 2, 75, 75, 1e-3, 1).numParams());
         assertArrayEquals(new long[] {2, 1}, shadows.output(Nd4j.rand(2, 3, 75, 75), false).shape());
         assertArrayEquals(new long[] {1, 1}, Networks.build(Architecture.DEEPMERGE, 1, 32, 40, 1e-3, 1)
                 .output(Nd4j.rand(1, 1, 32, 40), false).shape());
