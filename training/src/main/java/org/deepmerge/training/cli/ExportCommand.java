@@ -40,7 +40,26 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded loaded = Checkpoints.load(model);
-        ModelInfo info = loaded.info();
+        ExportResult r = OnnxExporter.export(loaded.network(),
+                metadata(loaded.info(), name, version, pixelScale, resample, metrics), out);
+        System.out.println(r.file() + ": " + r.sizeBytes() + " bytes, sha256 " + r.sha256());
+        return 0;
+    }
+
+    /**
+     * The contract of a checkpoint.
+     *
+     * @param info       checkpoint model info
+     * @param name       model name
+     * @param version    model version
+     * @param pixelScale arcsec/px, or null for the default (HLSP filters 0.1875, else 0.396)
+     * @param resample   angular | fit, or null for the default (HLSP filters angular, else fit)
+     * @param metrics    report.json to embed, or null
+     * @return metadata_props for {@link OnnxExporter#export}
+     * @throws java.io.IOException when the metrics file cannot be read
+     */
+    static Map<String, String> metadata(ModelInfo info, String name, String version, Double pixelScale, String resample,
+                                        Path metrics) throws java.io.IOException {
         boolean hlsp = info.channels().stream().allMatch(c -> c.matches("(?i)f\\d{3,4}[wmn]"));
         Map<String, String> md = new LinkedHashMap<>();
         md.put(ModelContract.KEY_INPUT_SHAPE, "-1," + info.channels().size() + "," + info.height() + "," + info.width());
@@ -61,8 +80,6 @@ public final class ExportCommand implements Callable<Integer> {
         if (metrics != null) {
             md.put(ModelContract.KEY_METRICS, Files.readString(metrics).replaceAll("\\s+", " ").trim());
         }
-        ExportResult r = OnnxExporter.export(loaded.network(), md, out);
-        System.out.println(r);
-        return 0;
+        return md;
     }
 }

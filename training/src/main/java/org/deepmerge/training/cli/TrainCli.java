@@ -6,12 +6,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, finetune, baseline and export. Exit
+ * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, finetune, baseline, export and publish. Exit
  * codes: 0 success, 1 failure, 2 bad usage or configuration.
  */
 @Command(name = "deepmerge-train", mixinStandardHelpOptions = true, version = "deepmerge-train 0.1.0",
         description = "Train, evaluate and fine-tune DeepMerge/DeepShadows galaxy-merger CNNs (DL4J).",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class})
+        subcommands = {TrainCommand.class, EvaluateCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class,
+                PublishCommand.class})
 public final class TrainCli {
 
     /**
