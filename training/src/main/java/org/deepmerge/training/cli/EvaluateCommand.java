@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 
 /** {@code evaluate}: metrics with bootstrap intervals, figures and report for a checkpoint on a dataset split. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a DL4J checkpoint on the test part of a split (split.json beside the model when it matches the data).")
+        description = "Evaluate a DL4J checkpoint or an exported ONNX model on the test part of a split (split.json beside the model when it matches the data).")
 public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
