@@ -40,7 +40,9 @@ public class DeepMergeException extends Exception {
         /** A configuration value is invalid. */
         INVALID_CONFIG,
         /** Reading or writing a file, directory or archive failed. */
-        IO_ERROR
+        IO_ERROR,
+        /** An input record (alert file, archive entry) is larger than the configured per-entry cap. */
+        INPUT_TOO_LARGE
     }
 
     private final Reason reason;

@@ -94,6 +94,9 @@ public final class ModelContracts {
         }
     }
 
+    /** Version stamped on scores of a model whose file sets neither {@code deepmerge.model.version} nor {@code model_version}. */
+    public static final String UNVERSIONED = "unversioned";
+
     /**
      * Resolves the contract of an open session (metadata, graph, overrides) and checks that the chosen input and
      * output are float32 tensors.
@@ -111,7 +114,9 @@ public final class ModelContracts {
         try {
             OnnxModelMetadata md = session.getMetadata();
             metadata = md.getCustomMetadata();
-            defaultVersion = Long.toString(md.getVersion());
+            long version = md.getVersion();
+            // ONNX Runtime reports an unset ModelProto.model_version as Long.MAX_VALUE
+            defaultVersion = version > 0 && version != Long.MAX_VALUE ? Long.toString(version) : UNVERSIONED;
         } catch (OrtException e) {
             throw new DeepMergeException(Reason.INVALID_MODEL, "cannot read the model's metadata_props: " + e.getMessage(), e);
         }

@@ -16,6 +16,7 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -208,6 +209,7 @@ class OnnxScorerTest {
         try (OnnxScorer s = OnnxScorer.open(model, ScorerOptions.defaults().withDevice(Device.CPU), o)) {
             assertEquals("Galaxy Array", s.contract().inputName());
             assertEquals(256, s.maxBatch());
+            assertEquals(ModelContracts.UNVERSIONED, s.identity().version(), "file sets no model version");
             assertEquals(3 * 75 * 75, s.contract().imageSize());
             float[] x = randomImages(10, s.contract().imageSize(), 6);
             List<Prediction> p = s.score(x, 10);

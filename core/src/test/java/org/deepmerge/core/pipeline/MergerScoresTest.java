@@ -1,0 +1,54 @@
+package org.deepmerge.core.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.deepmerge.avro.v1.Classification;
+import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.alert.AlertFormat;
+import org.deepmerge.core.alert.CutoutStamp;
+import org.deepmerge.core.inference.Prediction;
+import org.deepmerge.core.model.ModelIdentity;
+import org.junit.jupiter.api.Test;
+
+class MergerScoresTest {
+
+    private static PreparedImage prepared(double epoch) {
+        Alert alert = new Alert(AlertFormat.ZTF_AVRO_CONTAINER, "ZTF", "739260766315010006", "ZTF17aaacxxf",
+                281.5, 32.25, epoch, List.of(new CutoutStamp("template", "r", 1.012, new byte[] {1})));
+        return new PreparedImage(alert, new float[3 * 4], List.of("r", "r", "r"), true);
+    }
+
+    @Test
+    void carriesIdsPositionProbabilitiesAndProvenance() {
+        MergerScore s = MergerScores.of(prepared(58373.2), new Prediction(0.7f, List.of(0.3f, 0.7f)),
+                List.of("non-merger", "merger"), new ModelIdentity("deepmerge-da", "0.1", "ab".repeat(32)), 1000L, 2500L);
+        assertEquals("739260766315010006", s.getSourceId());
+        assertEquals("ZTF17aaacxxf", s.getObjectId());
+        assertEquals("ZTF", s.getSurvey());
+        assertEquals(281.5, s.getRa());
+        assertEquals(32.25, s.getDec());
+        assertEquals(58373.2, s.getEpochMjd());
+        assertEquals(0.7f, s.getPMerger());
+        assertEquals(List.of(new Classification("non-merger", 0.3f), new Classification("merger", 0.7f)),
+                s.getClassifications());
+        assertEquals(List.of("r", "r", "r"), s.getBands());
+        assertEquals(true, s.getIncomplete());
+        assertEquals("deepmerge-da", s.getModelName());
+        assertEquals("0.1", s.getModelVersion());
+        assertEquals("ab".repeat(32), s.getModelSha256());
+        assertEquals(1000L, s.getIngestTimestamp().toEpochMilli());
+        assertEquals(2500L, s.getScoreTimestamp().toEpochMilli());
+    }
+
+    @Test
+    void missingEpochIsNullAndClassCountMustMatch() {
+        Prediction p = new Prediction(0.5f, List.of(0.5f, 0.5f));
+        assertNull(MergerScores.of(prepared(Double.NaN), p, List.of("a", "b"), new ModelIdentity("m", "1", "00"), 0, 0).getEpochMjd());
+        assertThrows(IllegalArgumentException.class,
+                () -> MergerScores.of(prepared(1), p, List.of("a", "b", "c"), new ModelIdentity("m", "1", "00"), 0, 0));
+    }
+}

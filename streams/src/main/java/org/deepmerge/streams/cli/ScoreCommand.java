@@ -1,0 +1,471 @@
+package org.deepmerge.streams.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.alert.LocalSchemaDirectory;
+import org.deepmerge.core.alert.RegistrySchemaResolver;
+import org.deepmerge.core.alert.SchemaResolver;
+import org.deepmerge.core.archive.AlertSource;
+import org.deepmerge.core.archive.AlertSourceEntry;
+import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.inference.Device;
+import org.deepmerge.core.inference.OnnxScorer;
+import org.deepmerge.core.inference.Prediction;
+import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.core.pipeline.CutoutPipeline;
+import org.deepmerge.core.pipeline.MergerScores;
+import org.deepmerge.core.pipeline.PreparedImage;
+import org.deepmerge.core.preprocess.ChannelMapping;
+import org.deepmerge.streams.offline.RejectLog;
+import org.deepmerge.streams.offline.ScoreFormat;
+import org.deepmerge.streams.offline.ScoreWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code deepmerge score}: offline scoring of alert files, directories and tar archives (e.g. the ZTF public
+ * nightly archive {@code ztf_public_YYYYMMDD.tar.gz}) with one ONNX model. Every alert goes through the same
+ * {@link CutoutPipeline} as the streaming job (decode, channel mapping, FITS stamps, preprocessing to
+ * {@code [C,H,W]} float32); prepared images are scored in micro-batches {@code [N,C,H,W]}. One score per alert is
+ * written in input order; every input that cannot be scored is listed with its location, position and reason, and
+ * the run ends with {@code scored N, rejected M, of T} on stderr.
+ *
+ * <p>Exit codes: 0 when the run completed (whatever was rejected); 2 when the run itself failed (model missing or
+ * invalid, an input path missing or unreadable, output not writable, bad options).
+ */
+@Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Score alert files, directories and .tar.gz/.tgz/.tar archives of alerts with an ONNX model.",
+                "Writes one merger score per alert; lists every input that cannot be scored with its reason;",
+                "ends with 'scored N, rejected M, of T' on stderr. Exit code 0 unless the run itself failed (2)."})
+public final class ScoreCommand implements Callable<Integer> {
+
+    /** Exit code when the run itself failed. */
+    public static final int EXIT_RUN_FAILED = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model file.")
+    Path model;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: stdout).")
+    Path out;
+
+    @Option(names = "--format", paramLabel = "jsonl|csv|avro", defaultValue = "jsonl",
+            converter = FormatConverter.class, description = "Output format (default: ${DEFAULT-VALUE}).")
+    ScoreFormat format;
+
+    @Option(names = "--rejects", paramLabel = "FILE",
+            description = "Write rejected inputs here as JSON Lines (location, position, reason, message) "
+                    + "instead of one stderr line each.")
+    Path rejects;
+
+    @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
+            converter = DeviceConverter.class, description = "Execution provider (default: ${DEFAULT-VALUE}).")
+    Device device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads; 0 = ONNX Runtime default (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Micro-batch size (default: the model's fixed batch size, else 64).")
+    Integer batchSize;
+
+    @Option(names = "--decode-threads", paramLabel = "N", defaultValue = "0",
+            description = "Threads decoding and preprocessing alerts; 0 = min(4, processors) (default: ${DEFAULT-VALUE}).")
+    int decodeThreads;
+
+    @Option(names = "--channel-map", paramLabel = "SPEC",
+            description = "Which cutout feeds the model channels, e.g. 'ZTF=template,LSST=science' or "
+                    + "'kind=science' (default: template for ZTF and LSST, science otherwise; see docs/channel-mapping.md).")
+    String channelMap;
+
+    @Option(names = "--schema-dir", paramLabel = "DIR",
+            description = "Directory of Avro schemas (.avsc) for Confluent-framed alerts, e.g. lsst.v9_0.alert.avsc.")
+    Path schemaDir;
+
+    @Option(names = "--registry", paramLabel = "URL",
+            description = "Confluent-compatible schema registry URL for Confluent-framed alerts.")
+    String registry;
+
+    @Option(names = "--max-entry-bytes", paramLabel = "BYTES", defaultValue = "" + AlertSource.DEFAULT_MAX_ENTRY_BYTES,
+            description = "Largest accepted alert file or archive entry (default: ${DEFAULT-VALUE}).")
+    long maxEntryBytes;
+
+    @Option(names = ContractOverrides.FLAG_INPUT_NAME, paramLabel = "NAME", description = "Model input tensor name.")
+    String inputName;
+
+    @Option(names = ContractOverrides.FLAG_CHANNELS, paramLabel = "BANDS", split = ",",
+            description = "Band of each model channel, in order, e.g. g,r,i.")
+    List<String> channels;
+
+    @Option(names = ContractOverrides.FLAG_PIXEL_SCALE, paramLabel = "ARCSEC", description = "Model pixel scale, arcsec/px.")
+    Double pixelScale;
+
+    @Option(names = ContractOverrides.FLAG_RESAMPLE, paramLabel = "angular|fit", converter = ResampleConverter.class,
+            description = "Map stamps onto the model's angular grid, or stretch them to H x W.")
+    ResampleMode resample;
+
+    @Option(names = ContractOverrides.FLAG_NORMALISATION, paramLabel = "SPEC",
+            description = "Input normalisation: none, asinh:SOFTENING or standardize:MEAN,..:STD,.. (see docs/model-contract.md).")
+    String normalisation;
+
+    @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")
+    String outputName;
+
+    @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
+            converter = OutputKindConverter.class, description = "What the output tensor holds.")
+    OutputKind outputKind;
+
+    @Option(names = ContractOverrides.FLAG_CLASSES, paramLabel = "NAMES", split = ",",
+            description = "Class names in output order.")
+    List<String> classes;
+
+    @Option(names = ContractOverrides.FLAG_MERGER_CLASS, paramLabel = "NAME", description = "Name of the merger class.")
+    String mergerClass;
+
+    @Option(names = ContractOverrides.FLAG_MODEL_NAME, paramLabel = "NAME", description = "Model name stamped on scores.")
+    String modelName;
+
+    @Option(names = ContractOverrides.FLAG_MODEL_VERSION, paramLabel = "VERSION", description = "Model version stamped on scores.")
+    String modelVersion;
+
+    @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Alert files, directories, .tar.gz/.tgz/.tar archives.")
+    List<Path> inputs;
+
+    /** Counts of one run. */
+    private long scored;
+    private long rejected;
+    private long read;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            run(err);
+            return 0;
+        } catch (DeepMergeException e) {
+            err.println("deepmerge score: " + e.reason() + ": " + e.getMessage());
+            err.flush();
+            return EXIT_RUN_FAILED;
+        }
+    }
+
+    private void run(PrintWriter err) throws DeepMergeException {
+        if (threads < 0) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--threads must be >= 0, got " + threads);
+        }
+        if (decodeThreads < 0) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--decode-threads must be >= 0, got " + decodeThreads);
+        }
+        if (batchSize != null && batchSize <= 0) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--batch-size must be > 0, got " + batchSize);
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new DeepMergeException(Reason.INVALID_MODEL, "model file not found: " + model);
+        }
+        ChannelMapping mapping = channelMap == null ? ChannelMapping.defaults() : ChannelMapping.parse(channelMap);
+        ScorerOptions options = ScorerOptions.defaults().withDevice(device).withThreads(threads, 0);
+        if (batchSize != null) {
+            options = options.withDynamicBatchSize(batchSize);
+        }
+        SchemaResolver resolver = schemaResolver();
+        try (AlertSource source = AlertSource.open(inputs, maxEntryBytes);
+             OnnxScorer scorer = OnnxScorer.open(model, options, overrides())) {
+            ModelContract contract = scorer.contract();
+            CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver, mapping, StampLimits.defaults());
+            int n = batchSize != null ? batchSize : scorer.maxBatch();
+            try (OutputStream dest = openOut(out, "--out");
+                 ScoreWriter writer = format.open(dest, contract.classNames());
+                 RejectLog rejectLog = rejects == null ? null : new RejectLog(openOut(rejects, "--rejects"))) {
+                score(source, pipeline, scorer, n, writer, rejectLog, err);
+            } catch (IOException e) {
+                throw new DeepMergeException(Reason.IO_ERROR, "writing scores failed: " + e.getMessage(), e);
+            }
+        }
+        err.println(String.format(Locale.ROOT, "scored %d, rejected %d, of %d", scored, rejected, read));
+        err.flush();
+    }
+
+    private void score(AlertSource source, CutoutPipeline pipeline, OnnxScorer scorer, int maxBatch,
+                       ScoreWriter writer, RejectLog rejectLog, PrintWriter err) throws IOException, DeepMergeException {
+        ModelContract contract = scorer.contract();
+        ModelIdentity identity = scorer.identity();
+        Progress progress = new Progress(err, System.console() != null);
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        int workers = decodeThreads > 0 ? decodeThreads : Math.min(4, Runtime.getRuntime().availableProcessors());
+        int window = maxBatch + 4 * workers;
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "deepmerge-prepare");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Deque<Future<List<Outcome>>> inFlight = new ArrayDeque<>(window);
+            for (AlertSourceEntry entry = source.next(); entry != null; entry = source.next()) {
+                long ingestMs = System.currentTimeMillis();
+                AlertSourceEntry e = entry;
+                inFlight.addLast(e.readable()
+                        ? pool.submit(() -> prepareAll(pipeline, e, ingestMs))
+                        : CompletableFuture.completedFuture(List.of(
+                                new Outcome(e.location(), e.position(), null, e.failure(), ingestMs))));
+                while (inFlight.size() >= window) {
+                    take(inFlight.pollFirst(), batch, maxBatch, scorer, contract, identity, writer, rejectLog, err, progress);
+                }
+                progress.update(scored, rejected, read, entry.location());
+            }
+            while (!inFlight.isEmpty()) {
+                take(inFlight.pollFirst(), batch, maxBatch, scorer, contract, identity, writer, rejectLog, err, progress);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        scoreBatch(batch, scorer, contract, identity, writer, rejectLog, err, progress);
+        progress.clear();
+        writer.flush();
+        if (rejectLog != null) {
+            rejectLog.flush();
+        }
+    }
+
+    /** What became of one alert (or one unreadable input): a prepared image or the reason it was rejected. */
+    private record Outcome(String location, long position, PreparedImage image, DeepMergeException error,
+                           long ingestMs) {
+    }
+
+    /**
+     * Decodes every record of one input (normally one alert; a container file may hold several, located as
+     * {@code file[k]}) and prepares each for the model. Runs on a prepare worker; never throws.
+     */
+    private static List<Outcome> prepareAll(CutoutPipeline pipeline, AlertSourceEntry entry, long ingestMs) {
+        List<Alert> alerts;
+        try {
+            alerts = pipeline.reader().readAll(entry.bytes());
+        } catch (DeepMergeException e) {
+            return List.of(new Outcome(entry.location(), entry.position(), null, e, ingestMs));
+        } catch (RuntimeException e) {
+            return List.of(new Outcome(entry.location(), entry.position(), null, unexpected(e), ingestMs));
+        }
+        List<Outcome> out = new ArrayList<>(alerts.size());
+        for (int k = 0; k < alerts.size(); k++) {
+            String location = alerts.size() == 1 ? entry.location() : entry.location() + "[" + k + "]";
+            try {
+                out.add(new Outcome(location, entry.position(), pipeline.prepare(alerts.get(k)), null, ingestMs));
+            } catch (DeepMergeException e) {
+                out.add(new Outcome(location, entry.position(), null, e, ingestMs));
+            } catch (RuntimeException e) {
+                out.add(new Outcome(location, entry.position(), null, unexpected(e), ingestMs));
+            }
+        }
+        return out;
+    }
+
+    /** A decoder bug on one hostile input must not end a nightly run: it is rejected with its cause. */
+    private static DeepMergeException unexpected(RuntimeException e) {
+        return new DeepMergeException(Reason.MALFORMED_ALERT, "unexpected " + e, e);
+    }
+
+    /** Takes the oldest input's outcomes, in input order: rejects are listed, images join the micro-batch. */
+    private void take(Future<List<Outcome>> next, List<Pending> batch, int maxBatch, OnnxScorer scorer,
+                      ModelContract contract, ModelIdentity identity, ScoreWriter writer, RejectLog rejectLog,
+                      PrintWriter err, Progress progress) throws IOException, DeepMergeException {
+        List<Outcome> outcomes;
+        try {
+            outcomes = next.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeepMergeException(Reason.IO_ERROR, "interrupted while preparing alerts", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("prepare worker failed", e.getCause());
+        }
+        for (Outcome o : outcomes) {
+            read++;
+            if (o.error() != null) {
+                reject(o.location(), o.position(), o.error(), rejectLog, err, progress);
+            } else {
+                batch.add(new Pending(o.location(), o.position(), o.image(), o.ingestMs()));
+                if (batch.size() == maxBatch) {
+                    scoreBatch(batch, scorer, contract, identity, writer, rejectLog, err, progress);
+                }
+            }
+        }
+    }
+
+    /** An alert prepared for the model, waiting for its micro-batch. */
+    private record Pending(String location, long position, PreparedImage image, long ingestMs) {
+    }
+
+    private void scoreBatch(List<Pending> batch, OnnxScorer scorer, ModelContract contract, ModelIdentity identity,
+                            ScoreWriter writer, RejectLog rejectLog, PrintWriter err, Progress progress)
+            throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        int size = contract.imageSize();
+        float[] images = new float[batch.size() * size];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(batch.get(i).image().image(), 0, images, i * size, size);
+        }
+        try {
+            List<Prediction> predictions = scorer.score(images, batch.size());
+            long scoreMs = System.currentTimeMillis();
+            for (int i = 0; i < batch.size(); i++) {
+                Pending p = batch.get(i);
+                writer.write(MergerScores.of(p.image(), predictions.get(i), contract.classNames(), identity,
+                        p.ingestMs(), scoreMs));
+                scored++;
+            }
+        } catch (DeepMergeException e) {
+            for (Pending p : batch) {
+                reject(p.location(), p.position(), e, rejectLog, err, progress);
+            }
+        }
+        batch.clear();
+    }
+
+    private void reject(String location, long position, DeepMergeException e, RejectLog rejectLog, PrintWriter err,
+                        Progress progress) throws IOException {
+        rejected++;
+        if (rejectLog != null) {
+            rejectLog.reject(location, position, e);
+        } else {
+            progress.clear();
+            err.println("rejected " + location + " #" + position + ": " + e.reason() + ": " + e.getMessage());
+        }
+    }
+
+    private ContractOverrides overrides() throws DeepMergeException {
+        return new ContractOverrides(inputName, channels, pixelScale, resample,
+                normalisation == null ? null : Normalisation.parse(normalisation), outputName, outputKind, classes,
+                mergerClass, modelName, modelVersion);
+    }
+
+    private SchemaResolver schemaResolver() throws DeepMergeException {
+        List<SchemaResolver> chain = new ArrayList<>();
+        if (schemaDir != null) {
+            chain.add(new LocalSchemaDirectory(schemaDir));
+        }
+        if (registry != null) {
+            try {
+                chain.add(new RegistrySchemaResolver(new URI(registry)));
+            } catch (URISyntaxException e) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--registry " + registry + " is not a URL: "
+                        + e.getMessage(), e);
+            }
+        }
+        return id -> {
+            DeepMergeException last = new DeepMergeException(Reason.UNKNOWN_SCHEMA, "Confluent-framed alert with schema id "
+                    + id + ", but no --schema-dir or --registry was given");
+            for (SchemaResolver r : chain) {
+                try {
+                    return r.schemaById(id);
+                } catch (DeepMergeException e) {
+                    last = e;
+                }
+            }
+            throw last;
+        };
+    }
+
+    /** @return a buffered stream to the file, or to stdout (not closed) when file is null */
+    private static OutputStream openOut(Path file, String flag) throws DeepMergeException {
+        if (file == null) {
+            return new BufferedOutputStream(new FilterOutputStream(System.out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            }, 1 << 16);
+        }
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            return new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+        } catch (IOException e) {
+            throw new DeepMergeException(Reason.IO_ERROR, "cannot write " + flag + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Case-insensitive enum values for picocli. */
+    abstract static class LowerCaseEnum<E extends Enum<E>> implements CommandLine.ITypeConverter<E> {
+        private final Class<E> type;
+
+        LowerCaseEnum(Class<E> type) {
+            this.type = type;
+        }
+
+        @Override
+        public E convert(String value) {
+            try {
+                return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                List<String> names = new ArrayList<>();
+                for (E c : type.getEnumConstants()) {
+                    names.add(c.name().toLowerCase(Locale.ROOT));
+                }
+                throw new CommandLine.TypeConversionException("'" + value + "' is not one of " + names);
+            }
+        }
+    }
+
+    static final class FormatConverter extends LowerCaseEnum<ScoreFormat> {
+        FormatConverter() {
+            super(ScoreFormat.class);
+        }
+    }
+
+    static final class DeviceConverter extends LowerCaseEnum<Device> {
+        DeviceConverter() {
+            super(Device.class);
+        }
+    }
+
+    static final class ResampleConverter extends LowerCaseEnum<ResampleMode> {
+        ResampleConverter() {
+            super(ResampleMode.class);
+        }
+    }
+
+    static final class OutputKindConverter extends LowerCaseEnum<OutputKind> {
+        OutputKindConverter() {
+            super(OutputKind.class);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package org.deepmerge.streams.models;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.apache.avro.AvroRuntimeException;
+import org.deepmerge.avro.v1.ModelArtifact;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.inference.OnnxScorer;
+import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelIdentity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Installs a {@link ModelArtifact} (one record of the model topic) into a {@link ScorerHolder}, Kafka-free so the
+ * hot-swap rules are testable on their own. Steps, each refusing with a clear reason:
+ * <ol>
+ *   <li>the artifact's name and version are file-name safe ({@code [A-Za-z0-9._-]+});</li>
+ *   <li>the SHA-256 of the {@code onnx} bytes equals the record's {@code sha256} (corruption, tampering);</li>
+ *   <li>a model with that SHA-256 is already running: nothing to do ({@link Outcome.Status#ALREADY_RUNNING});</li>
+ *   <li>the bytes are written to {@code <cacheDir>/<name>-<version>-<sha12>.onnx} (temporary file + atomic move);</li>
+ *   <li>a new {@link OnnxScorer} opens it (contract from the file's metadata_props, name and version from the record);</li>
+ *   <li>the contract keys in the record equal those the scorer resolved from the file;</li>
+ *   <li>{@link ScorerHolder#swap} checks input compatibility and swaps atomically.</li>
+ * </ol>
+ * A refused artifact's cache file is deleted; the running model keeps serving.
+ */
+public final class ModelArtifactInstaller {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelArtifactInstaller.class);
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    /**
+     * What happened to one artifact.
+     *
+     * @param status   installed, already running, or refused
+     * @param identity name, version and SHA-256 the record declared (SHA as declared, also when it did not verify)
+     * @param epoch    holder generation after the step
+     * @param reason   why it was refused (null unless REFUSED)
+     * @param message  human-readable summary
+     */
+    public record Outcome(Status status, ModelIdentity identity, long epoch, Reason reason, String message) {
+        /** Result kinds. */
+        public enum Status {
+            /** The artifact's model now serves new batches. */
+            INSTALLED,
+            /** The same bytes (same SHA-256) already serve; nothing changed. */
+            ALREADY_RUNNING,
+            /** The artifact was rejected; the running model keeps serving. */
+            REFUSED
+        }
+    }
+
+    private final ScorerHolder holder;
+    private final Path cacheDir;
+    private final ScorerOptions options;
+
+    /**
+     * @param holder   where compatible models are swapped in
+     * @param cacheDir local directory for received ONNX files (created if missing)
+     * @param options  device, threads, dynamic batch size for the new scorers (as for the initial one)
+     */
+    public ModelArtifactInstaller(ScorerHolder holder, Path cacheDir, ScorerOptions options) {
+        this.holder = Objects.requireNonNull(holder, "holder");
+        this.cacheDir = Objects.requireNonNull(cacheDir, "cacheDir");
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * Decodes a record value (Avro single-object encoding of {@link ModelArtifact}) and installs it.
+     *
+     * @param value the Kafka record value
+     * @return the outcome; a value that is not a ModelArtifact is REFUSED with UNKNOWN_SCHEMA (other single-object
+     *         schema) or INVALID_MODEL (undecodable)
+     */
+    public Outcome install(byte[] value) {
+        ModelArtifact artifact;
+        try {
+            artifact = ModelArtifact.fromByteBuffer(ByteBuffer.wrap(value));
+        } catch (org.apache.avro.message.MissingSchemaException e) {
+            return refused(null, Reason.UNKNOWN_SCHEMA, "record is not a ModelArtifact (unknown Avro single-object "
+                    + "schema fingerprint): " + e.getMessage());
+        } catch (IOException | AvroRuntimeException e) {
+            return refused(null, Reason.INVALID_MODEL, "record is not a decodable ModelArtifact: " + e);
+        }
+        return install(artifact);
+    }
+
+    /**
+     * Verifies and installs one artifact.
+     *
+     * @param artifact a decoded model-topic record
+     * @return the outcome (never throws for a bad artifact: refusals are outcomes, also logged at WARN)
+     */
+    public Outcome install(ModelArtifact artifact) {
+        ModelIdentity declared = new ModelIdentity(artifact.getName(), artifact.getVersion(), artifact.getSha256());
+        if (!SAFE.matcher(artifact.getName()).matches() || !SAFE.matcher(artifact.getVersion()).matches()) {
+            return refused(declared, Reason.INVALID_MODEL, "model name '" + artifact.getName() + "' / version '"
+                    + artifact.getVersion() + "' must match " + SAFE.pattern());
+        }
+        ByteBuffer buf = artifact.getOnnx().duplicate();
+        byte[] onnx = new byte[buf.remaining()];
+        buf.get(onnx);
+        String actual = ModelIdentity.sha256(onnx);
+        if (!actual.equalsIgnoreCase(artifact.getSha256())) {
+            return refused(declared, Reason.INVALID_MODEL, "SHA-256 mismatch for model " + artifact.getName() + " "
+                    + artifact.getVersion() + ": record says " + artifact.getSha256() + ", the " + onnx.length
+                    + " ONNX bytes hash to " + actual);
+        }
+        if (holder.identity().sha256().equalsIgnoreCase(actual)) {
+            return new Outcome(Outcome.Status.ALREADY_RUNNING, declared, holder.epoch(), null, "model "
+                    + artifact.getName() + " " + artifact.getVersion() + " (sha256 " + actual.substring(0, 12)
+                    + ") is already running");
+        }
+        Path file = cacheDir.resolve(artifact.getName() + "-" + artifact.getVersion() + "-" + actual.substring(0, 12) + ".onnx");
+        try {
+            write(file, onnx);
+        } catch (DeepMergeException e) {
+            return refused(declared, e.reason(), e.getMessage());
+        }
+        OnnxScorer scorer;
+        try {
+            scorer = OnnxScorer.open(file, options, ContractOverrides.none()
+                    .withModelName(artifact.getName()).withModelVersion(artifact.getVersion()));
+        } catch (DeepMergeException e) {
+            deleteQuietly(file);
+            return refused(declared, e.reason(), "cannot open model " + artifact.getName() + " " + artifact.getVersion()
+                    + " from the model topic: " + e.getMessage());
+        }
+        String mismatch = contractMismatch(artifact.getContract(), scorer.contract());
+        if (mismatch != null) {
+            scorer.close();
+            deleteQuietly(file);
+            return refused(declared, Reason.INVALID_MODEL, "the contract in the record of model " + artifact.getName()
+                    + " " + artifact.getVersion() + " differs from the ONNX file's: " + mismatch);
+        }
+        try {
+            long epoch = holder.swap(scorer);
+            String msg = "installed model " + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
+                    + actual.substring(0, 12) + ") from " + file + ", epoch " + epoch;
+            LOG.info(msg);
+            return new Outcome(Outcome.Status.INSTALLED, declared, epoch, null, msg);
+        } catch (DeepMergeException e) {
+            deleteQuietly(file);
+            return refused(declared, e.reason(), e.getMessage());
+        }
+    }
+
+    /** @return null when every contract key the record carries resolves to the same value from the file */
+    private static String contractMismatch(Map<String, String> recorded, ModelContract resolved) {
+        if (recorded == null || recorded.isEmpty()) {
+            return null;
+        }
+        Map<String, String> fromFile = resolved.toMetadata();
+        Map<String, String> diffs = new TreeMap<>();
+        for (String key : ModelContract.CONTRACT_KEYS) {
+            String r = recorded.get(key);
+            if (r != null && !r.equals(fromFile.get(key))) {
+                diffs.put(key, "record '" + r + "' vs file '" + fromFile.get(key) + "'");
+            }
+        }
+        return diffs.isEmpty() ? null : diffs.toString();
+    }
+
+    private void write(Path file, byte[] onnx) throws DeepMergeException {
+        Path tmp = null;
+        try {
+            Files.createDirectories(cacheDir);
+            tmp = Files.createTempFile(cacheDir, file.getFileName().toString(), ".part");
+            Files.write(tmp, onnx);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (tmp != null) {
+                deleteQuietly(tmp);
+            }
+            throw new DeepMergeException(Reason.IO_ERROR, "cannot write model cache file " + file + ": " + e, e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", p, e.toString());
+        }
+    }
+
+    private Outcome refused(ModelIdentity declared, Reason reason, String message) {
+        LOG.warn("model artifact refused ({}): {}; still serving {} {}", reason, message, holder.identity().name(),
+                holder.identity().version());
+        return new Outcome(Outcome.Status.REFUSED, declared, holder.epoch(), reason, message);
+    }
+}

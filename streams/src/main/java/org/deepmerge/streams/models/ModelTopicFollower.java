@@ -1,0 +1,219 @@
+package org.deepmerge.streams.models;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the compacted model topic ({@value #DEFAULT_TOPIC} by default; written by the training module's
+ * {@code publish}) and hot-swaps each new version of one model into a {@link ScorerHolder}.
+ *
+ * <p>Kafka side: a {@link KafkaConsumer} with no consumer group (manual assignment of every partition of the topic,
+ * read from the beginning, no offsets committed), {@code isolation.level=read_committed}, byte-array key and value.
+ * Every follower therefore sees the latest artifact of every model on start-up (the topic is compacted by key =
+ * model name) and every later one. Records whose key is not the followed model name are skipped, as are tombstones.
+ * On start-up the follower first reads up to the end offsets it found and installs only the latest artifact of the
+ * followed model (what compaction would leave; older uncompacted versions are never installed on the way); after
+ * that, from each poll the last record of the followed model is installed (older ones in the same poll are
+ * superseded). Installation (SHA-256 check, cache file, new scorer, compatibility check, atomic swap) is
+ * {@link ModelArtifactInstaller}'s; a refused artifact is logged and the running model keeps serving.
+ *
+ * <p>Runs on its own daemon thread {@code deepmerge-model-follower}; if the topic does not exist yet it retries
+ * every poll timeout. {@link #close()} wakes the consumer, joins the thread and closes the consumer; it does not
+ * close the holder.
+ */
+public final class ModelTopicFollower implements AutoCloseable {
+    /** Default model topic. */
+    public static final String DEFAULT_TOPIC = "deepmerge.models";
+    private static final Logger LOG = LoggerFactory.getLogger(ModelTopicFollower.class);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final String modelName;
+    private final ModelArtifactInstaller installer;
+    private final Duration pollTimeout;
+    private final List<Consumer<ModelArtifactInstaller.Outcome>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicReference<ModelArtifactInstaller.Outcome> last = new AtomicReference<>();
+    private final AtomicLong seen = new AtomicLong();
+    private final Thread thread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean running = true;
+
+    /**
+     * Starts following.
+     *
+     * @param consumerProps Kafka client settings (bootstrap.servers, TLS/SASL, ...); the follower sets
+     *                      key/value deserializers, isolation.level=read_committed, enable.auto.commit=false,
+     *                      allow.auto.create.topics=false and removes group.id
+     * @param topic         the model topic, e.g. {@value #DEFAULT_TOPIC}
+     * @param modelName     the model to follow (record key), usually {@code holder.identity().name()}
+     * @param installer     verifies and swaps artifacts into the holder
+     * @param pollTimeout   longest wait per poll (also the retry interval while the topic is missing), e.g. 1 s
+     * @throws DeepMergeException INVALID_CONFIG when bootstrap.servers is missing or the topic/model name is blank
+     */
+    public ModelTopicFollower(Properties consumerProps, String topic, String modelName, ModelArtifactInstaller installer,
+                              Duration pollTimeout) throws DeepMergeException {
+        if (consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "model follower: " + ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG
+                    + " is not set");
+        }
+        if (topic == null || topic.isBlank() || modelName == null || modelName.isBlank()) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "model follower needs a topic and a model name, got topic '"
+                    + topic + "', model '" + modelName + "'");
+        }
+        this.topic = topic;
+        this.modelName = modelName;
+        this.installer = Objects.requireNonNull(installer, "installer");
+        this.pollTimeout = Objects.requireNonNull(pollTimeout, "pollTimeout");
+        this.consumer = new KafkaConsumer<>(consumerProperties(consumerProps), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, "deepmerge-model-follower");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /**
+     * @param props caller's settings
+     * @return the consumer settings the follower runs with (see the constructor)
+     */
+    static Properties consumerProperties(Properties props) {
+        Properties p = new Properties();
+        p.putAll(props);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "deepmerge-model-follower");
+        p.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+        p.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+        return p;
+    }
+
+    /** @param listener called on the follower thread after every install attempt of the followed model */
+    public void addListener(Consumer<ModelArtifactInstaller.Outcome> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** @return the outcome of the latest install attempt, or null before the first */
+    public ModelArtifactInstaller.Outcome lastOutcome() {
+        return last.get();
+    }
+
+    /** @return records of the followed model read so far (including superseded and refused ones) */
+    public long recordsSeen() {
+        return seen.get();
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = List.of();
+            while (running && partitions.isEmpty()) {
+                partitions = partitions();
+                if (partitions.isEmpty()) {
+                    LOG.info("model topic {} does not exist yet; retrying in {}", topic, pollTimeout);
+                    Thread.sleep(pollTimeout.toMillis());
+                }
+            }
+            if (!running) {
+                return;
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> catchUpEnd = new LinkedHashMap<>(consumer.endOffsets(partitions));
+            LOG.info("following model {} on {} ({} partitions, from the beginning; catching up to offsets {})",
+                    modelName, topic, partitions.size(), catchUpEnd);
+            Map<TopicPartition, ConsumerRecord<byte[], byte[]>> pending = new LinkedHashMap<>();
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    if (r.key() == null || r.value() == null
+                            || !modelName.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        continue;
+                    }
+                    seen.incrementAndGet();
+                    pending.put(new TopicPartition(r.topic(), r.partition()), r);
+                }
+                // while catching up on history only the latest artifact counts (as after compaction)
+                catchUpEnd.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+                if (!catchUpEnd.isEmpty()) {
+                    continue;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : pending.values()) {
+                    ModelArtifactInstaller.Outcome o = installer.install(r.value());
+                    LOG.info("model topic {}-{}@{}: {} {} {}", r.topic(), r.partition(), r.offset(), o.status(),
+                            o.identity() == null ? "(undecodable)" : o.identity().name(),
+                            o.identity() == null ? "" : o.identity().version());
+                    last.set(o);
+                    for (Consumer<ModelArtifactInstaller.Outcome> l : listeners) {
+                        l.accept(o);
+                    }
+                }
+                pending.clear();
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                LOG.error("model follower woken up unexpectedly; no longer following {}", topic, e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("model follower stopped on {}: the running model keeps serving but no new model will be installed",
+                    topic, e);
+        }
+    }
+
+    private List<TopicPartition> partitions() {
+        List<PartitionInfo> infos;
+        try {
+            infos = consumer.partitionsFor(topic, pollTimeout);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return List.of();
+        }
+        List<TopicPartition> out = new ArrayList<>();
+        if (infos != null) {
+            for (PartitionInfo i : infos) {
+                out.add(new TopicPartition(i.topic(), i.partition()));
+            }
+        }
+        return out;
+    }
+
+    /** Stops following (waits for an install in progress to finish) and closes the consumer. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            consumer.close();
+        }
+    }
+}

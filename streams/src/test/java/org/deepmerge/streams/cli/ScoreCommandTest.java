@@ -1,0 +1,371 @@
+package org.deepmerge.streams.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.avro.file.DataFileStream;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.deepmerge.avro.v1.Classification;
+import org.deepmerge.avro.v1.Cutout;
+import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.AlertReader;
+import org.deepmerge.core.alert.CutoutRecords;
+import org.deepmerge.core.testing.TestData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * End-to-end {@code deepmerge score} runs, in-process through picocli, on the real ZTF and Rubin alerts with the
+ * third-party DeepMerge domain-adaptation ONNX graph (fixed batch 256, 3 channels, logits output "52").
+ */
+class ScoreCommandTest {
+
+    private static final Pattern SUMMARY = Pattern.compile("scored (\\d+), rejected (\\d+), of (\\d+)");
+    private static final Set<String> REASONS = new HashSet<>();
+
+    static {
+        for (Reason r : Reason.values()) {
+            REASONS.add(r.name());
+        }
+    }
+
+    private static Path model;
+    private static String modelSha256;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void model() throws Exception {
+        model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        modelSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(model)));
+    }
+
+    /** Result of one in-process run. */
+    private record Run(int exitCode, String stderr, long scored, long rejected, long total) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new DeepMergeCli());
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        String stderr = err.toString();
+        Matcher m = SUMMARY.matcher(stderr);
+        if (!m.find()) {
+            return new Run(code, stderr, -1, -1, -1);
+        }
+        return new Run(code, stderr, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)));
+    }
+
+    private String[] args(String format, Path out, Path rejects, Path... inputs) {
+        List<String> a = new ArrayList<>(List.of("score", "--model", model.toString(),
+                "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
+                "--format", format, "--out", out.toString()));
+        if (rejects != null) {
+            a.addAll(List.of("--rejects", rejects.toString()));
+        }
+        for (Path p : inputs) {
+            a.add(p.toString());
+        }
+        return a.toArray(String[]::new);
+    }
+
+    private static long fileCount(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).count();
+        }
+    }
+
+    private static List<JsonNode> jsonLines(Path file) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            nodes.add(mapper.readTree(line));
+        }
+        return nodes;
+    }
+
+    /** Checks the reject file: one well-formed line per rejected input, with a known reason. */
+    private static List<JsonNode> checkRejects(Path rejects, Run run) throws IOException {
+        List<JsonNode> rej = jsonLines(rejects);
+        assertEquals(run.rejected(), rej.size());
+        for (JsonNode r : rej) {
+            assertFalse(r.get("location").asText().isEmpty());
+            assertTrue(r.get("position").asLong() >= 0);
+            assertTrue(REASONS.contains(r.get("reason").asText()), r.toString());
+            assertFalse(r.get("message").asText().isBlank(), r.toString());
+        }
+        return rej;
+    }
+
+    private static void checkProbabilities(float pMerger, List<Float> classes) {
+        assertTrue(pMerger >= 0 && pMerger <= 1, "p(merger) " + pMerger);
+        assertEquals(2, classes.size());
+        assertEquals(1.0, classes.get(0) + classes.get(1), 1e-5);
+        assertTrue(classes.contains(pMerger), "p(merger) is one of the class probabilities");
+    }
+
+    @Test
+    void scoresEveryZtfAlertAsJsonLines() throws Exception {
+        Path dir = TestData.require("alerts/ztf");
+        Path out = tmp.resolve("ztf.jsonl");
+        Path rejects = tmp.resolve("ztf-rejects.jsonl");
+        List<String> a = new ArrayList<>(List.of(args("jsonl", out, rejects, dir)));
+        a.addAll(1, List.of("--decode-threads", "3", "--batch-size", "40"));
+        Run run = run(a.toArray(String[]::new));
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(fileCount(dir), run.total(), run.stderr());
+        assertEquals(run.total(), run.scored() + run.rejected());
+        assertTrue(run.scored() > 0, run.stderr());
+        Set<String> rejected = new HashSet<>();
+        checkRejects(rejects, run).forEach(r -> rejected.add(r.get("location").asText()));
+
+        List<JsonNode> scores = jsonLines(out);
+        assertEquals(run.scored(), scores.size());
+        List<String> expectedOrder;
+        try (Stream<Path> files = Files.list(dir)) {
+            expectedOrder = files.sorted().filter(f -> !rejected.contains(f.toString()))
+                    .map(f -> f.getFileName().toString()).toList();
+        }
+        assertEquals(expectedOrder, scores.stream()
+                .map(s -> s.get("objectId").asText() + "_" + s.get("sourceId").asText() + ".avro").toList(),
+                "scores come out in input order (ZTF files are named objectId_candid.avro)");
+        Set<String> ids = new HashSet<>();
+        for (JsonNode s : scores) {
+            assertEquals("ZTF", s.get("survey").asText());
+            assertTrue(s.get("objectId").asText().startsWith("ZTF"), s.toString());
+            assertTrue(ids.add(s.get("sourceId").asText()), "one line per alert");
+            assertEquals(modelSha256, s.get("modelSha256").asText());
+            assertTrue(s.get("ra").asDouble() >= 0 && s.get("ra").asDouble() < 360);
+            assertTrue(Math.abs(s.get("dec").asDouble()) <= 90);
+            List<Float> classes = new ArrayList<>();
+            s.get("classifications").forEach(p -> classes.add((float) p.asDouble()));
+            checkProbabilities((float) s.get("pMerger").asDouble(), classes);
+            assertEquals(3, s.get("bands").size());
+        }
+    }
+
+    @Test
+    void scoresRubinAlertsAsCsv() throws Exception {
+        Path dir = TestData.require("alerts/rubin-v9_0");
+        Path out = tmp.resolve("rubin.csv");
+        Path rejects = tmp.resolve("rubin-rejects.jsonl");
+        Run run = run(args("csv", out, rejects, dir));
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(fileCount(dir), run.total(), run.stderr());
+        assertEquals(run.total(), run.scored() + run.rejected());
+        assertTrue(run.scored() > 0, run.stderr());
+        checkRejects(rejects, run);
+
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(run.scored() + 1, lines.size(), "header plus one row per scored alert");
+        List<String> header = Arrays.asList(lines.get(0).split(","));
+        int sha = header.indexOf("modelSha256");
+        int survey = header.indexOf("survey");
+        int p = header.indexOf("pMerger");
+        List<Integer> classColumns = new ArrayList<>();
+        for (int i = 0; i < header.size(); i++) {
+            if (header.get(i).startsWith("p_")) {
+                classColumns.add(i);
+            }
+        }
+        assertEquals(2, classColumns.size(), header.toString());
+        Set<String> ids = new HashSet<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",", -1);
+            assertEquals(header.size(), cells.length, line);
+            assertEquals("LSST", cells[survey]);
+            assertEquals(modelSha256, cells[sha]);
+            assertTrue(ids.add(cells[0]), "one row per alert");
+            checkProbabilities(Float.parseFloat(cells[p]), List.of(Float.parseFloat(cells[classColumns.get(0)]),
+                    Float.parseFloat(cells[classColumns.get(1)])));
+        }
+    }
+
+    @Test
+    void scoresATarballOfZtfAndRubinAlertsAsAvro() throws Exception {
+        Path ztf = TestData.require("alerts/ztf");
+        Path rubin = TestData.require("alerts/rubin-v9_0");
+        Path tar = tmp.resolve("ztf_public_20250101.tar.gz");
+        try (OutputStream raw = Files.newOutputStream(tar);
+             TarArchiveOutputStream t = new TarArchiveOutputStream(new GzipCompressorOutputStream(raw))) {
+            for (Path dir : List.of(ztf, rubin)) {
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path f : files.sorted().toList()) {
+                        byte[] b = Files.readAllBytes(f);
+                        TarArchiveEntry e = new TarArchiveEntry(dir.getFileName() + "/" + f.getFileName());
+                        e.setSize(b.length);
+                        t.putArchiveEntry(e);
+                        t.write(b);
+                        t.closeArchiveEntry();
+                    }
+                }
+            }
+        }
+        Path out = tmp.resolve("both.avro");
+        Path rejects = tmp.resolve("both-rejects.jsonl");
+        Run run = run(args("avro", out, rejects, tar));
+
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(fileCount(ztf) + fileCount(rubin), run.total(), run.stderr());
+        assertEquals(run.total(), run.scored() + run.rejected());
+        for (JsonNode r : checkRejects(rejects, run)) {
+            assertTrue(r.get("location").asText().startsWith(tar + "!/"), r.toString());
+        }
+
+        List<MergerScore> scores = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(out);
+             DataFileStream<MergerScore> avro = new DataFileStream<>(in, new SpecificDatumReader<>(MergerScore.class))) {
+            avro.forEach(scores::add);
+        }
+        assertEquals(run.scored(), scores.size());
+        Set<String> surveys = new HashSet<>();
+        for (MergerScore s : scores) {
+            surveys.add(s.getSurvey());
+            assertEquals(modelSha256, s.getModelSha256());
+            checkProbabilities(s.getPMerger(), s.getClassifications().stream().map(Classification::getProbability).toList());
+        }
+        assertEquals(Set.of("ZTF", "LSST"), surveys);
+    }
+
+    @Test
+    void listsUnscorableInputsOnStderrWithLocationPositionAndReason() throws Exception {
+        List<Path> ztf;
+        try (Stream<Path> s = Files.list(TestData.require("alerts/ztf"))) {
+            ztf = s.sorted().limit(2).toList();
+        }
+        Path dir = tmp.resolve("mixed");
+        Files.createDirectories(dir);
+        Files.copy(ztf.get(0), dir.resolve("a.avro"));
+        Files.copy(ztf.get(1), dir.resolve("b.avro"));
+        Files.copy(TestData.require("images/hubble_deep_field.jpg"), dir.resolve("c.avro"));
+        byte[] alert = Files.readAllBytes(ztf.get(0));
+        Files.write(dir.resolve("d.avro"), Arrays.copyOf(alert, alert.length / 3));
+        Path out = tmp.resolve("mixed.jsonl");
+
+        Run run = run(args("jsonl", out, null, dir));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(2, run.scored(), run.stderr());
+        assertEquals(2, run.rejected(), run.stderr());
+        assertEquals(4, run.total());
+        assertTrue(run.stderr().contains("rejected " + dir.resolve("c.avro") + " #2: " + Reason.UNKNOWN_FORMAT),
+                run.stderr());
+        assertTrue(run.stderr().contains("rejected " + dir.resolve("d.avro") + " #3: "), run.stderr());
+        assertEquals(2, Files.readAllLines(out).size());
+    }
+
+    @Test
+    void scoresEveryRecordOfAMultiRecordCutoutContainer() throws Exception {
+        List<Path> ztf;
+        try (Stream<Path> s = Files.list(TestData.require("alerts/ztf"))) {
+            ztf = s.sorted().limit(3).toList();
+        }
+        AlertReader reader = new AlertReader(null);
+        List<Cutout> records = new ArrayList<>();
+        for (Path f : ztf) {
+            records.add(CutoutRecords.fromAlert(reader.read(Files.readAllBytes(f))));
+        }
+        Path container = tmp.resolve("cutouts.avro");
+        Files.write(container, CutoutRecords.toContainerFile(records));
+        Path out = tmp.resolve("cutouts.jsonl");
+
+        Run run = run(args("jsonl", out, null, container));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(3, run.scored(), run.stderr());
+        assertEquals(3, run.total());
+        assertEquals(records.stream().map(Cutout::getSourceId).toList(),
+                jsonLines(out).stream().map(n -> n.get("sourceId").asText()).toList());
+    }
+
+    @Test
+    void confluentFramedRubinAlertsUseTheSchemaDirectoryAndNullCutoutsAreRejectedWithTheirReason() throws Exception {
+        GenericRecord fake;
+        try (DataFileStream<GenericRecord> in = new DataFileStream<>(
+                Files.newInputStream(TestData.require("schemas/lsst/v9_0/fakeAlert.avro")), new GenericDatumReader<>())) {
+            fake = in.next();
+        }
+        ByteArrayOutputStream framed = new ByteArrayOutputStream();
+        framed.write(new byte[] {0, 0, 0, 900 >> 8, (byte) (900 & 0xff)});
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(framed, null);
+        new GenericDatumWriter<GenericRecord>(fake.getSchema()).write(fake, enc);
+        enc.flush();
+        Path message = tmp.resolve("rubin-900.bin");
+        Files.write(message, framed.toByteArray());
+        Path out = tmp.resolve("framed.jsonl");
+        Path rejects = tmp.resolve("framed-rejects.jsonl");
+
+        List<String> a = new ArrayList<>(List.of(args("jsonl", out, rejects, message)));
+        a.addAll(1, List.of("--schema-dir", TestData.require("schemas/lsst").toString()));
+        Run run = run(a.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(1, run.rejected(), run.stderr());
+        JsonNode r = checkRejects(rejects, run).get(0);
+        assertEquals(Reason.MISSING_CUTOUT.name(), r.get("reason").asText());
+        assertTrue(r.get("message").asText().startsWith("cutoutTemplate is null"), r.toString());
+
+        Run noSchemas = run(args("jsonl", out, rejects, message));
+        assertEquals(0, noSchemas.exitCode(), noSchemas.stderr());
+        assertEquals(Reason.UNKNOWN_SCHEMA.name(), checkRejects(rejects, noSchemas).get(0).get("reason").asText());
+    }
+
+    @Test
+    void missingModelFailsTheRunWithExitCode2() {
+        Path missing = tmp.resolve("no-such-model.onnx");
+        Run run = run("score", "--model", missing.toString(), TestData.require("alerts/ztf").toString());
+        assertEquals(ScoreCommand.EXIT_RUN_FAILED, run.exitCode());
+        assertTrue(run.stderr().contains(missing.toString()), run.stderr());
+        assertEquals(-1, run.total(), "no summary: the run did not happen");
+    }
+
+    @Test
+    void missingInputFailsTheRunWithExitCode2() {
+        Path missing = tmp.resolve("ztf_public_20991231.tar.gz");
+        Run run = run(args("jsonl", tmp.resolve("x.jsonl"), null, missing));
+        assertEquals(ScoreCommand.EXIT_RUN_FAILED, run.exitCode());
+        assertTrue(run.stderr().contains(Reason.IO_ERROR + ": input does not exist: " + missing), run.stderr());
+    }
+
+    @Test
+    void invalidModelFileFailsTheRunWithExitCode2() throws Exception {
+        Path bogus = tmp.resolve("bogus.onnx");
+        Files.copy(TestData.require("images/hubble_deep_field.jpg"), bogus);
+        Run bad = run("score", "--model", bogus.toString(), TestData.require("alerts/ztf").toString());
+        assertEquals(ScoreCommand.EXIT_RUN_FAILED, bad.exitCode());
+        assertTrue(bad.stderr().contains(Reason.INVALID_MODEL.name()), bad.stderr());
+    }
+}

@@ -1,0 +1,170 @@
+package org.deepmerge.streams.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.deepmerge.avro.v1.ModelArtifact;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.inference.OnnxScorer;
+import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.inference.TinyOnnx;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelContracts;
+import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.streams.models.ModelArtifactInstaller.Outcome;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the model follower does with each model-topic record, without Kafka: {@link ModelArtifactInstaller} on real
+ * Avro-encoded {@link ModelArtifact}s and real ONNX Runtime sessions.
+ */
+class ModelFollowerInstallerTest {
+    @TempDir
+    Path dir;
+
+    private Path model(String version, String channels) throws Exception {
+        return TinyOnnx.write(dir.resolve("src-" + version + ".onnx"), TinyOnnx.Head.SIGMOID, -1,
+                ScorerHolderTest.metadata("tiny", version, channels));
+    }
+
+    private static ModelArtifact artifact(Path onnx, String version, String sha) throws Exception {
+        byte[] bytes = Files.readAllBytes(onnx);
+        return ModelArtifact.newBuilder().setName("tiny").setVersion(version).setSha256(sha)
+                .setOnnx(ByteBuffer.wrap(bytes)).setModelCardJson("{}").setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setProducer("test").setContract(ModelContracts.read(onnx, ContractOverrides.none()).toMetadata()).build();
+    }
+
+    private static byte[] encode(ModelArtifact a) throws Exception {
+        ByteBuffer b = a.toByteBuffer();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    private static long cacheFiles(Path cache) throws Exception {
+        if (!Files.isDirectory(cache)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(cache)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void installsVerifiedCompatibleModelAndSkipsTheRunningOne() throws Exception {
+        Path v1 = model("1", "g,r");
+        Path v2 = model("2", "g,r");
+        Path cache = dir.resolve("cache");
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(v1, ScorerOptions.defaults(), null))) {
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults());
+
+            Outcome same = installer.install(encode(artifact(v1, "1", ModelIdentity.sha256(v1))));
+            assertEquals(Outcome.Status.ALREADY_RUNNING, same.status(), same.message());
+            assertEquals(0, holder.epoch());
+
+            String sha2 = ModelIdentity.sha256(v2);
+            Outcome o = installer.install(encode(artifact(v2, "2", sha2)));
+            assertEquals(Outcome.Status.INSTALLED, o.status(), o.message());
+            assertNull(o.reason());
+            assertEquals(1, o.epoch());
+            assertEquals(sha2, holder.identity().sha256());
+            assertEquals("2", holder.identity().version());
+            Path cached = cache.resolve("tiny-2-" + sha2.substring(0, 12) + ".onnx");
+            assertTrue(Files.isRegularFile(cached), "cached ONNX file " + cached);
+            assertEquals(sha2, ModelIdentity.sha256(cached));
+            try (ScorerHolder.Lease l = holder.acquire()) {
+                assertEquals(1, l.scorer().score(new float[32], 1).size());
+            }
+        }
+    }
+
+    @Test
+    void refusesShaMismatchWithoutTouchingTheRunningModel() throws Exception {
+        Path v1 = model("1", "g,r");
+        Path v2 = model("2", "g,r");
+        Path cache = dir.resolve("cache");
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(v1, ScorerOptions.defaults(), null))) {
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults());
+            String wrong = ModelIdentity.sha256(v1);
+            Outcome o = installer.install(encode(artifact(v2, "2", wrong)));
+            assertEquals(Outcome.Status.REFUSED, o.status());
+            assertEquals(Reason.INVALID_MODEL, o.reason());
+            assertTrue(o.message().contains("SHA-256 mismatch") && o.message().contains(ModelIdentity.sha256(v2)), o.message());
+            assertEquals(0, holder.epoch());
+            assertEquals(ModelIdentity.sha256(v1), holder.identity().sha256());
+            assertEquals(0, cacheFiles(cache), "nothing written for a record that does not verify");
+        }
+    }
+
+    @Test
+    void refusesIncompatibleContractAndDeletesItsCacheFile() throws Exception {
+        Path v1 = model("1", "g,r");
+        Path other = model("2", "r,i");
+        Path cache = dir.resolve("cache");
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(v1, ScorerOptions.defaults(), null))) {
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults());
+            Outcome o = installer.install(encode(artifact(other, "2", ModelIdentity.sha256(other))));
+            assertEquals(Outcome.Status.REFUSED, o.status());
+            assertEquals(Reason.INVALID_MODEL, o.reason());
+            assertTrue(o.message().contains("incompatible") && o.message().contains("channels [r, i] != [g, r]"), o.message());
+            assertEquals("1", holder.identity().version());
+            assertEquals(0, cacheFiles(cache));
+        }
+    }
+
+    @Test
+    void refusesRecordsThatAreNotModelsOrLieAboutTheirContract() throws Exception {
+        Path v1 = model("1", "g,r");
+        Path v2 = model("2", "g,r");
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(v1, ScorerOptions.defaults(), null))) {
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, dir.resolve("cache"), ScorerOptions.defaults());
+
+            Outcome garbage = installer.install(new byte[] {1, 2, 3, 4, 5});
+            assertEquals(Outcome.Status.REFUSED, garbage.status());
+            assertEquals(Reason.INVALID_MODEL, garbage.reason());
+
+            byte[] notOnnx = "not an onnx file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ModelArtifact broken = artifact(v2, "2", ModelIdentity.sha256(notOnnx));
+            broken.setOnnx(ByteBuffer.wrap(notOnnx));
+            Outcome bad = installer.install(encode(broken));
+            assertEquals(Outcome.Status.REFUSED, bad.status());
+            assertEquals(Reason.INVALID_MODEL, bad.reason());
+            assertTrue(bad.message().contains("cannot open model tiny 2"), bad.message());
+
+            ModelArtifact lying = artifact(v2, "2", ModelIdentity.sha256(v2));
+            lying.getContract().put("deepmerge.input.channels", "u,g");
+            Outcome lie = installer.install(encode(lying));
+            assertEquals(Outcome.Status.REFUSED, lie.status());
+            assertTrue(lie.message().contains("deepmerge.input.channels"), lie.message());
+
+            ModelArtifact unsafe = artifact(v2, "../2", ModelIdentity.sha256(v2));
+            assertEquals(Outcome.Status.REFUSED, installer.install(unsafe).status());
+            assertEquals(0, holder.epoch());
+        }
+    }
+
+    @Test
+    void followerConsumerSettingsAreGroupLessReadCommittedAndNeverAutoCreate() {
+        Properties in = new Properties();
+        in.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9092");
+        in.put(ConsumerConfig.GROUP_ID_CONFIG, "scorers");
+        in.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        in.put("security.protocol", "SSL");
+        Properties p = ModelTopicFollower.consumerProperties(in);
+        assertFalse(p.containsKey(ConsumerConfig.GROUP_ID_CONFIG));
+        assertEquals("read_committed", p.get(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
+        assertEquals("false", p.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
+        assertEquals("false", p.get(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG));
+        assertEquals("SSL", p.get("security.protocol"), "TLS/SASL settings pass through");
+    }
+}
