@@ -14,8 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code export}: a DL4J checkpoint to ONNX (opset 17) with the model contract from its {@link ModelInfo}. */
-@Command(name = "export", mixinStandardHelpOptions = true, description = "Export a checkpoint to ONNX with the deepmerge.* contract metadata.")
+@Command(name = "export", description = "Export a checkpoint to ONNX with the deepmerge.* contract metadata.")
 public final class ExportCommand implements Callable<Integer> {
+    // no mixinStandardHelpOptions: its --version would clash with the model's --version
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Option(names = "--model", required = true, description = "DL4J checkpoint (best.zip).")
     Path model;
 

@@ -83,6 +83,14 @@ class TrainCliTest {
     }
 
     @Test
+    void everySubcommandHasHelp() {
+        for (String c : List.of("train", "evaluate", "finetune", "baseline", "export", "publish")) {
+            StringWriter err = new StringWriter();
+            assertEquals(0, run(err, c, "--help"), c + ": " + err);
+        }
+    }
+
+    @Test
     void errorsAreReportedWithReasonAndExitCode() {
         StringWriter err = new StringWriter();
         assertEquals(1, run(err, "train", "--data", tmp.resolve("nope.fits").toString(), "--out", tmp.resolve("o").toString()));
