@@ -5,7 +5,7 @@ package org.deepmerge.training.train;
  *
  * @param epoch         1-based epoch
  * @param trainLoss     mean mini-batch loss (binary cross-entropy plus L2 penalty), training mode
- * @param trainAccuracy accuracy on the training examples at threshold 0.5, inference mode, before each step
+ * @param trainAccuracy accuracy at threshold 0.5 on every 4th training mini-batch, inference mode, before its step
  * @param valLoss       binary cross-entropy on the validation split, inference mode
  * @param valAccuracy   validation accuracy at threshold 0.5
  * @param seconds       wall-clock seconds for the epoch (training + validation)
