@@ -39,6 +39,7 @@ import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.Normalisation;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.streams.models.DefaultModel;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.MergerScores;
 import org.deepmerge.core.pipeline.PreparedImage;
@@ -74,7 +75,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "ONNX model file.")
+    @Option(names = "--model", paramLabel = "FILE",
+            description = "ONNX model file (default: the model embedded in this jar, see docs/sim-to-real.md).")
     Path model;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: stdout).")
@@ -191,6 +193,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (batchSize != null && batchSize <= 0) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--batch-size must be > 0, got " + batchSize);
         }
+        Path model = DefaultModel.resolve(this.model);
         if (!Files.isRegularFile(model)) {
             throw new DeepMergeException(Reason.INVALID_MODEL, "model file not found: " + model);
         }
