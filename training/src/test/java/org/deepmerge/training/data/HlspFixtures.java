@@ -75,6 +75,11 @@ public final class HlspFixtures {
      * float[N][F][H][W]), extension 1 "MergerLabels" binary table whose first column is the label.
      */
     public static void writeFits(Path file, int n, int f, int h, int w, int[] labels) throws Exception {
+        writeFits(file, n, f, h, w, (Object) labels.clone());
+    }
+
+    /** As above with the label column given as any FITS column array (long[], double[], boolean[], ...). */
+    public static void writeFits(Path file, int n, int f, int h, int w, Object labelColumn) throws Exception {
         float[][][][] cube = new float[n][f][h][w];
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < f; c++) {
@@ -90,8 +95,8 @@ public final class HlspFixtures {
             images.addValue("EXTNAME", "Images", "mock images, microJansky/arcsec^2");
             fits.addHDU(images);
             BinaryTable table = new BinaryTable();
-            table.addColumn(labels.clone());
-            double[] past = new double[labels.length];
+            table.addColumn(labelColumn);
+            double[] past = new double[n];
             table.addColumn(past);
             BinaryTableHDU hdu = BinaryTableHDU.wrap(table);
             hdu.setColumnName(0, "MergerLabel", "1 merger, 0 non-merger");

@@ -72,6 +72,21 @@ class HlspReaderTest {
     }
 
     @Test
+    void labelColumnMayBeAnyNumericOrLogicalType() throws Exception {
+        Object[] columns = {new long[] {1, 0, 0}, new double[] {1.0, 0.0, 0.0}, new short[] {1, 0, 0}, new boolean[] {true, false, false}};
+        for (Object col : columns) {
+            Path f = tmp.resolve("labels-" + col.getClass().getSimpleName().replace("[]", "") + ".fits");
+            HlspFixtures.writeFits(f, 3, 2, 8, 8, col);
+            assertArrayEquals(new int[] {1, 0, 0}, HlspReader.readFits(f, null).labels(), col.getClass().getSimpleName());
+        }
+        Path bad = tmp.resolve("bad-label.fits");
+        HlspFixtures.writeFits(bad, 2, 2, 8, 8, new double[] {1.0, 0.5});
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> HlspReader.readFits(bad, null));
+        assertEquals(Reason.WRONG_SHAPE, e.reason());
+        assertTrue(e.getMessage().contains("row 1"), e.getMessage());
+    }
+
+    @Test
     void unknownFilterIsAClearError() throws Exception {
         Path f = tmp.resolve("hlsp_deepmerge_hst_acs-wfc3_illustris-z2_f814w-f160w_v1_sim-pristine.fits");
         HlspFixtures.writeFits(f, 2, 2, 75, 75, new int[] {1, 0});
