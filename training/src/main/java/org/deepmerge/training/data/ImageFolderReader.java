@@ -82,12 +82,9 @@ public final class ImageFolderReader {
         if (options.limit() > 0) {
             n = Math.min(n, options.limit());
         }
-        int channels = -1;
-        float[] images = null;
         int[] labels = new int[n];
         List<String> ids = new ArrayList<>(n);
-        List<String> channelNames = null;
-        StampPreprocessor pre = null;
+        Path[] files = new Path[n];
         for (int i = 0; i < n; i++) {
             String[] row = rows.get(i + 1);
             int line = i + 2;
@@ -97,24 +94,40 @@ public final class ImageFolderReader {
             String id = row[idCol].trim();
             labels[i] = parseLabel(row[labelCol].trim(), csv, line);
             ids.add(id);
-            Path image = findImage(dir.resolve("images"), id);
-            List<Stamp> stamps = load(image, options.colour());
-            if (channels < 0) {
-                channels = stamps.size();
-                channelNames = channelNames(image, channels, options.colour());
-                long total = (long) n * channels * options.height() * options.width();
-                if (total > Integer.MAX_VALUE - 8) {
-                    throw new DeepMergeException(Reason.WRONG_SHAPE, dir + ": " + total + " floats exceed one array; use --limit");
-                }
-                images = new float[(int) total];
-                pre = StampPreprocessor.forContract(contract(channelNames, options.height(), options.width()));
-            } else if (stamps.size() != channels) {
-                throw new DeepMergeException(Reason.WRONG_SHAPE, image + ": " + stamps.size() + " channels, earlier images had " + channels);
-            }
-            pre.toTensor(stamps, images, i * channels * options.height() * options.width());
+            files[i] = findImage(dir.resolve("images"), id);
         }
-        if (images == null) {
+        if (n == 0) {
             throw new DeepMergeException(Reason.IO_ERROR, csv + ": no rows");
+        }
+        List<Stamp> first = load(files[0], options.colour());
+        int channels = first.size();
+        List<String> channelNames = channelNames(files[0], channels, options.colour());
+        int size = channels * options.height() * options.width();
+        if ((long) n * size > Integer.MAX_VALUE - 8) {
+            throw new DeepMergeException(Reason.WRONG_SHAPE, dir + ": " + (long) n * size + " floats exceed one array; use --limit");
+        }
+        float[] images = new float[n * size];
+        StampPreprocessor pre = StampPreprocessor.forContract(contract(channelNames, options.height(), options.width()));
+        pre.toTensor(first, images, 0);
+        // decoding dominates (JPEG); images are independent and land in disjoint slices of one array
+        java.util.concurrent.atomic.AtomicReference<DeepMergeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.stream.IntStream.range(1, n).parallel().forEach(i -> {
+            if (failure.get() != null) {
+                return;
+            }
+            try {
+                List<Stamp> stamps = load(files[i], options.colour());
+                if (stamps.size() != channels) {
+                    throw new DeepMergeException(Reason.WRONG_SHAPE, files[i] + ": " + stamps.size() + " channels, "
+                            + files[0].getFileName() + " has " + channels);
+                }
+                pre.toTensor(stamps, images, i * size);
+            } catch (DeepMergeException e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+        if (failure.get() != null) {
+            throw failure.get();
         }
         return new ImageDataset(images, labels, channelNames, options.height(), options.width(), ids, dir.toString());
     }
