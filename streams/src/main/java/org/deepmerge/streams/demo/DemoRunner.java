@@ -60,8 +60,9 @@ import org.deepmerge.streams.topology.ScoringTopology;
 /**
  * Runs the whole product on one machine: an in-JVM KRaft {@link DevBroker} on a free port in a temporary data
  * directory, the input/score/dead-letter topics (input with {@code LogAppendTime}, so each record's timestamp is
- * its append time), a replay of a sample set, the scoring topology in-process ({@code exactly_once_v2}, default
- * {@code max.batch.size}/{@code max.wait.ms}), and a {@code read_committed} consumer that reads scores and dead
+ * its append time), the scoring topology in-process ({@code exactly_once_v2}, default
+ * {@code max.batch.size}/{@code max.wait.ms}; started first, so latencies exclude its start-up), a replay of a
+ * sample set, and a {@code read_committed} consumer that reads scores and dead
  * letters until every input is accounted for. Everything is closed and the temporary directory deleted afterwards.
  *
  * <p>Synthetic inputs: {@link SyntheticCutouts#sampleSet} cutouts, half mergers, rendered in the model's own bands,
@@ -132,14 +133,13 @@ public final class DemoRunner {
             String source = options.synthetic()
                     ? messages.size() + " synthetic cutouts (seed " + options.seed() + ")"
                     : "alerts from " + options.alerts();
-            long sent = produce(bootstrap, config.inputTopic(), messages);
-            log.println("demo: sent " + sent + " messages to " + config.inputTopic() + "; scoring ...");
 
             MergerScoreSerde serde = MergerScoreSerde.fromConfig(config);
             ScoringMetrics metrics = new ScoringMetrics(new SimpleMeterRegistry());
             Map<String, DemoSummary.Scored> scores = new LinkedHashMap<>();
             Map<String, Long> dead = new TreeMap<>();
             List<Long> latencies = new ArrayList<>();
+            long sent;
             long firstAppend = Long.MAX_VALUE;
             long lastScore = Long.MIN_VALUE;
             try (KafkaStreams streams = new KafkaStreams(ScoringTopology.build(config, new ScoringTopology.Dependencies(
@@ -147,8 +147,11 @@ public final class DemoRunner {
                  KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(bootstrap),
                          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 streams.start();
-                assignFromStart(consumer, List.of(config.outputTopic(), config.dlqTopic()));
                 long deadline = System.nanoTime() + options.timeout().toNanos();
+                awaitRunning(streams, deadline, options.timeout());
+                assignFromStart(consumer, List.of(config.outputTopic(), config.dlqTopic()));
+                sent = produce(bootstrap, config.inputTopic(), messages);
+                log.println("demo: sent " + sent + " messages to " + config.inputTopic() + "; scoring ...");
                 long duplicates = 0;
                 while (scores.size() + dead.values().stream().mapToLong(Long::longValue).sum() < sent) {
                     if (System.nanoTime() > deadline) {
@@ -235,6 +238,22 @@ public final class DemoRunner {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "demo: no alerts found in " + inputs);
         }
         return out;
+    }
+
+    /** Waits until Kafka Streams has its partitions (RUNNING), so latencies measure scoring, not start-up. */
+    private static void awaitRunning(KafkaStreams streams, long deadline, Duration timeout) throws DeepMergeException {
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (streams.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
+                throw new DeepMergeException(Reason.IO_ERROR, "demo: Kafka Streams did not reach RUNNING within "
+                        + timeout.toSeconds() + " s (state " + streams.state() + ")");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeepMergeException(Reason.IO_ERROR, "demo: interrupted while starting Kafka Streams", e);
+            }
+        }
     }
 
     private static long produce(String bootstrap, String topic, List<byte[]> messages) throws DeepMergeException {
