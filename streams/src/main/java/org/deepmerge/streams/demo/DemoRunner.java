@@ -20,6 +20,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -115,7 +118,7 @@ public final class DemoRunner {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "single-object");
+        props.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "plain");
         if (options.model() != null) {
             props.put(DeepMergeStreamsConfig.MODEL_PATH, options.model().toString());
         }
@@ -167,14 +170,16 @@ public final class DemoRunner {
                     }
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         if (r.topic().equals(config.outputTopic())) {
-                            MergerScore s = serde.deserializer().deserialize(r.topic(), r.value());
-                            String id = s.getSourceId();
-                            if (scores.put(id, new DemoSummary.Scored(id, s.getObjectId(), s.getRa(), s.getDec(),
-                                    s.getPMerger())) != null) {
+                            GenericRecord s = decodeScore(r);
+                            String id = s.get("sourceId").toString();
+                            Object objectId = s.get("objectId");
+                            if (scores.put(id, new DemoSummary.Scored(id, objectId == null ? null : objectId.toString(),
+                                    ((Number) s.get("ra")).doubleValue(), ((Number) s.get("dec")).doubleValue(),
+                                    ((Number) s.get("pMerger")).doubleValue())) != null) {
                                 duplicates++;
                             }
-                            long ingest = s.getIngestTimestamp().toEpochMilli();
-                            long scored = s.getScoreTimestamp().toEpochMilli();
+                            long ingest = ((Number) s.get("ingestTimestamp")).longValue();
+                            long scored = ((Number) s.get("scoreTimestamp")).longValue();
                             latencies.add(scored - ingest);
                             firstAppend = Math.min(firstAppend, ingest);
                             lastScore = Math.max(lastScore, scored);
@@ -238,6 +243,19 @@ public final class DemoRunner {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "demo: no alerts found in " + inputs);
         }
         return out;
+    }
+
+    /**
+     * Decodes a plain (Avro binary) score generically: no generated class is instantiated, so this works without
+     * trusting {@code org.deepmerge.avro.v1} via {@code org.apache.avro.SERIALIZABLE_PACKAGES} (bare {@code java -jar}).
+     */
+    private static GenericRecord decodeScore(ConsumerRecord<byte[], byte[]> r) throws DeepMergeException {
+        try {
+            return new GenericDatumReader<GenericRecord>(MergerScore.getClassSchema()).read(null, DecoderFactory.get().binaryDecoder(r.value(), null));
+        } catch (IOException | RuntimeException e) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, "demo: cannot decode the MergerScore at " + r.topic()
+                    + "/" + r.partition() + "@" + r.offset() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Waits until Kafka Streams has its partitions (RUNNING), so latencies measure scoring, not start-up. */
