@@ -146,7 +146,8 @@ public final class DemoRunner {
             long firstAppend = Long.MAX_VALUE;
             long lastScore = Long.MIN_VALUE;
             try (KafkaStreams streams = new KafkaStreams(ScoringTopology.build(config, new ScoringTopology.Dependencies(
-                    runtime.preparer(), runtime.scorer(), serde.serializer(), metrics)), config.streamsProperties());
+                    runtime.preparer(), runtime.scorer(), serde.serializer(), metrics, runtime.alertPreparer())),
+                    config.streamsProperties());
                  KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(bootstrap),
                          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 streams.start();
