@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code deepmerge} command: entry point of {@code streams/target/deepmerge.jar}. */
 @Command(name = "deepmerge", mixinStandardHelpOptions = true, version = "deepmerge 0.1.0-SNAPSHOT",
         description = "Galaxy-merger scores for astronomical alert streams (DeepMerge CNN, ONNX Runtime, Kafka Streams).",
-        subcommands = {ScoreCommand.class, ServeCommand.class, BrokerCommand.class, ReplayCommand.class,
+        subcommands = {ScoreCommand.class, ServeCommand.class, BrokerCommand.class, ReplayCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class,
                 BenchCommand.class})
 public final class DeepMergeCli implements Runnable {

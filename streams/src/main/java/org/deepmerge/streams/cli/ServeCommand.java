@@ -94,7 +94,7 @@ public final class ServeCommand implements Callable<Integer> {
         try (ScoringRuntime runtime = ScoringRuntime.open(config, config.contractOverrides())) {
             ScoringMetrics metrics = new ScoringMetrics(new SimpleMeterRegistry());
             ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
-                    MergerScoreSerde.fromConfig(config).serializer(), metrics);
+                    MergerScoreSerde.fromConfig(config).serializer(), metrics, runtime.alertPreparer());
             ModelTopicFollower follower = null;
             if (!config.modelTopic().isEmpty()) {
                 follower = runtime.followModelTopic(props, config);

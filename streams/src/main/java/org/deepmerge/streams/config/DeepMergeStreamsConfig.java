@@ -80,7 +80,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         SINGLE,
         /** Each alert on its own (the default): channels without a stamp of their band are filled with the alert's band, flagged {@code incomplete}. */
         REPLICATE,
-        /** Per-object assembly of the latest stamp per band, with a timeout. */
+        /** Per-object assembly of the latest stamp per band, with a timeout (see docs/streaming.md). */
         ASSEMBLE;
 
         /** @return the configuration value, lower case */
@@ -133,7 +133,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "How an alert's bands fill the model's channels. replicate (default): each alert on its own, no waiting; "
                             + "a channel without a stamp of its band gets the alert's band, score flagged incomplete. single: each alert "
                             + "on its own, strict band match; alerts lacking a model band are dead letters (MISSING_CUTOUT). "
-                            + "assemble: per-object band assembly with a timeout (not implemented yet; rejected at startup).")
+                            + "assemble: a changelogged store keyed by objectId keeps the latest stamp per model band; each alert "
+                            + "that completes the model's bands is scored with every channel from its own band; objects still "
+                            + "incomplete after deepmerge.assemble.timeout.ms are scored with missing bands replicated (incomplete). "
+                            + "Alerts without objectId or without a model band are scored alone (as replicate).")
             .define(CHANNEL_MAPPING, Type.STRING, "", Importance.LOW,
                     "Which cutout kind feeds the model per survey, e.g. ZTF=template,LSST=science or kind=science; "
                             + "empty = the core defaults (ZTF and LSST template, others science).")
@@ -142,7 +145,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             .define(INFERENCE_MAX_DELAY_MS, Type.LONG, 2L, Range.atLeast(0), Importance.LOW,
                     "Longest time (ms) the shared inference batcher waits for micro-batches of other stream threads before a run.")
             .define(ASSEMBLE_TIMEOUT_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
-                    "assemble policy: longest time (ms) an object waits for its missing bands before it is scored with what is there.")
+                    "assemble policy: longest time (ms, wall clock) an object's oldest stamp waits for its missing bands before the object "
+                            + "is scored with what is there (if no alert completed it) and removed from the assembly store.")
             .define(OUTPUT_ENCODING, Type.STRING, "plain", ValidString.in("plain", "single-object", "confluent"),
                     Importance.MEDIUM,
                     "Encoding of MergerScore values: plain (Avro binary), single-object (Avro single-object encoding), "

@@ -32,6 +32,7 @@ import org.deepmerge.streams.models.ModelTopicFollower;
 import org.deepmerge.streams.models.ScorerHolder;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig.ChannelPolicy;
 import org.deepmerge.streams.topology.BatchScorer;
+import org.deepmerge.streams.topology.AlertPreparer;
 import org.deepmerge.streams.topology.ImagePreparer;
 import org.deepmerge.streams.topology.PreparedInput;
 
@@ -44,9 +45,11 @@ import org.deepmerge.streams.topology.PreparedInput;
 public final class ScoringRuntime implements AutoCloseable {
     private final ScorerHolder holder;
     private final CutoutPipeline pipeline;
+    private final ChannelMapping mapping;
     private final ScorerOptions options;
 
-    private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ScorerOptions options) {
+    private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ChannelMapping mapping, ScorerOptions options) {
+        this.mapping = mapping;
         this.holder = holder;
         this.pipeline = pipeline;
         this.options = options;
@@ -57,7 +60,7 @@ public final class ScoringRuntime implements AutoCloseable {
      * @param overrides model-contract overrides for third-party ONNX files ({@link ContractOverrides#none()} otherwise)
      * @return the opened runtime
      * @throws DeepMergeException INVALID_MODEL (no model path and no default model embedded in the jar),
-     *                            INVALID_CONFIG (bad channel mapping, assemble policy), IO_ERROR, DEVICE_UNAVAILABLE
+     *                            INVALID_CONFIG (bad channel mapping), IO_ERROR, DEVICE_UNAVAILABLE
      */
     public static ScoringRuntime open(DeepMergeStreamsConfig config, ContractOverrides overrides) throws DeepMergeException {
         Path model = DefaultModel.resolve(config.modelPath());
@@ -67,11 +70,9 @@ public final class ScoringRuntime implements AutoCloseable {
         ChannelMapping mapping = ChannelMapping.parse(config.channelMapping());
         if (config.channelPolicy() == ChannelPolicy.SINGLE) {
             mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), false);
-        } else if (config.channelPolicy() == ChannelPolicy.REPLICATE) {
-            mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), true);
         } else {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, DeepMergeStreamsConfig.CHANNEL_POLICY
-                    + "=assemble is not implemented yet; use replicate or single");
+            // replicate, and assemble: an object's missing bands are filled by replication at the timeout
+            mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), true);
         }
         OnnxScorer scorer = OnnxScorer.open(model, options, overrides);
         Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
@@ -79,7 +80,7 @@ public final class ScoringRuntime implements AutoCloseable {
         try {
             CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
                     StampLimits.defaults());
-            return new ScoringRuntime(holder, pipeline, options);
+            return new ScoringRuntime(holder, pipeline, mapping, options);
         } catch (DeepMergeException | RuntimeException e) {
             holder.close();
             throw e;
@@ -117,6 +118,34 @@ public final class ScoringRuntime implements AutoCloseable {
     /** @return decode + preprocess via the core pipeline (thread-safe) */
     public ImagePreparer preparer() {
         return message -> toInput(pipeline.prepare(message));
+    }
+
+    /**
+     * @return decode and preprocess as separate steps via the core pipeline, for the {@code assemble} channel
+     *         policy (thread-safe)
+     */
+    public AlertPreparer alertPreparer() {
+        return new AlertPreparer() {
+            @Override
+            public Alert read(byte[] message) throws DeepMergeException {
+                return pipeline.reader().read(message);
+            }
+
+            @Override
+            public PreparedInput prepare(Alert alert) throws DeepMergeException {
+                return toInput(pipeline.prepare(alert));
+            }
+
+            @Override
+            public String kindFor(String survey) {
+                return mapping.kindFor(survey);
+            }
+
+            @Override
+            public List<String> channels() {
+                return pipeline.contract().channels();
+            }
+        };
     }
 
     /**

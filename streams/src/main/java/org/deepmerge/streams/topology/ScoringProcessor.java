@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * transaction (exactly_once_v2), so after a crash either both happened or neither, and the restored store
  * still holds every unscored image.
  *
+ * <p>Channel policy {@code assemble} ({@link Assembly}): a second changelogged store keeps, per object, the latest
+ * stamp per model band ({@link ObjectBands}); an alert that completes the object's bands enqueues the image
+ * assembled from them (keyed and timestamped as that alert), and a wall-clock punctuation enqueues, with missing
+ * channels replicated, objects whose oldest stamp has waited the timeout and were never complete. Assembled
+ * images go through the same batch buffer, micro-batching and forwarding as any other image.
+ *
  * <p>Outputs (to the next node): scores with key = source id (UTF-8) and value = the encoded MergerScore,
  * timestamped with the input record's timestamp; dead letters with the original key, value and headers plus
  * {@link DeadLetters} headers.
@@ -48,15 +54,33 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int maxBatchSize;
     private final long maxWaitMs;
     private final ScoringMetrics metrics;
+    private final Assembly assembly;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> buffer;
     private long nextSeq;
     private int count;
     private long oldestEnqueuedWall = Long.MAX_VALUE;
+    private KeyValueStore<String, byte[]> assemblies;
+
+    /**
+     * Settings of the {@code assemble} channel policy.
+     *
+     * @param storeName the changelogged store of {@link ObjectBands} keyed by {@code survey/objectId}
+     * @param preparer  decode and preprocess as separate steps
+     * @param timeoutMs how long (ms, wall clock) an object's oldest stamp waits for the missing bands
+     */
+    record Assembly(String storeName, AlertPreparer preparer, long timeoutMs) {
+    }
 
     ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
                      String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics) {
+        this(storeName, preparer, scorer, scoreSerializer, outputTopic, maxBatchSize, maxWaitMs, metrics, null);
+    }
+
+    ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
+                     String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics, Assembly assembly) {
+        this.assembly = assembly;
         this.storeName = storeName;
         this.preparer = preparer;
         this.scorer = scorer;
@@ -86,10 +110,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         long interval = Math.max(1, maxWaitMs / 4);
         ctx.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+        if (assembly != null) {
+            this.assemblies = ctx.getStateStore(assembly.storeName());
+            long every = Math.max(1, Math.min(assembly.timeoutMs() / 4, 60_000L));
+            ctx.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::onAssemblyTimeout);
+        }
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        if (assembly != null) {
+            assemble(record);
+            return;
+        }
         PreparedInput prepared;
         try {
             if (record.value() == null) {
@@ -105,8 +138,93 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             deadLetter(record, DeadLetters.UNEXPECTED_ERROR, e, String.valueOf(e.getMessage()));
             return;
         }
+        enqueue(prepared, record.timestamp());
+    }
+
+    /**
+     * The {@code assemble} policy: validate the alert on its own (bad input is dead-lettered exactly as under the
+     * other policies), then merge its model-band stamps into its object's entry and enqueue the assembled image
+     * once every model band is present. An alert without objectId, or without a stamp of any model band, is
+     * enqueued alone (replicated channels).
+     */
+    private void assemble(Record<byte[], byte[]> record) {
+        org.deepmerge.core.alert.Alert alert;
+        PreparedInput alone;
+        AlertPreparer ap = assembly.preparer();
+        try {
+            if (record.value() == null) {
+                deadLetter(record, DeadLetters.NULL_VALUE, null, "record value is null (tombstone): nothing to score");
+                return;
+            }
+            alert = ap.read(record.value());
+            alone = ap.prepare(alert);
+        } catch (DeepMergeException e) {
+            deadLetter(record, e.reason().name(), e, e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LOG.warn("unexpected {} decoding a record; dead-lettered", e.getClass().getName(), e);
+            deadLetter(record, DeadLetters.UNEXPECTED_ERROR, e, String.valueOf(e.getMessage()));
+            return;
+        }
+        if (alert.objectId() == null) {
+            enqueue(alone, record.timestamp());
+            return;
+        }
+        String key = ObjectBands.key(alert.survey(), alert.objectId());
+        byte[] stored = assemblies.get(key);
+        List<String> channels = ap.channels();
+        ObjectBands merged = ObjectBands.merge(stored == null ? null : ObjectBands.decode(stored), alert,
+                ap.kindFor(alert.survey()), channels, record.timestamp(), context.currentSystemTimeMs());
+        if (merged == null) {
+            enqueue(alone, record.timestamp());
+            return;
+        }
+        if (!merged.complete(channels)) {
+            assemblies.put(key, merged.encode());
+            return;
+        }
+        PreparedInput assembled;
+        try {
+            assembled = ap.prepare(merged.toAlert());
+        } catch (DeepMergeException e) {
+            deadLetter(record, e.reason().name(), e, "assembling object " + key + ": " + e.getMessage());
+            return;
+        }
+        assemblies.put(key, merged.markScored().encode());
+        enqueue(assembled, record.timestamp());
+    }
+
+    /**
+     * Scores, with what is there, every object whose oldest stamp has waited the assemble timeout and that no
+     * completing alert has scored yet, then removes every such object from the assembly store.
+     */
+    private void onAssemblyTimeout(long now) {
+        List<KeyValue<String, ObjectBands>> due = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = assemblies.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                ObjectBands e = ObjectBands.decode(kv.value);
+                if (now - e.oldestArrivalWallMs() >= assembly.timeoutMs()) {
+                    due.add(KeyValue.pair(kv.key, e));
+                }
+            }
+        }
+        for (KeyValue<String, ObjectBands> kv : due) {
+            if (!kv.value.scored()) {
+                try {
+                    enqueue(assembly.preparer().prepare(kv.value.toAlert()), kv.value.recordTimestamp());
+                } catch (DeepMergeException e) {
+                    LOG.warn("object {} timed out but its stamps cannot be assembled ({}): dropped", kv.key, e.getMessage());
+                }
+            }
+            assemblies.delete(kv.key);
+        }
+    }
+
+    /** Puts one image into the changelogged batch buffer; flushes when the micro-batch is full. */
+    private void enqueue(PreparedInput prepared, long recordTimestamp) {
         long now = context.currentSystemTimeMs();
-        PendingImage pending = new PendingImage(prepared, record.timestamp(), now);
+        PendingImage pending = new PendingImage(prepared, recordTimestamp, now);
         byte[] encoded = pending.encode();
         metrics.buffered(encoded.length);
         buffer.put(nextSeq++, encoded);

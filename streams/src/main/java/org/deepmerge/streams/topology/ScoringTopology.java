@@ -26,6 +26,8 @@ import org.deepmerge.streams.config.DeepMergeStreamsConfig;
  *   └─ deepmerge-score: decode + preprocess ──bad──► dead-letter topic (original key/value/headers + deepmerge.* headers)
  *        │ good: PendingImage ─► changelogged KeyValueStore&lt;Long seq, byte[]&gt; (batch buffer)
  *        │ flush at max.batch.size or when the oldest entry is max.wait.ms old (wall-clock punctuation)
+ *        │ assemble policy: alerts with an objectId first update KeyValueStore&lt;String survey/objectId, ObjectBands&gt;;
+ *        │ an alert completing the model's bands, or the timeout punctuation, enqueues the assembled image
  *        └─ shared BatchScorer ─► MergerScore (key = source id, timestamp = input timestamp) ─► output topic
  * </pre>
  *
@@ -53,14 +55,29 @@ public final class ScoringTopology {
      * @param scorer          the JVM-wide shared inference batcher
      * @param scoreSerializer encodes MergerScore values (see {@code MergerScoreSerde})
      * @param metrics         meters
+     * @param alertPreparer   decode and preprocess as separate steps; required by the {@code assemble} channel
+     *                        policy, else may be null
      */
     public record Dependencies(ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
-                               ScoringMetrics metrics) {
+                               ScoringMetrics metrics, AlertPreparer alertPreparer) {
         public Dependencies {
             Objects.requireNonNull(preparer, "preparer");
             Objects.requireNonNull(scorer, "scorer");
             Objects.requireNonNull(scoreSerializer, "scoreSerializer");
             Objects.requireNonNull(metrics, "metrics");
+        }
+
+        /**
+         * Dependencies for the {@code single} and {@code replicate} channel policies.
+         *
+         * @param preparer        decode + preprocess (thread-safe)
+         * @param scorer          the JVM-wide shared inference batcher
+         * @param scoreSerializer encodes MergerScore values
+         * @param metrics         meters
+         */
+        public Dependencies(ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
+                            ScoringMetrics metrics) {
+            this(preparer, scorer, scoreSerializer, metrics, null);
         }
     }
 
@@ -73,12 +90,18 @@ public final class ScoringTopology {
      * @param deps    preparer, shared scorer, serializer, metrics
      */
     public static void addTo(StreamsBuilder builder, DeepMergeStreamsConfig config, Dependencies deps) {
-        if (config.channelPolicy() == DeepMergeStreamsConfig.ChannelPolicy.ASSEMBLE) {
+        boolean assemble = config.channelPolicy() == DeepMergeStreamsConfig.ChannelPolicy.ASSEMBLE;
+        if (assemble && deps.alertPreparer() == null) {
             throw new org.apache.kafka.common.config.ConfigException(DeepMergeStreamsConfig.CHANNEL_POLICY, "assemble",
-                    "the assemble channel policy is not implemented yet; use single or replicate");
+                    "the assemble channel policy needs Dependencies.alertPreparer (ScoringRuntime.alertPreparer())");
         }
         StoreBuilder<KeyValueStore<Long, byte[]>> store = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(config.storeName()), Serdes.Long(), Serdes.ByteArray());
+        String assemblyStoreName = assemblyStoreName(config);
+        StoreBuilder<KeyValueStore<String, byte[]>> assemblyStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(assemblyStoreName), Serdes.String(), Serdes.ByteArray());
+        ScoringProcessor.Assembly assembly = assemble
+                ? new ScoringProcessor.Assembly(assemblyStoreName, deps.alertPreparer(), config.assembleTimeoutMs()) : null;
         String storeName = config.storeName();
         String out = config.outputTopic();
         String dlq = config.dlqTopic();
@@ -88,18 +111,26 @@ public final class ScoringTopology {
             @Override
             public Processor<byte[], byte[], byte[], byte[]> get() {
                 return new ScoringProcessor(storeName, deps.preparer(), deps.scorer(), deps.scoreSerializer(),
-                        out, maxBatch, maxWait, deps.metrics());
+                        out, maxBatch, maxWait, deps.metrics(), assembly);
             }
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return Set.of(store);
+                return assemble ? Set.of(store, assemblyStore) : Set.of(store);
             }
         };
         builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE_NAME))
                 .process(supplier, Named.as(PROCESSOR_NAME))
                 .to((key, value, ctx) -> DeadLetters.isDeadLetter(ctx.headers()) ? dlq : out,
                         Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SINK_NAME));
+    }
+
+    /**
+     * @param config the configuration
+     * @return the name of the {@code assemble} policy's per-object store: {@code <deepmerge.store.name>-assembly}
+     */
+    public static String assemblyStoreName(DeepMergeStreamsConfig config) {
+        return config.storeName() + "-assembly";
     }
 
     /**

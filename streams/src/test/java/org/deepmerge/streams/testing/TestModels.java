@@ -48,22 +48,41 @@ public final class TestModels {
      * @throws IOException when it cannot be written
      */
     public static Path meanSigmoid(Path file, float scale, String version) throws IOException {
+        return meanSigmoid(file, scale, version, java.util.List.of("r"));
+    }
+
+    /**
+     * A model over {@code [N,C,75,75]} with one channel per band: p = sigmoid(scale * mean of all pixels).
+     *
+     * @param file     where to write the model
+     * @param scale    slope applied to the mean pixel before the sigmoid
+     * @param version  model version in the metadata
+     * @param channels the band of each model channel, e.g. {@code [g, r]}
+     * @return file
+     * @throws IOException when it cannot be written
+     */
+    public static Path meanSigmoid(Path file, float scale, String version, java.util.List<String> channels)
+            throws IOException {
+        int c = channels.size();
         GraphProto.Builder g = GraphProto.newBuilder().setName("mean-sigmoid");
-        g.addInput(valueInfo("x", -1, 1, SIZE, SIZE));
+        g.addInput(valueInfo("x", -1, c, SIZE, SIZE));
         g.addInitializer(TensorProto.newBuilder().setName("k").setDataType(TensorProto.DataType.FLOAT.getNumber())
                 .addFloatData(scale));
-        g.addNode(NodeProto.newBuilder().setOpType("ReduceMean").setName("mean").addInput("x").addOutput("m")
+        g.addNode(NodeProto.newBuilder().setOpType("ReduceMean").setName("mean").addInput("x").addOutput("m4")
                 .addAttribute(AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS)
-                        .addInts(2).addInts(3))
+                        .addInts(1).addInts(2).addInts(3))
                 .addAttribute(AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT)
-                        .setI(0)));
+                        .setI(1)));
+        g.addInitializer(TensorProto.newBuilder().setName("shape").setDataType(TensorProto.DataType.INT64.getNumber())
+                .addDims(2).addInt64Data(-1).addInt64Data(1));
+        g.addNode(NodeProto.newBuilder().setOpType("Reshape").setName("flat").addInput("m4").addInput("shape").addOutput("m"));
         g.addNode(NodeProto.newBuilder().setOpType("Mul").setName("scale").addInput("m").addInput("k").addOutput("z"));
         g.addNode(NodeProto.newBuilder().setOpType("Sigmoid").setName("sigmoid").addInput("z").addOutput("prob"));
         g.addOutput(valueInfo("prob", -1, 1));
         Map<String, String> md = new LinkedHashMap<>();
         md.put(ModelContract.KEY_INPUT_NAME, "x");
-        md.put(ModelContract.KEY_INPUT_SHAPE, "-1,1," + SIZE + "," + SIZE);
-        md.put(ModelContract.KEY_CHANNELS, "r");
+        md.put(ModelContract.KEY_INPUT_SHAPE, "-1," + c + "," + SIZE + "," + SIZE);
+        md.put(ModelContract.KEY_CHANNELS, String.join(",", channels));
         md.put(ModelContract.KEY_PIXEL_SCALE, "1.0");
         md.put(ModelContract.KEY_RESAMPLE, "fit");
         md.put(ModelContract.KEY_NORMALISATION, "none");
@@ -92,7 +111,7 @@ public final class TestModels {
     }
 
     /**
-     * @param image one {@code [1,75,75]} image
+     * @param image one {@code [C,75,75]} image
      * @return the probability the model must give it
      */
     public static double expected(float[] image) {

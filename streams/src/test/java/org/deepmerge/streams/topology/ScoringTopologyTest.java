@@ -39,6 +39,8 @@ import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.avro.v1.CutoutBand;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.alert.CutoutRecords;
+import org.deepmerge.core.fits.StampEncoder;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
@@ -70,7 +72,10 @@ class ScoringTopologyTest {
     private TestOutputTopic<byte[], byte[]> deadLetters;
 
     private void start(int maxBatch, long maxWaitMs, Map<String, Object> extra) throws Exception {
-        Path model = TestModels.meanSigmoid(tmp.resolve("model.onnx"));
+        start(TestModels.meanSigmoid(tmp.resolve("model.onnx")), maxBatch, maxWaitMs, extra);
+    }
+
+    private void start(Path model, int maxBatch, long maxWaitMs, Map<String, Object> extra) throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put(DeepMergeStreamsConfig.MODEL_PATH, model.toString());
         props.put(DeepMergeStreamsConfig.DEVICE, "cpu");
@@ -86,7 +91,8 @@ class ScoringTopologyTest {
         MergerScoreSerde serde = MergerScoreSerde.fromConfig(config);
         Properties sp = config.streamsProperties();
         driver = new TopologyTestDriver(ScoringTopology.build(config,
-                new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(), serde.serializer(), metrics)), sp, T0);
+                new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(), serde.serializer(), metrics,
+                        runtime.alertPreparer())), sp, T0);
         in = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         scores = driver.createOutputTopic(config.outputTopic(), new StringDeserializer(), serde.deserializer());
         deadLetters = driver.createOutputTopic(config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -217,6 +223,147 @@ class ScoringTopologyTest {
         assertEquals(1, buffered(), "the good alert waits in the buffer; bad ones never enter it");
         driver.advanceWallClockTime(Duration.ofHours(2));
         assertEquals(1, scores.readRecordsToList().size());
+    }
+
+    private int assembling() {
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ScoringTopology.assemblyStoreName(config));
+        int n = 0;
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private List<PendingImage> bufferedImages() {
+        KeyValueStore<Long, byte[]> store = driver.getKeyValueStore(config.storeName());
+        List<PendingImage> out = new ArrayList<>();
+        try (KeyValueIterator<Long, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                out.add(PendingImage.decode(it.next().value));
+            }
+        }
+        return out;
+    }
+
+    /** A 2-channel g,r model and the assemble policy. */
+    private void startAssemble(int maxBatch, long maxWaitMs, long timeoutMs) throws Exception {
+        Path model = TestModels.meanSigmoid(tmp.resolve("gr.onnx"), TestModels.SCALE, "1", List.of("g", "r"));
+        start(model, maxBatch, maxWaitMs, Map.of(DeepMergeStreamsConfig.CHANNEL_POLICY, "assemble",
+                DeepMergeStreamsConfig.ASSEMBLE_TIMEOUT_MS, Long.toString(timeoutMs)));
+    }
+
+    /**
+     * A single-band Cutout record (single-object encoding) with a 75x75 science stamp at 1 arcsec/px whose pixels
+     * depend on {@code seed}, so every band's stamp differs.
+     */
+    private static byte[] oneBand(String sourceId, String objectId, String band, int seed) {
+        int n = TestModels.SIZE;
+        float[] px = new float[n * n];
+        for (int y = 0; y < n; y++) {
+            for (int x = 0; x < n; x++) {
+                px[y * n + x] = seed * 10f + (seed % 2 == 0 ? x : y) + 0.5f * seed;
+            }
+        }
+        byte[] fits = StampEncoder.encode(n, n, px, 1.0, 150.0, 2.0, false);
+        return CutoutRecords.toSingleObject(CutoutRecords.cutout(sourceId, objectId, "SIM", 150.0, 2.0, 60000.0 + seed,
+                List.of(CutoutRecords.band(band, "science", 1.0, fits))));
+    }
+
+    private static float[] channel(float[] image, int c) {
+        int hw = TestModels.SIZE * TestModels.SIZE;
+        return java.util.Arrays.copyOfRange(image, c * hw, (c + 1) * hw);
+    }
+
+    @Test
+    void assembleScoresOnceWhenEveryModelBandIsPresentWithEachChannelFromItsBand() throws Exception {
+        startAssemble(64, 1000L, 3_600_000L);
+        byte[] g = oneBand("src-g", "obj-1", "g", 1);
+        byte[] r = oneBand("src-r", "obj-1", "r", 2);
+        Instant tg = T0.minusSeconds(100);
+        Instant tr = T0.minusSeconds(50);
+        in.pipeInput(new TestRecord<>("k-g".getBytes(StandardCharsets.UTF_8), g, tg));
+        assertEquals(0, buffered(), "band g alone waits for band r");
+        assertEquals(1, assembling());
+        in.pipeInput(new TestRecord<>("k-r".getBytes(StandardCharsets.UTF_8), r, tr));
+        List<PendingImage> pending = bufferedImages();
+        assertEquals(1, pending.size(), "the r alert completes the object: one assembled image enqueued");
+        PreparedInput assembled = pending.get(0).input();
+        assertEquals("src-r", assembled.sourceId());
+        assertEquals(List.of("g", "r"), assembled.bands());
+        assertFalse(assembled.incomplete());
+        float[] gAlone = runtime.pipeline().prepare(g).image();
+        float[] rAlone = runtime.pipeline().prepare(r).image();
+        assertArrayEquals(channel(gAlone, 0), channel(assembled.image(), 0), "channel g from the g stamp");
+        assertArrayEquals(channel(rAlone, 1), channel(assembled.image(), 1), "channel r from the r stamp");
+        assertFalse(java.util.Arrays.equals(channel(gAlone, 0), channel(rAlone, 1)), "the two bands differ");
+
+        driver.advanceWallClockTime(Duration.ofMillis(1100));
+        List<TestRecord<String, MergerScore>> out = scores.readRecordsToList();
+        assertEquals(1, out.size(), "exactly one score, after the second band");
+        MergerScore score = out.get(0).value();
+        assertEquals("src-r", out.get(0).key());
+        assertEquals("obj-1", score.getObjectId());
+        assertEquals(List.of("g", "r"), score.getBands());
+        assertFalse(score.getIncomplete());
+        assertEquals(tr, out.get(0).getRecordTime(), "scored as the completing alert");
+        assertEquals(TestModels.expected(assembled.image()), score.getPMerger(), 1e-4);
+        driver.advanceWallClockTime(Duration.ofHours(2));
+        assertTrue(scores.isEmpty(), "a scored object is evicted at the timeout without a second score");
+        assertEquals(0, assembling());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void assembleScoresALoneBandAtTheTimeoutFlaggedIncomplete() throws Exception {
+        startAssemble(1, 1000L, 10_000L);
+        byte[] g = oneBand("src-g", "obj-2", "g", 3);
+        in.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), g, T0));
+        driver.advanceWallClockTime(Duration.ofMillis(5000));
+        assertTrue(scores.isEmpty(), "5 s < deepmerge.assemble.timeout.ms=10 s");
+        assertEquals(1, assembling());
+        driver.advanceWallClockTime(Duration.ofMillis(6000));
+        List<TestRecord<String, MergerScore>> out = scores.readRecordsToList();
+        assertEquals(1, out.size(), "scored with what is there at the timeout");
+        MergerScore score = out.get(0).value();
+        assertEquals("src-g", score.getSourceId());
+        assertEquals(List.of("g", "g"), score.getBands(), "missing r channel replicated from g");
+        assertTrue(score.getIncomplete());
+        assertEquals(T0, out.get(0).getRecordTime());
+        assertEquals(TestModels.expected(runtime.pipeline().prepare(g).image()), score.getPMerger(), 1e-4);
+        assertEquals(0, assembling(), "removed after scoring");
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        assertTrue(scores.isEmpty());
+    }
+
+    @Test
+    void assembleScoresAnAlertWithoutObjectIdAloneAndDeadLettersBadInputAsBefore() throws Exception {
+        startAssemble(1, 3_600_000L, 3_600_000L);
+        in.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), oneBand("src-x", null, "r", 4), T0));
+        List<TestRecord<String, MergerScore>> out = scores.readRecordsToList();
+        assertEquals(1, out.size(), "no objectId: scored immediately");
+        assertEquals("src-x", out.get(0).key());
+        assertEquals(List.of("r", "r"), out.get(0).value().getBands());
+        assertTrue(out.get(0).value().getIncomplete());
+        assertEquals(0, assembling());
+
+        byte[] garbage = "this is not an alert".getBytes(StandardCharsets.UTF_8);
+        byte[] jpeg = jpegCutout();
+        in.pipeInput(new TestRecord<>("bad-0".getBytes(StandardCharsets.UTF_8), garbage, T0));
+        in.pipeInput(new TestRecord<>("bad-1".getBytes(StandardCharsets.UTF_8), jpeg, T0));
+        in.pipeInput(new TestRecord<>("bad-2".getBytes(StandardCharsets.UTF_8), (byte[]) null, T0));
+        List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+        assertEquals(3, dl.size());
+        assertEquals("UNKNOWN_FORMAT", DeadLetters.get(dl.get(0).headers(), DeadLetters.REASON));
+        assertArrayEquals(garbage, dl.get(0).value(), "original value bytes");
+        assertEquals("NOT_FITS", DeadLetters.get(dl.get(1).headers(), DeadLetters.REASON));
+        assertArrayEquals(jpeg, dl.get(1).value());
+        assertEquals(DeadLetters.NULL_VALUE, DeadLetters.get(dl.get(2).headers(), DeadLetters.REASON));
+        assertEquals("2", DeadLetters.get(dl.get(1).headers(), DeadLetters.SOURCE_OFFSET));
+        assertEquals(0, assembling(), "bad alerts never enter the assembly store");
+        assertTrue(scores.isEmpty());
     }
 
     /** Rewrites an Avro container alert with one (nullable) cutout field set to null. */

@@ -49,7 +49,7 @@ public final class PublishCommand implements Callable<Integer> {
             + "data, training_command, metrics, intended_use, limits, deviations).")
     Path cardJson;
 
-    @Option(names = "--report", paramLabel = "FILE", description = "Evaluation report.json whose metrics (with 95% "
+    @Option(names = "--report", paramLabel = "FILE", description = "Evaluation report.json whose metrics (with 95%% "
             + "intervals) go into the card.")
     Path report;
 

@@ -1,0 +1,117 @@
+package org.deepmerge.streams.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.streams.demo.DemoOptions;
+import org.deepmerge.streams.demo.DemoRunner;
+import org.deepmerge.streams.demo.DemoSummary;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code deepmerge demo}: the whole pipeline on one machine in one command ({@link DemoRunner}): embedded broker,
+ * topics, replay of synthetic cutouts (default) or real alerts ({@code --alerts}), exactly-once scoring, and a
+ * summary of counts, latency percentiles, throughput, model identity and top-scoring objects on stdout. Progress
+ * goes to stderr. Exit code 0 on success, 2 on failure (the error is printed with its reason).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run broker + replay + exactly-once scoring in one JVM and summarise the scores.")
+public final class DemoCommand implements Callable<Integer> {
+    /** Exit code on failure. */
+    public static final int FAILED = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--alerts", paramLabel = "PATH", arity = "1..*",
+            description = "Replay real alerts (files, directories, .tar.gz/.tgz/.tar) instead of synthetic cutouts.")
+    List<Path> alerts = new ArrayList<>();
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "500",
+            description = "Synthetic cutouts to generate, half of them mergers (default: ${DEFAULT-VALUE}; ignored with --alerts).")
+    int count;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "ONNX model (default: the model embedded in the jar).")
+    Path model;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Synthetic generator seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--top", paramLabel = "K", defaultValue = "10", description = "Top-scoring objects to list (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Fail if not every input is scored or dead-lettered within this time (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = ContractOverrides.FLAG_INPUT_NAME, paramLabel = "NAME", description = "Model input tensor name.")
+    String inputName;
+
+    @Option(names = ContractOverrides.FLAG_CHANNELS, paramLabel = "BANDS", split = ",",
+            description = "Band of each model channel, in order, e.g. g,r,i.")
+    List<String> channels;
+
+    @Option(names = ContractOverrides.FLAG_PIXEL_SCALE, paramLabel = "ARCSEC", description = "Model pixel scale, arcsec/px.")
+    Double pixelScale;
+
+    @Option(names = ContractOverrides.FLAG_RESAMPLE, paramLabel = "angular|fit",
+            converter = ScoreCommand.ResampleConverter.class,
+            description = "Map stamps onto the model's angular grid, or stretch them to H x W.")
+    ResampleMode resample;
+
+    @Option(names = ContractOverrides.FLAG_NORMALISATION, paramLabel = "SPEC",
+            description = "Input normalisation: none, asinh:SOFTENING or standardize:MEAN,..:STD,.. (see docs/model-contract.md).")
+    String normalisation;
+
+    @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")
+    String outputName;
+
+    @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
+            converter = ScoreCommand.OutputKindConverter.class, description = "What the output tensor holds.")
+    OutputKind outputKind;
+
+    @Option(names = ContractOverrides.FLAG_CLASSES, paramLabel = "NAMES", split = ",",
+            description = "Class names in output order.")
+    List<String> classes;
+
+    @Option(names = ContractOverrides.FLAG_MERGER_CLASS, paramLabel = "NAME", description = "Name of the merger class.")
+    String mergerClass;
+
+    @Option(names = ContractOverrides.FLAG_MODEL_NAME, paramLabel = "NAME", description = "Model name stamped on scores.")
+    String modelName;
+
+    @Option(names = ContractOverrides.FLAG_MODEL_VERSION, paramLabel = "VERSION", description = "Model version stamped on scores.")
+    String modelVersion;
+
+    @Override
+    public Integer call() {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        try {
+            ContractOverrides overrides = new ContractOverrides(inputName, channels, pixelScale, resample,
+                    normalisation == null ? null : Normalisation.parse(normalisation), outputName, outputKind, classes,
+                    mergerClass, modelName, modelVersion);
+            DemoSummary summary = DemoRunner.run(new DemoOptions(alerts, count, model, overrides, seed, top,
+                    Duration.ofSeconds(timeoutSeconds)), err);
+            summary.print(out);
+            out.flush();
+            return 0;
+        } catch (DeepMergeException e) {
+            err.println("demo failed: " + e.reason() + ": " + e.getMessage());
+            return FAILED;
+        } catch (RuntimeException e) {
+            err.println("demo failed: " + e);
+            e.printStackTrace(err);
+            return FAILED;
+        }
+    }
+}

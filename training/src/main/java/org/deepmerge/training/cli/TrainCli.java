@@ -1,0 +1,51 @@
+package org.deepmerge.training.cli;
+
+import java.io.PrintWriter;
+import org.deepmerge.core.DeepMergeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, finetune, baseline, export and publish. Exit
+ * codes: 0 success, 1 failure, 2 bad usage or configuration.
+ */
+@Command(name = "deepmerge-train", mixinStandardHelpOptions = true, version = "deepmerge-train 0.1.0",
+        description = "Train, evaluate and fine-tune DeepMerge/DeepShadows galaxy-merger CNNs (DL4J).",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class,
+                org.deepmerge.training.publish.PublishCommand.class})
+public final class TrainCli {
+
+    /**
+     * @param args command line
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** @return the configured command line (also used by tests) */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new TrainCli());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            PrintWriter err = line.getErr();
+            if (ex instanceof DeepMergeException d) {
+                err.println("error (" + d.reason() + "): " + d.getMessage());
+                err.flush();
+                return d.reason() == DeepMergeException.Reason.INVALID_CONFIG ? 2 : 1;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    /**
+     * Limits ND4J's native threads (OpenMP); on shared machines 1 is much faster than spinning threads.
+     *
+     * @param threads threads, &lt;= 0 to keep ND4J's default
+     */
+    static void threads(int threads) {
+        if (threads > 0) {
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(threads);
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.deepmerge.training.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deepmerge.training.data.HlspFixtures;
+import org.deepmerge.training.testing.TinyGalaxies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainCliTest {
+    @TempDir
+    Path tmp;
+
+    private int run(StringWriter err, String... args) {
+        CommandLine cl = TrainCli.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void trainEvaluateFinetuneAndBaselineEndToEndOnHlspFits() throws Exception {
+        Path source = tmp.resolve("hlsp_deepmerge_hst_acs-wfc3_illustris-z2_f814w-f160w_v1_sim-pristine.fits");
+        HlspFixtures.writeFits(source, TinyGalaxies.make(80, 30, 2, 16, 11));
+        Path target = tmp.resolve("target.fits");
+        HlspFixtures.writeFits(target, TinyGalaxies.make(80, 20, 2, 16, 12));
+        Path run = tmp.resolve("run");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "train", "--data", source.toString(), "--network", "deepshadows", "--epochs", "2",
+                "--batch-size", "32", "--patience", "5", "--out", run.toString()), err.toString());
+        assertTrue(Files.isRegularFile(run.resolve("best.zip")));
+
+        Path report = tmp.resolve("report");
+        assertEquals(0, run(err, "evaluate", "--model", run.resolve("best.zip").toString(), "--data", source.toString(),
+                "--report", report.toString(), "--baseline", "asymmetry", "--resamples", "100"), err.toString());
+        Map<?, ?> json = new ObjectMapper().readValue(report.resolve("report.json").toFile(), Map.class);
+        Map<?, ?> split = new ObjectMapper().readValue(run.resolve("split.json").toFile(), Map.class);
+        assertEquals(((List<?>) split.get("test")).size(), json.get("n"), "evaluated the run's own test split");
+        for (String f : List.of("report.md", "roc.png", "confusion.png", "examples.png", "training.png")) {
+            assertTrue(Files.isRegularFile(report.resolve(f)), f);
+        }
+        assertTrue(Files.readString(report.resolve("report.md")).contains("| asymmetry |"));
+
+        Path onnx = run.resolve("model.onnx");
+        assertEquals(0, run(err, "export", "--model", run.resolve("best.zip").toString(), "--out", onnx.toString()), err.toString());
+        Path onnxReport = tmp.resolve("onnx-report");
+        assertEquals(0, run(err, "evaluate", "--model", onnx.toString(), "--data", source.toString(),
+                "--report", onnxReport.toString(), "--resamples", "100"), err.toString());
+        Map<?, ?> viaOnnx = new ObjectMapper().readValue(onnxReport.resolve("report.json").toFile(), Map.class);
+        assertEquals(json.get("n"), viaOnnx.get("n"), "same split found beside the ONNX file");
+        for (String k : List.of("accuracy", "roc_auc", "roc_auc_ci_low", "f1")) {
+            assertEquals(((Number) json.get(k)).doubleValue(), ((Number) viaOnnx.get(k)).doubleValue(), 1e-9, k + ": DL4J vs ONNX Runtime");
+        }
+        assertEquals(((Number) json.get("brier")).doubleValue(), ((Number) viaOnnx.get("brier")).doubleValue(), 1e-5);
+
+        Path models = tmp.resolve("models");
+        assertEquals(0, run(err, "publish", "--model", onnx.toString(), "--models-dir", models.toString(),
+                "--report", report.resolve("report.json").toString(), "--name", "deepmerge", "--version", "0.1.0",
+                "--training-command", "deepmerge-train train ...", "--data", "generated HLSP-format FITS",
+                "--intended-use", "CLI test", "--limit", "trained for two epochs on 56 generated images"), err.toString());
+        assertTrue(Files.isRegularFile(models.resolve("deepmerge-0.1.0.onnx")) && Files.isRegularFile(models.resolve("deepmerge-0.1.0.card.md")),
+                "publish is registered in the training CLI");
+
+        Path ft = tmp.resolve("ft");
+        assertEquals(0, run(err, "finetune", "--model", run.resolve("best.zip").toString(), "--data", target.toString(),
+                "--labels", "30", "--epochs", "1", "--batch-size", "32", "--resamples", "50", "--out", ft.toString()), err.toString());
+        Map<?, ?> cmp = new ObjectMapper().readValue(ft.resolve("comparison.json").toFile(), Map.class);
+        assertEquals(30, cmp.get("labels"));
+        for (String k : List.of("source_only", "fine_tuned", "from_scratch")) {
+            assertEquals(16, ((Map<?, ?>) cmp.get(k)).get("n"), k + " on the same 20% test split of 80 images");
+        }
+        assertTrue(Files.isRegularFile(ft.resolve("finetuned/best.zip")) && Files.isRegularFile(ft.resolve("scratch/best.zip")));
+
+        assertEquals(0, run(err, "baseline", "--data", target.toString(), "--resamples", "50"), err.toString());
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String c : List.of("train", "evaluate", "finetune", "baseline", "export", "publish")) {
+            StringWriter err = new StringWriter();
+            assertEquals(0, run(err, c, "--help"), c + ": " + err);
+        }
+    }
+
+    @Test
+    void errorsAreReportedWithReasonAndExitCode() {
+        StringWriter err = new StringWriter();
+        assertEquals(1, run(err, "train", "--data", tmp.resolve("nope.fits").toString(), "--out", tmp.resolve("o").toString()));
+        assertTrue(err.toString().contains("error (IO_ERROR)") && err.toString().contains("nope.fits"), err.toString());
+        StringWriter err2 = new StringWriter();
+        assertEquals(2, run(err2, "train", "--data", tmp.toString(), "--out", tmp.resolve("o").toString(), "--epochs", "0"));
+    }
+}

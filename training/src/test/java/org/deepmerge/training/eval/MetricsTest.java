@@ -1,0 +1,75 @@
+package org.deepmerge.training.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class MetricsTest {
+    // positives score 0.9 and 0.8; negatives 0.8 (a tie), 0.3, 0.2
+    private static final float[] P = {0.9f, 0.8f, 0.8f, 0.3f, 0.2f};
+    private static final int[] Y = {1, 0, 1, 0, 0};
+
+    @Test
+    void confusionDerivedMetricsByHand() {
+        Metrics.Confusion c = Metrics.confusion(P, Y, 0.5);
+        assertEquals(new Metrics.Confusion(2, 1, 2, 0), c);
+        assertEquals(0.8, c.accuracy(), 1e-12);
+        assertEquals(2.0 / 3, c.precision(), 1e-12);
+        assertEquals(1.0, c.recall(), 1e-12);
+        assertEquals(0.8, c.f1(), 1e-12);
+        Metrics.Confusion none = Metrics.confusion(new float[] {0.1f, 0.2f}, new int[] {1, 0}, 0.5);
+        assertEquals(0, none.precision(), "no merger called: precision 0, as scikit-learn's zero_division=0");
+        assertEquals(0, none.f1());
+    }
+
+    @Test
+    void rocAucCountsTiesAsHalf() {
+        // pairs won by the positives: 0.9 beats all 3 negatives, 0.8 ties one (0.5) and beats two: 5.5 / 6
+        assertEquals(5.5 / 6, Metrics.rocAuc(P, Y), 1e-12);
+        assertEquals(0.5, Metrics.rocAuc(new float[] {0.4f, 0.4f, 0.4f}, new int[] {1, 0, 0}), 1e-12);
+        assertEquals(0.0, Metrics.rocAuc(new float[] {0.1f, 0.9f}, new int[] {1, 0}), 1e-12);
+        assertTrue(Double.isNaN(Metrics.rocAuc(new float[] {0.1f, 0.9f}, new int[] {1, 1})));
+    }
+
+    @Test
+    void rocCurveIsTheStaircaseWhoseAreaIsTheAuc() {
+        double[][] roc = Metrics.rocCurve(P, Y);
+        assertArrayEquals(new double[] {0, 0, 1.0 / 3, 2.0 / 3, 1}, roc[0], 1e-12);
+        assertArrayEquals(new double[] {0, 0.5, 1, 1, 1}, roc[1], 1e-12);
+        double area = 0;
+        for (int k = 1; k < roc[0].length; k++) {
+            area += (roc[0][k] - roc[0][k - 1]) * (roc[1][k] + roc[1][k - 1]) / 2;
+        }
+        assertEquals(Metrics.rocAuc(P, Y), area, 1e-12);
+    }
+
+    @Test
+    void brierByHand() {
+        // (0.1^2 + 0.8^2 + 0.2^2 + 0.3^2 + 0.2^2) / 5
+        assertEquals(0.164, Metrics.brier(P, Y), 1e-7);
+    }
+
+    @Test
+    void bootstrapIsSeededAndBracketsTheValue() {
+        float[] p = new float[200];
+        int[] y = new int[200];
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < p.length; i++) {
+            y[i] = i % 3 == 0 ? 1 : 0;
+            p[i] = (float) Math.min(1, Math.max(0, 0.3 + 0.4 * y[i] + 0.25 * r.nextGaussian()));
+        }
+        EvaluationReport a = Bootstrap.evaluate("m", p, y, 0.5, 1000, 7);
+        EvaluationReport b = Bootstrap.evaluate("m", p, y, 0.5, 1000, 7);
+        assertEquals(a, b);
+        assertNotEquals(a.rocAuc().ciLow(), Bootstrap.evaluate("m", p, y, 0.5, 1000, 8).rocAuc().ciLow());
+        for (MetricValue m : new MetricValue[] {a.accuracy(), a.precision(), a.recall(), a.f1(), a.rocAuc(), a.brier()}) {
+            assertTrue(m.ciLow() <= m.value() && m.value() <= m.ciHigh() && m.ciLow() < m.ciHigh(), m.toString());
+        }
+        assertEquals(1.075, Bootstrap.percentile(new double[] {1, 2, 3, 4}, 2.5), 1e-12, "numpy linear percentile");
+        assertEquals(200, a.toJsonMap().get("n"));
+        assertEquals(a.rocAuc().ciHigh(), a.toJsonMap().get("roc_auc_ci_high"));
+    }
+}
