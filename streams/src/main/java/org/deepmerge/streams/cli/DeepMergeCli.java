@@ -18,7 +18,23 @@ public final class DeepMergeCli implements Runnable {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
+        trustAvroPackage();
         System.exit(new CommandLine(new DeepMergeCli()).execute(args));
+    }
+
+    /**
+     * Avro 1.12 refuses to instantiate generated classes from packages it is not told to trust
+     * ({@code org.apache.avro.SERIALIZABLE_PACKAGES}); our generated records live in {@code org.deepmerge.avro.v1}.
+     * Applications embedding the topology set the same property themselves.
+     */
+    static void trustAvroPackage() {
+        String key = "org.apache.avro.SERIALIZABLE_PACKAGES";
+        String current = System.getProperty(key);
+        if (current == null || current.isBlank()) {
+            System.setProperty(key, "org.deepmerge.avro.v1");
+        } else if (!current.contains("org.deepmerge.avro.v1")) {
+            System.setProperty(key, current + ",org.deepmerge.avro.v1");
+        }
     }
 
     @Override
