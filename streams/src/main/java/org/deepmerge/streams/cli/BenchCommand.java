@@ -22,7 +22,6 @@ import org.deepmerge.core.fits.StampDecoder;
 import org.deepmerge.core.fits.StampLimits;
 import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.ScorerOptions;
-import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.Normalisation;
@@ -65,55 +64,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
-    /** Model-contract flags for ONNX files without {@code deepmerge.*} metadata (see docs/model-contract.md). */
-    public static final class ContractFlags {
-        @Option(names = ContractOverrides.FLAG_INPUT_NAME, paramLabel = "NAME", description = "Model input tensor name.")
-        String inputName;
-
-        @Option(names = ContractOverrides.FLAG_CHANNELS, paramLabel = "BANDS", split = ",",
-                description = "Band of each model channel, in order, e.g. g,r,i.")
-        List<String> channels;
-
-        @Option(names = ContractOverrides.FLAG_PIXEL_SCALE, paramLabel = "ARCSEC", description = "Model pixel scale, arcsec/px.")
-        Double pixelScale;
-
-        @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")
-        String outputName;
-
-        @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
-                description = "What the output tensor holds.")
-        String outputKind;
-
-        /**
-         * @return the overrides set on the command line
-         * @throws DeepMergeException INVALID_CONFIG for an unknown output kind
-         */
-        public ContractOverrides overrides() throws DeepMergeException {
-            ContractOverrides o = ContractOverrides.none();
-            if (inputName != null) {
-                o = o.withInputName(inputName);
-            }
-            if (channels != null) {
-                o = o.withChannels(channels);
-            }
-            if (pixelScale != null) {
-                o = o.withPixelScaleArcsec(pixelScale);
-            }
-            if (outputName != null) {
-                o = o.withOutputName(outputName);
-            }
-            if (outputKind != null) {
-                try {
-                    o = o.withOutputKind(OutputKind.valueOf(outputKind.trim().toUpperCase(Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    throw new DeepMergeException(Reason.INVALID_CONFIG, "--output-kind must be sigmoid, softmax or logits, got "
-                            + outputKind);
-                }
-            }
-            return o;
-        }
     }
 
     /** {@code deepmerge bench decode}. */
@@ -162,7 +112,7 @@ public final class BenchCommand implements Runnable {
         Path json;
 
         @Mixin
-        ContractFlags contract;
+        ContractOptions contract;
 
         @Override
         public Integer call() {
@@ -274,7 +224,7 @@ public final class BenchCommand implements Runnable {
         Path json;
 
         @Mixin
-        ContractFlags contract;
+        ContractOptions contract;
 
         @Override
         public Integer call() {
@@ -445,7 +395,7 @@ public final class BenchCommand implements Runnable {
         Path json;
 
         @Mixin
-        ContractFlags contract;
+        ContractOptions contract;
 
         @Override
         public Integer call() {

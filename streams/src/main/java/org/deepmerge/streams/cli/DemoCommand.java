@@ -7,9 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.model.ContractOverrides;
-import org.deepmerge.core.model.Normalisation;
-import org.deepmerge.core.model.OutputKind;
-import org.deepmerge.core.model.ResampleMode;
 import org.deepmerge.streams.demo.DemoOptions;
 import org.deepmerge.streams.demo.DemoRunner;
 import org.deepmerge.streams.demo.DemoSummary;
@@ -53,53 +50,15 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Fail if not every input is scored or dead-lettered within this time (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Option(names = ContractOverrides.FLAG_INPUT_NAME, paramLabel = "NAME", description = "Model input tensor name.")
-    String inputName;
-
-    @Option(names = ContractOverrides.FLAG_CHANNELS, paramLabel = "BANDS", split = ",",
-            description = "Band of each model channel, in order, e.g. g,r,i.")
-    List<String> channels;
-
-    @Option(names = ContractOverrides.FLAG_PIXEL_SCALE, paramLabel = "ARCSEC", description = "Model pixel scale, arcsec/px.")
-    Double pixelScale;
-
-    @Option(names = ContractOverrides.FLAG_RESAMPLE, paramLabel = "angular|fit",
-            converter = ScoreCommand.ResampleConverter.class,
-            description = "Map stamps onto the model's angular grid, or stretch them to H x W.")
-    ResampleMode resample;
-
-    @Option(names = ContractOverrides.FLAG_NORMALISATION, paramLabel = "SPEC",
-            description = "Input normalisation: none, asinh:SOFTENING or standardize:MEAN,..:STD,.. (see docs/model-contract.md).")
-    String normalisation;
-
-    @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")
-    String outputName;
-
-    @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
-            converter = ScoreCommand.OutputKindConverter.class, description = "What the output tensor holds.")
-    OutputKind outputKind;
-
-    @Option(names = ContractOverrides.FLAG_CLASSES, paramLabel = "NAMES", split = ",",
-            description = "Class names in output order.")
-    List<String> classes;
-
-    @Option(names = ContractOverrides.FLAG_MERGER_CLASS, paramLabel = "NAME", description = "Name of the merger class.")
-    String mergerClass;
-
-    @Option(names = ContractOverrides.FLAG_MODEL_NAME, paramLabel = "NAME", description = "Model name stamped on scores.")
-    String modelName;
-
-    @Option(names = ContractOverrides.FLAG_MODEL_VERSION, paramLabel = "VERSION", description = "Model version stamped on scores.")
-    String modelVersion;
+    @CommandLine.Mixin
+    ContractOptions contract;
 
     @Override
     public Integer call() {
         java.io.PrintWriter out = spec.commandLine().getOut();
         java.io.PrintWriter err = spec.commandLine().getErr();
         try {
-            ContractOverrides overrides = new ContractOverrides(inputName, channels, pixelScale, resample,
-                    normalisation == null ? null : Normalisation.parse(normalisation), outputName, outputKind, classes,
-                    mergerClass, modelName, modelVersion);
+            ContractOverrides overrides = contract.overrides();
             DemoSummary summary = DemoRunner.run(new DemoOptions(alerts, count, model, overrides, seed, top,
                     Duration.ofSeconds(timeoutSeconds)), err);
             summary.print(out);

@@ -33,10 +33,8 @@ import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.inference.ScorerOptions;
-import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelIdentity;
-import org.deepmerge.core.model.Normalisation;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.model.ResampleMode;
 import org.deepmerge.streams.models.DefaultModel;
@@ -124,43 +122,8 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Largest accepted alert file or archive entry (default: ${DEFAULT-VALUE}).")
     long maxEntryBytes;
 
-    @Option(names = ContractOverrides.FLAG_INPUT_NAME, paramLabel = "NAME", description = "Model input tensor name.")
-    String inputName;
-
-    @Option(names = ContractOverrides.FLAG_CHANNELS, paramLabel = "BANDS", split = ",",
-            description = "Band of each model channel, in order, e.g. g,r,i.")
-    List<String> channels;
-
-    @Option(names = ContractOverrides.FLAG_PIXEL_SCALE, paramLabel = "ARCSEC", description = "Model pixel scale, arcsec/px.")
-    Double pixelScale;
-
-    @Option(names = ContractOverrides.FLAG_RESAMPLE, paramLabel = "angular|fit", converter = ResampleConverter.class,
-            description = "Map stamps onto the model's angular grid, or stretch them to H x W.")
-    ResampleMode resample;
-
-    @Option(names = ContractOverrides.FLAG_NORMALISATION, paramLabel = "SPEC",
-            description = "Input normalisation: none, asinh:SOFTENING or standardize:MEAN,..:STD,.. (see docs/model-contract.md).")
-    String normalisation;
-
-    @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")
-    String outputName;
-
-    @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
-            converter = OutputKindConverter.class, description = "What the output tensor holds.")
-    OutputKind outputKind;
-
-    @Option(names = ContractOverrides.FLAG_CLASSES, paramLabel = "NAMES", split = ",",
-            description = "Class names in output order.")
-    List<String> classes;
-
-    @Option(names = ContractOverrides.FLAG_MERGER_CLASS, paramLabel = "NAME", description = "Name of the merger class.")
-    String mergerClass;
-
-    @Option(names = ContractOverrides.FLAG_MODEL_NAME, paramLabel = "NAME", description = "Model name stamped on scores.")
-    String modelName;
-
-    @Option(names = ContractOverrides.FLAG_MODEL_VERSION, paramLabel = "VERSION", description = "Model version stamped on scores.")
-    String modelVersion;
+    @CommandLine.Mixin
+    ContractOptions contract;
 
     @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Alert files, directories, .tar.gz/.tgz/.tar archives.")
     List<Path> inputs;
@@ -204,7 +167,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         SchemaResolver resolver = schemaResolver();
         try (AlertSource source = AlertSource.open(inputs, maxEntryBytes);
-             OnnxScorer scorer = OnnxScorer.open(model, options, overrides())) {
+             OnnxScorer scorer = OnnxScorer.open(model, options, contract.overrides())) {
             ModelContract contract = scorer.contract();
             CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver, mapping, StampLimits.defaults());
             int n = batchSize != null ? batchSize : scorer.maxBatch();
@@ -365,12 +328,6 @@ public final class ScoreCommand implements Callable<Integer> {
             progress.clear();
             err.println("rejected " + location + " #" + position + ": " + e.reason() + ": " + e.getMessage());
         }
-    }
-
-    private ContractOverrides overrides() throws DeepMergeException {
-        return new ContractOverrides(inputName, channels, pixelScale, resample,
-                normalisation == null ? null : Normalisation.parse(normalisation), outputName, outputKind, classes,
-                mergerClass, modelName, modelVersion);
     }
 
     private SchemaResolver schemaResolver() throws DeepMergeException {
