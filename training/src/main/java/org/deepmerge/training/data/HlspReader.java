@@ -44,13 +44,15 @@ public final class HlspReader {
     /** Filters of the 3-filter sets, in channel order. */
     public static final List<String> FILTERS_3 = List.of("F814W", "F160W", "F356W");
 
-    private static final Pattern FILTERS_IN_NAME = Pattern.compile("_(f\\d{3,4}[wmn](?:-f\\d{3,4}[wmn])*)_", Pattern.CASE_INSENSITIVE);
+    private static final Pattern FILTERS_IN_NAME = Pattern.compile("_((?:f\\d{3,4}[wmn]|[ugrizy])(?:-(?:f\\d{3,4}[wmn]|[ugrizy]))*)_",
+            Pattern.CASE_INSENSITIVE);
 
     private HlspReader() {
     }
 
     /**
-     * Filter names of a file: parsed from the HLSP name ({@code _f814w-f160w_}), else the HLSP sets' filters by
+     * Filter names of a file: parsed from the HLSP name ({@code _f814w-f160w_}, or
+     * optical bands {@code _g-r-i_}, kept lower-case as in the core {@code Bands}), else the HLSP sets' filters by
      * count (2: F814W,F160W; 3: F814W,F160W,F356W), else {@code ch0..}.
      *
      * @param file    the FITS or .npy file
@@ -60,7 +62,10 @@ public final class HlspReader {
     public static List<String> filterNames(Path file, int filters) {
         Matcher m = FILTERS_IN_NAME.matcher(file.getFileName().toString());
         if (m.find()) {
-            String[] parts = m.group(1).toUpperCase(Locale.ROOT).split("-");
+            String[] parts = m.group(1).split("-");
+            for (int i = 0; i < parts.length; i++) {
+                parts[i] = parts[i].length() == 1 ? parts[i].toLowerCase(Locale.ROOT) : parts[i].toUpperCase(Locale.ROOT);
+            }
             if (parts.length == filters) {
                 return List.of(parts);
             }
