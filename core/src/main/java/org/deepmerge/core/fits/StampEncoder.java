@@ -42,16 +42,7 @@ public final class StampEncoder {
             BasicHDU<?> hdu = Fits.makeHDU(kernel);
             Header h = hdu.getHeader();
             if (!Double.isNaN(pixelScaleArcsec)) {
-                h.addValue("CTYPE1", "RA---TAN", "gnomonic projection");
-                h.addValue("CTYPE2", "DEC--TAN", "gnomonic projection");
-                h.addValue("CRPIX1", (width + 1) / 2.0, "reference pixel: image centre");
-                h.addValue("CRPIX2", (height + 1) / 2.0, "reference pixel: image centre");
-                h.addValue("CRVAL1", ra, "[deg] right ascension at CRPIX");
-                h.addValue("CRVAL2", dec, "[deg] declination at CRPIX");
-                h.addValue("CD1_1", -pixelScaleArcsec / 3600.0, "[deg/px] RA increases to the left");
-                h.addValue("CD1_2", 0.0, "[deg/px]");
-                h.addValue("CD2_1", 0.0, "[deg/px]");
-                h.addValue("CD2_2", pixelScaleArcsec / 3600.0, "[deg/px]");
+                addTanWcs(h, width, height, pixelScaleArcsec, ra, dec);
             }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (Fits fits = new Fits()) {
@@ -78,5 +69,35 @@ public final class StampEncoder {
             throw new UncheckedIOException("in-memory gzip failed", e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Adds a north-up, east-left gnomonic (TAN) WCS centred on the image: CRPIX at the centre (1-based), CD matrix
+     * from the pixel scale (arcsec/px converted to deg/px), ICRS. One writer for every stamp this project makes.
+     *
+     * @param h                the header
+     * @param width            NAXIS1, pixels
+     * @param height           NAXIS2, pixels
+     * @param pixelScaleArcsec pixel scale, arcsec/px
+     * @param raDeg            right ascension at the centre, degrees
+     * @param decDeg           declination at the centre, degrees
+     * @throws FitsException when nom-tam-fits refuses a card
+     */
+    public static void addTanWcs(Header h, int width, int height, double pixelScaleArcsec, double raDeg, double decDeg)
+            throws FitsException {
+        h.addValue("WCSAXES", 2, "number of WCS axes");
+        h.addValue("CTYPE1", "RA---TAN", "gnomonic projection");
+        h.addValue("CTYPE2", "DEC--TAN", "gnomonic projection");
+        h.addValue("CUNIT1", "deg", "");
+        h.addValue("CUNIT2", "deg", "");
+        h.addValue("CRPIX1", (width + 1) / 2.0, "reference pixel (stamp centre), 1-based");
+        h.addValue("CRPIX2", (height + 1) / 2.0, "reference pixel (stamp centre), 1-based");
+        h.addValue("CRVAL1", raDeg, "[deg] RA at the reference pixel, ICRS");
+        h.addValue("CRVAL2", decDeg, "[deg] Dec at the reference pixel, ICRS");
+        h.addValue("CD1_1", -pixelScaleArcsec / 3600, "[deg/px] east to the left");
+        h.addValue("CD1_2", 0.0, "");
+        h.addValue("CD2_1", 0.0, "");
+        h.addValue("CD2_2", pixelScaleArcsec / 3600, "[deg/px] north up");
+        h.addValue("RADESYS", "ICRS", "");
     }
 }

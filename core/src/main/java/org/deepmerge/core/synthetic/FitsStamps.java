@@ -10,6 +10,7 @@ import nom.tam.fits.FitsException;
 import nom.tam.fits.Header;
 import nom.tam.util.FitsOutputStream;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.fits.StampEncoder;
 
 /**
  * Writes one band of a rendered image as a FITS stamp (nom-tam-fits): a primary HDU, BITPIX -32, NAXIS1 = W,
@@ -59,7 +60,7 @@ public final class FitsStamps {
         try (Fits fits = new Fits()) {
             BasicHDU<?> hdu = Fits.makeHDU(data);
             Header h = hdu.getHeader();
-            addWcs(h, width, height, pixelScaleArcsec, raDeg, decDeg);
+            StampEncoder.addTanWcs(h, width, height, pixelScaleArcsec, raDeg, decDeg);
             h.addValue("BUNIT", BUNIT, "surface brightness, microJansky per arcsec^2");
             h.addValue("FILTER", band, "band");
             h.addValue("PIXSCALE", pixelScaleArcsec, "[arcsec/px] pixel scale");
@@ -78,24 +79,5 @@ public final class FitsStamps {
             throw new DeepMergeException(DeepMergeException.Reason.IO_ERROR,
                     "FITS stamp for band " + band + ": nom-tam-fits failed: " + e.getMessage(), e);
         }
-    }
-
-    /** Adds a north-up, east-left TAN WCS centred on the image. */
-    static void addWcs(Header h, int width, int height, double pixelScaleArcsec, double raDeg, double decDeg)
-            throws FitsException {
-        h.addValue("WCSAXES", 2, "number of WCS axes");
-        h.addValue("CTYPE1", "RA---TAN", "gnomonic projection");
-        h.addValue("CTYPE2", "DEC--TAN", "gnomonic projection");
-        h.addValue("CUNIT1", "deg", "");
-        h.addValue("CUNIT2", "deg", "");
-        h.addValue("CRPIX1", (width + 1) / 2.0, "reference pixel (stamp centre), 1-based");
-        h.addValue("CRPIX2", (height + 1) / 2.0, "reference pixel (stamp centre), 1-based");
-        h.addValue("CRVAL1", raDeg, "[deg] RA at the reference pixel, ICRS");
-        h.addValue("CRVAL2", decDeg, "[deg] Dec at the reference pixel, ICRS");
-        h.addValue("CD1_1", -pixelScaleArcsec / 3600, "[deg/px] east to the left");
-        h.addValue("CD1_2", 0.0, "");
-        h.addValue("CD2_1", 0.0, "");
-        h.addValue("CD2_2", pixelScaleArcsec / 3600, "[deg/px] north up");
-        h.addValue("RADESYS", "ICRS", "");
     }
 }
