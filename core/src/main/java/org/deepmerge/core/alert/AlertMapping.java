@@ -180,6 +180,9 @@ final class AlertMapping {
     private static byte[] bytes(Object v) {
         if (v instanceof ByteBuffer) {
             ByteBuffer bb = ((ByteBuffer) v).duplicate();
+            if (bb.hasArray() && bb.arrayOffset() == 0 && bb.position() == 0 && bb.remaining() == bb.array().length) {
+                return bb.array(); // Avro's own buffer for this field of a record that is discarded after mapping
+            }
             byte[] out = new byte[bb.remaining()];
             bb.get(out);
             return out;

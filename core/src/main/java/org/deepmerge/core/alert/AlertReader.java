@@ -1,6 +1,5 @@
 package org.deepmerge.core.alert;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -8,7 +7,6 @@ import java.util.List;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.file.DataFileStream;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
@@ -44,6 +42,7 @@ public final class AlertReader {
     private static final long CUTOUT_FINGERPRINT = SchemaNormalization.parsingFingerprint64(Cutout.getClassSchema());
 
     private final SchemaResolver resolver;
+    private final AvroContainer containers = new AvroContainer();
 
     /**
      * @param resolver writer schemas for Confluent wire-format messages; may be null when no such
@@ -87,11 +86,7 @@ public final class AlertReader {
     public AlertFormat detect(byte[] message) throws DeepMergeException {
         requireBytes(message);
         if (startsWith(message, CONTAINER_MAGIC)) {
-            try (DataFileStream<GenericRecord> in = openContainer(message)) {
-                return containerFormat(kindOf(in.getSchema(), "Avro container"));
-            } catch (IOException e) {
-                throw malformed("Avro container", e);
-            }
+            return containerFormat(kindOf(containers.schema(message, "Avro container header"), "Avro container"));
         }
         if (message[0] == 0 && message.length >= 5) {
             Kind kind = kindOf(confluentSchema(message), "Confluent schema id " + confluentId(message));
@@ -121,33 +116,22 @@ public final class AlertReader {
 
     private List<Alert> readContainer(byte[] message, boolean firstOnly) throws DeepMergeException {
         String where = "Avro container";
-        try (DataFileStream<GenericRecord> in = openContainer(message)) {
-            Kind kind = kindOf(in.getSchema(), where);
-            AlertFormat format = containerFormat(kind);
-            List<Alert> out = new ArrayList<>();
-            while (in.hasNext()) {
-                GenericRecord rec = in.next();
+        AvroContainer.Parsed parsed = containers.read(message, firstOnly, where, schema -> kindOf(schema, where));
+        Kind kind = kindOf(parsed.schema(), where);
+        AlertFormat format = containerFormat(kind);
+        if (parsed.records().isEmpty()) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT,
+                    where + " (schema " + parsed.schema().getFullName() + ") holds no record");
+        }
+        List<Alert> out = new ArrayList<>(parsed.records().size());
+        for (GenericRecord rec : parsed.records()) {
+            try {
                 out.add(map(kind, format, rec, where + " record " + out.size()));
-                if (firstOnly) {
-                    break;
-                }
+            } catch (AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
+                throw malformed(where, e);
             }
-            if (out.isEmpty()) {
-                throw new DeepMergeException(Reason.MALFORMED_ALERT,
-                        where + " (schema " + in.getSchema().getFullName() + ") holds no record");
-            }
-            return out;
-        } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw malformed(where, e);
         }
-    }
-
-    private static DataFileStream<GenericRecord> openContainer(byte[] message) throws DeepMergeException {
-        try {
-            return new DataFileStream<>(new ByteArrayInputStream(message), new GenericDatumReader<>());
-        } catch (IOException | AvroRuntimeException e) {
-            throw malformed("Avro container header", e);
-        }
+        return out;
     }
 
     private static AlertFormat containerFormat(Kind kind) {
@@ -286,11 +270,7 @@ public final class AlertReader {
     }
 
     private static DeepMergeException malformed(String where, Throwable e) {
-        if (e instanceof DeepMergeException) {
-            return (DeepMergeException) e;
-        }
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-        return new DeepMergeException(Reason.MALFORMED_ALERT, where + " cannot be parsed (truncated or garbled?): " + msg, e);
+        return AvroContainer.malformed(where, e);
     }
 
     private static DeepMergeException unknownFormat(byte[] message) {

@@ -1,10 +1,11 @@
 package org.deepmerge.core.fits;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.reflect.Array;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
@@ -120,18 +121,29 @@ public final class StampDecoder {
 
     private byte[] inflate(byte[] gz, String where) throws DeepMergeException {
         long max = limits.maxDecompressedBytes();
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(max, Math.max(BLOCK, 8L * gz.length)));
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), buf.length)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                total += n;
-                if (total > max) {
-                    throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
-                            + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
+        // the gzip trailer's ISIZE (RFC 1952: uncompressed size mod 2^32) sizes the output; only a hint, capped so a
+        // forged trailer cannot make a small message allocate the whole limit
+        long isize = gz.length >= 18 ? Integer.toUnsignedLong(ByteBuffer.wrap(gz, gz.length - 4, 4)
+                .order(ByteOrder.LITTLE_ENDIAN).getInt()) : 0;
+        byte[] out = new byte[(int) Math.min(max, Math.max(BLOCK, Math.min(isize, 16L * gz.length)))];
+        int total = 0;
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), Math.max(512, Math.min(gz.length, 1 << 16)))) {
+            while (true) {
+                if (total == out.length) {
+                    if (total >= max) {
+                        if (in.read() < 0) {
+                            break;
+                        }
+                        throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
+                                + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
+                    }
+                    out = Arrays.copyOf(out, (int) Math.min(max, 2L * out.length));
                 }
-                out.write(buf, 0, n);
+                int n = in.read(out, total, out.length - total);
+                if (n < 0) {
+                    break;
+                }
+                total += n;
             }
         } catch (EOFException e) {
             throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": truncated gzip (" + gz.length
@@ -141,7 +153,7 @@ public final class StampDecoder {
         } catch (IOException e) {
             throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": cannot inflate gzip: " + e, e);
         }
-        return out.toByteArray();
+        return total == out.length ? out : Arrays.copyOf(out, total);
     }
 
     /** A header found at some offset, with its checked sizes. */
@@ -186,7 +198,8 @@ public final class StampDecoder {
         }
         Header header;
         try {
-            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) start, (int) (end - start)));
+            int length = (int) (end - start);
+            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) start, length), length);
             header = Header.readHeader(in);
         } catch (IOException | RuntimeException e) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": unreadable header of " + hduName + ": " + e, e);
@@ -298,8 +311,9 @@ public final class StampDecoder {
         Object kernel;
         try {
             ImageData data = new ImageData(h);
-            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) hdu.dataOffset,
-                    fits.length - (int) hdu.dataOffset));
+            int length = fits.length - (int) hdu.dataOffset;
+            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) hdu.dataOffset, length),
+                    (int) Math.max(BLOCK, Math.min(length, hdu.dataBytes)));
             try {
                 data.read(in);
             } catch (PaddingException e) {
@@ -393,15 +407,72 @@ public final class StampDecoder {
                 finite[j++] = v;
             }
         }
-        Arrays.sort(finite);
         int n = finite.length;
-        float median = n % 2 == 1 ? finite[n / 2] : (float) ((finite[n / 2 - 1] + (double) finite[n / 2]) / 2);
+        float upper = select(finite, n / 2);
+        // after select, finite[0 .. n/2) holds the n/2 smallest values, so the lower middle is their maximum
+        float median = upper;
+        if (n % 2 == 0) {
+            float lower = finite[0];
+            for (int i = 1; i < n / 2; i++) {
+                lower = Math.max(lower, finite[i]);
+            }
+            median = (float) ((lower + (double) upper) / 2);
+        }
         for (int i = 0; i < pixels.length; i++) {
             if (!Float.isFinite(pixels[i])) {
                 pixels[i] = median;
             }
         }
         return bad;
+    }
+
+    /**
+     * Quickselect (Hoare partition, median-of-three pivot): the k-th smallest value, O(n) on average instead of
+     * the O(n log n) of a sort. Reorders {@code a} so that {@code a[0..k)} are all &lt;= {@code a[k]}.
+     */
+    static float select(float[] a, int k) {
+        int lo = 0;
+        int hi = a.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < a[lo]) {
+                swap(a, mid, lo);
+            }
+            if (a[hi] < a[lo]) {
+                swap(a, hi, lo);
+            }
+            if (a[hi] < a[mid]) {
+                swap(a, hi, mid);
+            }
+            float pivot = a[mid];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    swap(a, i++, j--);
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return a[k];
+            }
+        }
+        return a[k];
+    }
+
+    private static void swap(float[] a, int i, int j) {
+        float t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 
     /**

@@ -91,7 +91,17 @@ final class AreaResampler {
             tmp = new float[need];
             SCRATCH.set(tmp);
         }
-        for (int y = 0; y < srcH; y++) {
+        // the horizontal pass only runs over the input rows some output row overlaps (a small central crop
+        // of a large stamp touches few of them)
+        int yLo = srcH;
+        int yHi = 0;
+        for (int l = 0; l < dstH; l++) {
+            if (wy.count[l] > 0) {
+                yLo = Math.min(yLo, wy.first[l]);
+                yHi = Math.max(yHi, wy.first[l] + wy.count[l]);
+            }
+        }
+        for (int y = yLo; y < yHi; y++) {
             int row = srcOff + y * srcW;
             int trow = y * dstW;
             for (int j = 0; j < dstW; j++) {

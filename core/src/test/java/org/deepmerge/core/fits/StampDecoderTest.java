@@ -87,6 +87,42 @@ class StampDecoderTest {
     }
 
     @Test
+    void selectFindsTheSameOrderStatisticAsASort() {
+        Random random = new Random(11);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + random.nextInt(200);
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = trial % 3 == 0 ? random.nextInt(5) : (float) random.nextGaussian();
+            }
+            float[] sorted = values.clone();
+            Arrays.sort(sorted);
+            int k = random.nextInt(n);
+            float[] work = values.clone();
+            assertEquals(sorted[k], StampDecoder.select(work, k), "n " + n + " k " + k);
+            for (int i = 0; i < k; i++) {
+                assertTrue(work[i] <= sorted[k], "a[" + i + "] above the k-th value");
+            }
+        }
+    }
+
+    @Test
+    void forgedGzipSizeTrailerDoesNotChangeTheDecodedStamp() throws Exception {
+        float[] pixels = new float[40 * 30];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = i * 0.5f;
+        }
+        byte[] gz = gzip(FitsBytes.image(-32, 40, 30).end().floats(pixels).bytes());
+        for (int isize : new int[] {1, 0x7FFFFFFF, -1}) {
+            byte[] forged = Arrays.copyOf(gz, gz.length);
+            java.nio.ByteBuffer.wrap(forged, forged.length - 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(isize);
+            // GZIPInputStream checks ISIZE after the data: a wrong one is a corrupt gzip, never a wrong image
+            fails(Reason.CORRUPT_GZIP, forged);
+        }
+        assertArrayEquals(pixels, decoder.decode(stamp(gz)).pixels());
+    }
+
+    @Test
     void pixelScaleFromTheWcs() throws Exception {
         double deg = 0.2 / 3600;
         Stamp cd = decoder.decode(stamp(FitsBytes.image(-32, 1, 1).card("CD1_1", -deg).card("CD1_2", 0.0)

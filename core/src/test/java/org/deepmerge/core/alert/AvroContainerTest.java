@@ -1,0 +1,122 @@
+package org.deepmerge.core.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.file.CodecFactory;
+import org.apache.avro.file.DataFileStream;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.DeepMergeException.Reason;
+import org.junit.jupiter.api.Test;
+
+/** {@link AvroContainer} against Avro's own {@code DataFileStream} as the reference reader. */
+class AvroContainerTest {
+    private static final AvroContainer.SchemaCheck ANY = s -> { };
+
+    private static List<GenericRecord> reference(byte[] bytes) throws Exception {
+        List<GenericRecord> out = new ArrayList<>();
+        try (DataFileStream<GenericRecord> in = new DataFileStream<>(new ByteArrayInputStream(bytes), new GenericDatumReader<>())) {
+            in.forEach(out::add);
+        }
+        return out;
+    }
+
+    @Test
+    void everyRealAlertReadsAsDataFileStreamReadsIt() throws Exception {
+        AvroContainer container = new AvroContainer();
+        int files = 0;
+        for (String dir : List.of("alerts/ztf", "alerts/rubin-v9_0")) {
+            for (Path f : RealAlertsTest.files(dir)) {
+                byte[] bytes = Files.readAllBytes(f);
+                List<GenericRecord> expected = reference(bytes);
+                AvroContainer.Parsed parsed = container.read(bytes, false, f.toString(), ANY);
+                assertEquals(expected, parsed.records(), f.toString());
+                assertEquals(expected.get(0).getSchema(), parsed.schema(), f.toString());
+                files++;
+            }
+        }
+        assertEquals(87 + 288, files);
+    }
+
+    @Test
+    void parsesEachDistinctSchemaOnce() throws Exception {
+        List<Path> ztf = RealAlertsTest.files("alerts/ztf");
+        AvroContainer container = new AvroContainer();
+        Schema first = container.schema(Files.readAllBytes(ztf.get(0)), "first");
+        Schema again = container.read(Files.readAllBytes(ztf.get(0)), true, "again", ANY).schema();
+        assertSame(first, again, "the second read of the same schema text reuses the parsed schema");
+    }
+
+    private static final Schema SMALL = SchemaBuilder.record("Small").fields()
+            .requiredLong("id").requiredBytes("payload").endRecord();
+
+    private static byte[] container(int records, CodecFactory codec) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(SMALL))) {
+            w.setCodec(codec);
+            w.setSyncInterval(64);
+            w.create(SMALL, out);
+            for (int i = 0; i < records; i++) {
+                GenericRecord r = new GenericData.Record(SMALL);
+                r.put("id", (long) i);
+                byte[] payload = new byte[100 + i];
+                Arrays.fill(payload, (byte) i);
+                r.put("payload", java.nio.ByteBuffer.wrap(payload));
+                w.append(r);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void readsDeflatedMultiBlockContainersAndStopsAfterTheFirstWhenAsked() throws Exception {
+        byte[] bytes = container(25, CodecFactory.deflateCodec(6));
+        AvroContainer container = new AvroContainer();
+        assertEquals(reference(bytes), container.read(bytes, false, "deflate", ANY).records());
+        List<GenericRecord> first = container.read(bytes, true, "deflate", ANY).records();
+        assertEquals(1, first.size());
+        assertEquals(0L, first.get(0).get("id"));
+    }
+
+    @Test
+    void schemaCheckRunsBeforeRecordsAreDecoded() throws Exception {
+        byte[] bytes = container(3, CodecFactory.nullCodec());
+        byte[] garbledRecords = Arrays.copyOf(bytes, bytes.length);
+        garbledRecords[bytes.length - 40] ^= 0x7F;
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> new AvroContainer().read(garbledRecords, false, "m",
+                s -> { throw new DeepMergeException(Reason.UNKNOWN_FORMAT, "schema " + s.getName() + " refused"); }));
+        assertEquals(Reason.UNKNOWN_FORMAT, e.reason());
+    }
+
+    @Test
+    void truncatedOrResyncedContainersAreMalformedWithTheirLocation() throws Exception {
+        byte[] bytes = container(10, CodecFactory.nullCodec());
+        AvroContainer container = new AvroContainer();
+        for (int cut : new int[] {3, 20, bytes.length / 2, bytes.length - 1}) {
+            DeepMergeException e = assertThrows(DeepMergeException.class,
+                    () -> container.read(Arrays.copyOf(bytes, cut), false, "topic/3@17", ANY), "cut at " + cut);
+            assertEquals(Reason.MALFORMED_ALERT, e.reason());
+            assertTrue(e.getMessage().startsWith("topic/3@17"), e.getMessage());
+        }
+        byte[] badSync = Arrays.copyOf(bytes, bytes.length);
+        badSync[bytes.length - 1] ^= 0x01;
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> container.read(badSync, false, "m", ANY));
+        assertTrue(e.getMessage().contains("sync marker"), e.getMessage());
+    }
+}
