@@ -163,6 +163,8 @@ public final class OnnxScorer implements AutoCloseable {
             so.setOptimizationLevel(optLevel(options.optimisation()));
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(options.interOpThreads());
+            so.addConfigEntry("session.intra_op.allow_spinning", options.spinWait() ? "1" : "0");
+            so.addConfigEntry("session.inter_op.allow_spinning", options.spinWait() ? "1" : "0");
             if (provider == OrtProvider.CUDA) {
                 try {
                     so.addCUDA(0);

@@ -12,9 +12,12 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * @param optimisation     graph optimisation level
  * @param dynamicBatchSize images per run for models whose batch dimension N is dynamic, 1..65536
  *                         (fixed-N models always run with their N)
+ * @param spinWait         let ONNX Runtime's intra-op worker threads spin while waiting for work
+ *                         ({@code session.intra_op.allow_spinning}); off by default because on a small node shared
+ *                         with Kafka the spinning threads take CPU from everything else (docs/benchmarks.md)
  */
 public record ScorerOptions(Device device, int intraOpThreads, int interOpThreads, Optimisation optimisation,
-                            int dynamicBatchSize) {
+                            int dynamicBatchSize, boolean spinWait) {
 
     /** Largest thread count accepted. */
     public static final int MAX_THREADS = 1024;
@@ -24,24 +27,29 @@ public record ScorerOptions(Device device, int intraOpThreads, int interOpThread
     /** ONNX Runtime graph optimisation levels ({@code GraphOptimizationLevel}). */
     public enum Optimisation { NONE, BASIC, EXTENDED, ALL }
 
-    /** @return AUTO device, ONNX Runtime's default thread counts, all optimisations, dynamic batch 64 */
+    /** @return AUTO device, ONNX Runtime's default thread counts, all optimisations, dynamic batch 64, no spinning */
     public static ScorerOptions defaults() {
-        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, 64);
+        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, 64, false);
     }
 
     /** @param d device @return a copy on that device */
     public ScorerOptions withDevice(Device d) {
-        return new ScorerOptions(d, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize);
+        return new ScorerOptions(d, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spinWait);
     }
 
     /** @param intra intra-op threads @param inter inter-op threads @return a copy with those thread counts */
     public ScorerOptions withThreads(int intra, int inter) {
-        return new ScorerOptions(device, intra, inter, optimisation, dynamicBatchSize);
+        return new ScorerOptions(device, intra, inter, optimisation, dynamicBatchSize, spinWait);
     }
 
     /** @param n dynamic batch size @return a copy with it */
     public ScorerOptions withDynamicBatchSize(int n) {
-        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, n);
+        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, n, spinWait);
+    }
+
+    /** @param spin whether idle intra-op threads spin @return a copy with it */
+    public ScorerOptions withSpinWait(boolean spin) {
+        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spin);
     }
 
     /**

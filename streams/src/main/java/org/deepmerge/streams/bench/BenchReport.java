@@ -52,6 +52,12 @@ public final class BenchReport {
     }
 
     /** @param key name @param value value @return this */
+    public BenchReport put(String key, boolean value) {
+        root.put(key, value);
+        return this;
+    }
+
+    /** @param key name @param value value @return this */
     public BenchReport put(String key, String value) {
         root.put(key, value);
         return this;

@@ -207,9 +207,8 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", description = "Device (default: ${DEFAULT-VALUE}).")
         String device;
 
-        @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-                description = "ONNX Runtime intra-op threads; 0 = ONNX Runtime default, one per physical core (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @Mixin
+        SessionOptions session;
 
         @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed runs per size (default: ${DEFAULT-VALUE}).")
         int warmup;
@@ -243,7 +242,7 @@ public final class BenchCommand implements Runnable {
                     copy = Files.createTempFile("deepmerge-bench-", ".onnx");
                     run = OnnxGraphCost.withDynamicBatch(file, copy);
                 }
-                ScorerOptions options = ScorerOptions.defaults().withDevice(d).withThreads(threads, 0);
+                ScorerOptions options = session.scorerOptions(d);
                 List<Integer> sizes = batchSizes == null ? InferBenchmark.powersOfTwo() : batchSizes;
                 out.printf(Locale.ROOT, "infer: %s%s%n", file, dynamicBatch ? " (batch dimension made dynamic)" : "");
                 out.printf(Locale.ROOT, "  %10s %6s %12s %12s %12s %12s %14s %10s%n", "batch", "runs", "ms/batch", "p50 ms", "p95 ms",
@@ -259,9 +258,10 @@ public final class BenchCommand implements Runnable {
                 InferBenchmark.Row best = r.best();
                 ModelCost cost = r.cost();
                 MachineInfo machine = MachineInfo.probe();
-                int effectiveThreads = threads > 0 ? threads : machine.logicalCpus();
+                int effectiveThreads = session.threads > 0 ? session.threads : machine.logicalCpus();
                 BenchReport report = new BenchReport("infer", r.device(), effectiveThreads)
                         .put("images_per_second", best.imagesPerSecond())
+                        .put("spin_wait", session.spin)
                         .put("best_batch_size", best.batchSize())
                         .put("ms_per_batch_at_best", best.msPerBatchMean())
                         .put("images_per_cpu_second_at_best", best.imagesPerCpuSecond())
@@ -382,8 +382,8 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--max-wait-ms", defaultValue = "50", paramLabel = "MS", description = "Micro-batch max wait (default: ${DEFAULT-VALUE}).")
         long maxWaitMs;
 
-        @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "ONNX Runtime intra-op threads, 0 = default (default: ${DEFAULT-VALUE}).")
-        int threads;
+        @Mixin
+        SessionOptions session;
 
         @Option(names = "--timeout", defaultValue = "900", paramLabel = "S", description = "Longest wait for all scores of a mode, s (default: ${DEFAULT-VALUE}).")
         long timeout;
@@ -420,8 +420,7 @@ public final class BenchCommand implements Runnable {
                     run = OnnxGraphCost.withDynamicBatch(file, copy);
                 }
                 int runBatch = inferBatch;
-                ScorerOptions options = ScorerOptions.defaults().withDevice(Device.CPU).withThreads(threads, 0)
-                        .withDynamicBatchSize(runBatch);
+                ScorerOptions options = session.scorerOptions(Device.CPU).withDynamicBatchSize(runBatch);
                 InferBenchmark.Row ceiling = null;
                 if (!noCeiling) {
                     out.printf(Locale.ROOT, "pipeline: measuring the infer ceiling at batch %d ...%n", runBatch);
@@ -437,7 +436,8 @@ public final class BenchCommand implements Runnable {
                 Map<String, Object> settings = new java.util.HashMap<>();
                 settings.put("deepmerge.model.path", run.toString());
                 settings.put("deepmerge.device", "cpu");
-                settings.put("deepmerge.inference.threads", threads);
+                settings.put("deepmerge.inference.threads", session.threads);
+                settings.put("deepmerge.inference.spin.wait", session.spin);
                 settings.put("deepmerge.inference.max.batch", runBatch);
                 settings.put("deepmerge.max.batch.size", maxBatch);
                 settings.put("deepmerge.max.wait.ms", maxWaitMs);
@@ -462,6 +462,7 @@ public final class BenchCommand implements Runnable {
                 }
                 BenchReport report = new BenchReport("pipeline", "CPU", streamThreads)
                         .put("mode", mode)
+                        .put("spin_wait", session.spin)
                         .put("alerts_per_second", r.alertsPerSecond())
                         .put("alerts", r.alerts())
                         .put("scores", r.scores())

@@ -50,6 +50,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String MODEL_PATH = "deepmerge.model.path";
     public static final String DEVICE = "deepmerge.device";
     public static final String INFERENCE_THREADS = "deepmerge.inference.threads";
+    public static final String INFERENCE_SPIN_WAIT = "deepmerge.inference.spin.wait";
     public static final String MAX_BATCH_SIZE = "deepmerge.max.batch.size";
     public static final String MAX_WAIT_MS = "deepmerge.max.wait.ms";
     public static final String CHANNEL_POLICY = "deepmerge.channel.policy";
@@ -124,6 +125,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "ONNX Runtime device: auto (CUDA when available, else CPU), cpu, or cuda (fail if unavailable).")
             .define(INFERENCE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
                     "ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.")
+            .define(INFERENCE_SPIN_WAIT, Type.BOOLEAN, false, Importance.LOW,
+                    "Let ONNX Runtime's idle intra-op threads spin (session.intra_op.allow_spinning). Off by default: on a"
+                    + " small node shared with Kafka, spinning threads take CPU from the stream threads and the broker;"
+                    + " turn on for dedicated many-core inference nodes.")
             .define(MAX_BATCH_SIZE, Type.INT, 64, Range.between(1, 65536), Importance.MEDIUM,
                     "Micro-batch size: a task flushes its batch buffer when it holds this many preprocessed images.")
             .define(MAX_WAIT_MS, Type.LONG, 50L, Range.atLeast(1), Importance.MEDIUM,
@@ -301,6 +306,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     public int inferenceThreads() {
         return getInt(INFERENCE_THREADS);
+    }
+
+    public boolean inferenceSpinWait() {
+        return getBoolean(INFERENCE_SPIN_WAIT);
     }
 
     public int maxBatchSize() {

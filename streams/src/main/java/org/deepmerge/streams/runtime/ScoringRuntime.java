@@ -66,6 +66,7 @@ public final class ScoringRuntime implements AutoCloseable {
         Path model = DefaultModel.resolve(config.modelPath());
         ScorerOptions options = ScorerOptions.defaults().withDevice(config.device())
                 .withThreads(config.inferenceThreads(), 0)
+                .withSpinWait(config.inferenceSpinWait())
                 .withDynamicBatchSize(config.inferenceMaxBatch());
         ChannelMapping mapping = ChannelMapping.parse(config.channelMapping());
         if (config.channelPolicy() == ChannelPolicy.SINGLE) {

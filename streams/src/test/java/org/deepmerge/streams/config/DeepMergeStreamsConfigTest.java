@@ -25,6 +25,8 @@ class DeepMergeStreamsConfigTest {
         assertEquals(50L, c.maxWaitMs());
         assertEquals(ChannelPolicy.REPLICATE, c.channelPolicy());
         assertEquals(OutputEncoding.PLAIN, c.outputEncoding());
+        assertFalse(c.inferenceSpinWait(), "ONNX Runtime threads do not spin unless asked");
+        assertTrue(DeepMergeStreamsConfig.load(null, Map.of("DEEPMERGE_INFERENCE_SPIN_WAIT", "true"), Map.of()).inferenceSpinWait());
         Properties p = c.streamsProperties();
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals("deepmerge-scorer", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
