@@ -18,6 +18,7 @@ import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.training.data.ImageDataset;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.data.TrainingSamples;
+import org.deepmerge.training.eval.Metrics;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -165,10 +166,11 @@ public final class Trainer {
             }
             float[] p = new Dl4jPredictor(net, data.channels(), data.height(), data.width(), config.batchSize())
                     .predict(valImages, valLabels.length);
-            double valLoss = binaryCrossEntropy(p, valLabels);
+            double valLoss = weights == null ? binaryCrossEntropy(p, valLabels) : balancedBinaryCrossEntropy(p, valLabels);
             double valAcc = accuracy(p, valLabels);
+            double valAuc = Metrics.rocAuc(p, valLabels);
             EpochStats stats = new EpochStats(epoch, lossSum / steps, (double) correct / Math.max(1, seen), valLoss, valAcc,
-                    (System.nanoTime() - t0) / 1e9);
+                    (System.nanoTime() - t0) / 1e9, valAuc);
             history.add(stats);
             boolean improved = early.update(epoch, valLoss);
             if (improved) {
@@ -178,7 +180,7 @@ public final class Trainer {
             Checkpoints.save(net, info, dir.resolve(LAST));
             appendHistory(stats);
             writeState(epoch, early, stopped);
-            bar.finish(String.format(Locale.ROOT, "val_loss %.4f val_acc %.3f%s%s", valLoss, valAcc, improved ? " (best)" : "",
+            bar.finish(String.format(Locale.ROOT, "val_loss %.4f val_acc %.3f val_auc %.3f%s%s", valLoss, valAcc, valAuc, improved ? " (best)" : "",
                     stopped ? " - early stop, patience " + config.patience() : ""));
         }
         return new TrainResult(dir.resolve(BEST), dir.resolve(LAST), history, early.bestEpoch(), early.bestLoss(), stopped);
@@ -229,6 +231,28 @@ public final class Trainer {
             sum -= y[i] == 1 ? Math.log(q) : Math.log(1 - q);
         }
         return sum / p.length;
+    }
+
+    /**
+     * Class-balanced binary cross-entropy: the mean of the per-class mean losses, i.e. each example weighted
+     * {@code n / (2 n_c)} (sklearn's "balanced" weights) so both classes count equally, as in class-weighted training.
+     *
+     * @param p merger probabilities
+     * @param y labels 0/1
+     * @return the loss, nats; the plain mean when one class is absent
+     */
+    public static double balancedBinaryCrossEntropy(float[] p, int[] y) {
+        double[] sum = new double[2];
+        int[] count = new int[2];
+        for (int i = 0; i < p.length; i++) {
+            double q = Math.min(1 - 1e-7, Math.max(1e-7, p[i]));
+            sum[y[i]] -= y[i] == 1 ? Math.log(q) : Math.log(1 - q);
+            count[y[i]]++;
+        }
+        if (count[0] == 0 || count[1] == 0) {
+            return (sum[0] + sum[1]) / p.length;
+        }
+        return (sum[0] / count[0] + sum[1] / count[1]) / 2;
     }
 
     /**

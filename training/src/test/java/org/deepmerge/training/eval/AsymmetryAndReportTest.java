@@ -64,7 +64,7 @@ class AsymmetryAndReportTest {
         assertTrue(base.slope() > 0, "more asymmetric = more merger-like");
         Evaluator.Result r = new Evaluator(200, 3).evaluate("asymmetry", base, d, s.test());
         assertTrue(r.report().rocAuc().value() > 0.9, r.report().toString());
-        List<EpochStats> history = List.of(new EpochStats(1, 0.7, 0.5, 0.69, 0.55, 1.0), new EpochStats(2, 0.6, 0.6, 0.65, 0.6, 1.0));
+        List<EpochStats> history = List.of(new EpochStats(1, 0.7, 0.5, 0.69, 0.55, 1.0, 0.6), new EpochStats(2, 0.6, 0.6, 0.65, 0.6, 1.0, 0.7));
         ReportWriter.write(tmp, r, d, history, null, List.of("test run"));
         for (String f : List.of("report.json", "report.md", "roc.png", "confusion.png", "examples.png", "training.png")) {
             assertTrue(Files.size(tmp.resolve(f)) > 100, f);

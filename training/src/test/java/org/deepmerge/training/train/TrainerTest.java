@@ -47,6 +47,15 @@ class TrainerTest {
         double expected = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.4) + Math.log(0.4)) / 4;
         assertEquals(expected, Trainer.binaryCrossEntropy(p, y), 1e-6);
         assertEquals(0.5, Trainer.accuracy(p, y));
+        // balanced: mean over the mergers {0.9, 0.4} and over the non-mergers {0.2, 0.6}, then the mean of the two
+        double mergers = -(Math.log(0.9) + Math.log(0.4)) / 2;
+        double others = -(Math.log(0.8) + Math.log(0.4)) / 2;
+        assertEquals((mergers + others) / 2, Trainer.balancedBinaryCrossEntropy(p, y), 1e-6);
+        float[] q = {0.9f, 0.2f, 0.3f};
+        int[] z = {1, 0, 0};
+        double rare = -Math.log(0.9);
+        double common = -(Math.log(0.8) + Math.log(0.7)) / 2;
+        assertEquals((rare + common) / 2, Trainer.balancedBinaryCrossEntropy(q, z), 1e-6, "the lone merger counts as much as both others");
     }
 
     @Test
@@ -61,6 +70,7 @@ class TrainerTest {
         TrainConfig two = new TrainConfig(2, 16, 3e-3, 20, 5, true, true, out);
         TrainResult r = new Trainer(two, new PrintStream(err, true, StandardCharsets.UTF_8)).train(net, info, data, split);
         assertEquals(2, r.history().size());
+        assertTrue(r.history().stream().allMatch(h -> h.valRocAuc() >= 0 && h.valRocAuc() <= 1), "validation ROC AUC recorded");
         assertTrue(Files.isRegularFile(out.resolve(Trainer.BEST)) && Files.isRegularFile(out.resolve(Trainer.LAST)));
         String bar = err.toString(StandardCharsets.UTF_8);
         assertTrue(bar.contains("epoch 2/2") && bar.contains("loss") && bar.contains("acc") && bar.contains("val_loss"), bar);
