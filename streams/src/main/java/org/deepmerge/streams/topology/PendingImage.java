@@ -8,18 +8,23 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
 import java.util.zip.Inflater;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
 
 /**
  * One preprocessed image waiting in the changelogged batch buffer, and its compact, lossless byte encoding
  * (the value of the buffer store and so of its changelog topic).
  *
- * <p>Encoding v1: version byte 1; record timestamp (ms); enqueue wall-clock time (ms); ids, position, epoch,
+ * <p>Encoding v2: version byte 2; record timestamp (ms); enqueue wall-clock time (ms); ids, position, epoch,
  * bands and the incomplete flag (DataOutput); then the {@code [C,H,W]} float32 image as its IEEE-754 bits,
- * byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and deflated.
- * Shuffling groups the slowly varying exponent bytes together, which roughly halves the deflated size of
- * astronomical images; the round trip is bit-exact, so the scorer sees exactly what preprocessing produced.
+ * byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and compressed as
+ * one LZ4 block (lz4-java, the library Kafka's own lz4 compression uses). Shuffling groups the slowly varying
+ * exponent bytes together, which compresses astronomical images far better; the round trip is bit-exact, so the
+ * scorer sees exactly what preprocessing produced. v1 (the same with deflate instead of LZ4) is still read, so a
+ * buffer changelog written by an earlier version restores; LZ4 replaced deflate because deflating each 67.5 KB
+ * image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
  *
  * @param input           the preprocessed alert
  * @param recordTimestamp the input record's timestamp (ms since epoch); the score is forwarded with it
@@ -27,12 +32,21 @@ import java.util.zip.Inflater;
  */
 public record PendingImage(PreparedInput input, long recordTimestamp, long enqueuedWallMs) {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION_DEFLATE = 1;
+    private static final byte VERSION = 2;
+    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+    /** Largest image accepted when decoding, values (a sanity bound against a corrupt store entry). */
+    private static final int MAX_PIXELS = 1 << 26;
 
     /** @return the encoded bytes (store value) */
     public byte[] encode() {
         try {
-            ByteArrayOutputStream bos = new ByteArrayOutputStream(4096);
+            float[] img = input.image();
+            byte[] shuffled = shuffle(img);
+            LZ4Compressor lz4 = LZ4.fastCompressor();
+            byte[] compressed = new byte[lz4.maxCompressedLength(shuffled.length)];
+            int compressedLength = lz4.compress(shuffled, 0, shuffled.length, compressed, 0, compressed.length);
+            ByteArrayOutputStream bos = new ByteArrayOutputStream(compressedLength + 256);
             DataOutputStream out = new DataOutputStream(bos);
             out.writeByte(VERSION);
             out.writeLong(recordTimestamp);
@@ -51,11 +65,9 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                 out.writeUTF(b);
             }
             out.writeBoolean(input.incomplete());
-            float[] img = input.image();
-            byte[] deflated = deflate(shuffle(img));
             out.writeInt(img.length);
-            out.writeInt(deflated.length);
-            out.write(deflated);
+            out.writeInt(compressedLength);
+            out.write(compressed, 0, compressedLength);
             out.flush();
             return bos.toByteArray();
         } catch (IOException e) {
@@ -66,13 +78,13 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     /**
      * @param bytes a value written by {@link #encode()}
      * @return the pending image
-     * @throws IllegalStateException when the bytes are not a v1 pending image (a corrupt store is a fault)
+     * @throws IllegalStateException when the bytes are not a v1 or v2 pending image (a corrupt store is a fault)
      */
     public static PendingImage decode(byte[] bytes) {
         try {
             DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
             byte v = in.readByte();
-            if (v != VERSION) {
+            if (v != VERSION && v != VERSION_DEFLATE) {
                 throw new IllegalStateException("batch buffer entry has unknown encoding version " + v);
             }
             long ts = in.readLong();
@@ -92,10 +104,14 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             int n = in.readInt();
             byte[] deflated = new byte[in.readInt()];
             in.readFully(deflated);
-            float[] img = unshuffle(inflate(deflated, n * 4), n);
+            if (n < 0 || n > MAX_PIXELS) {
+                throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
+            }
+            byte[] shuffled = v == VERSION ? unlz4(deflated, n * 4) : inflate(deflated, n * 4);
+            float[] img = unshuffle(shuffled, n);
             return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img),
                     ts, wall);
-        } catch (IOException | DataFormatException e) {
+        } catch (IOException | DataFormatException | LZ4Exception e) {
             throw new IllegalStateException("corrupt batch buffer entry: " + e.getMessage(), e);
         }
     }
@@ -103,12 +119,12 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     private static byte[] shuffle(float[] img) {
         int n = img.length;
         byte[] out = new byte[n * 4];
-        for (int i = 0; i < n; i++) {
-            int bits = Float.floatToRawIntBits(img[i]);
-            out[i] = (byte) (bits >>> 24);
-            out[n + i] = (byte) (bits >>> 16);
-            out[2 * n + i] = (byte) (bits >>> 8);
-            out[3 * n + i] = (byte) bits;
+        for (int plane = 0; plane < 4; plane++) {
+            int shift = 24 - 8 * plane;
+            int base = plane * n;
+            for (int i = 0; i < n; i++) {
+                out[base + i] = (byte) (Float.floatToRawIntBits(img[i]) >>> shift);
+            }
         }
         return out;
     }
@@ -122,21 +138,13 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         return img;
     }
 
-    private static byte[] deflate(byte[] raw) {
-        Deflater d = new Deflater(Deflater.BEST_SPEED);
-        try {
-            d.setInput(raw);
-            d.finish();
-            ByteArrayOutputStream bos = new ByteArrayOutputStream(raw.length / 2 + 64);
-            byte[] buf = new byte[8192];
-            while (!d.finished()) {
-                int k = d.deflate(buf);
-                bos.write(buf, 0, k);
-            }
-            return bos.toByteArray();
-        } finally {
-            d.end();
+    private static byte[] unlz4(byte[] compressed, int size) {
+        byte[] out = new byte[size];
+        int read = LZ4.safeDecompressor().decompress(compressed, 0, compressed.length, out, 0, size);
+        if (read != size) {
+            throw new LZ4Exception("image decompressed to " + read + " bytes, expected " + size);
         }
+        return out;
     }
 
     private static byte[] inflate(byte[] deflated, int size) throws DataFormatException {

@@ -56,6 +56,68 @@ class PendingImageTest {
         assertThrows(IllegalStateException.class, () -> PendingImage.decode(truncated));
     }
 
+    /** A v1 entry (deflate), as an earlier version wrote it into the buffer changelog (format in the class Javadoc). */
+    private static byte[] v1(PendingImage p) throws Exception {
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bos);
+        PreparedInput in = p.input();
+        out.writeByte(1);
+        out.writeLong(p.recordTimestamp());
+        out.writeLong(p.enqueuedWallMs());
+        out.writeUTF(in.sourceId());
+        out.writeBoolean(in.objectId() != null);
+        if (in.objectId() != null) {
+            out.writeUTF(in.objectId());
+        }
+        out.writeUTF(in.survey());
+        out.writeDouble(in.ra());
+        out.writeDouble(in.dec());
+        out.writeDouble(in.epochMjd());
+        out.writeShort(in.bands().size());
+        for (String b : in.bands()) {
+            out.writeUTF(b);
+        }
+        out.writeBoolean(in.incomplete());
+        float[] img = in.image();
+        int n = img.length;
+        byte[] shuffled = new byte[4 * n];
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(img[i]);
+            shuffled[i] = (byte) (bits >>> 24);
+            shuffled[n + i] = (byte) (bits >>> 16);
+            shuffled[2 * n + i] = (byte) (bits >>> 8);
+            shuffled[3 * n + i] = (byte) bits;
+        }
+        java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+            d.write(shuffled);
+        }
+        out.writeInt(n);
+        out.writeInt(z.size());
+        out.write(z.toByteArray());
+        out.flush();
+        return bos.toByteArray();
+    }
+
+    @Test
+    void entriesWrittenByTheDeflateVersionStillRestore() throws Exception {
+        float[] img = new float[3 * 20 * 20];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = i % 7 == 0 ? 0f : (float) Math.sin(i * 0.37) * 1e-3f;
+        }
+        PendingImage p = new PendingImage(new PreparedInput("src-9", "obj-9", "LSST", 10.5, -3.25, 60000.5,
+                List.of("g", "r", "i"), false, img), 123L, 456L);
+        byte[] old = v1(p);
+        assertEquals(1, old[0]);
+        assertEquals(2, p.encode()[0], "new entries are v2 (LZ4)");
+        PendingImage q = PendingImage.decode(old);
+        assertEquals(List.of(123L, 456L), List.of(q.recordTimestamp(), q.enqueuedWallMs()));
+        assertEquals(List.of("src-9", "obj-9", "LSST", "g,r,i"), List.of(q.input().sourceId(), q.input().objectId(),
+                q.input().survey(), String.join(",", q.input().bands())));
+        assertEquals(60000.5, q.input().epochMjd());
+        assertArrayEquals(img, q.input().image());
+    }
+
     static ModelContract contract(int channels, double scale, ResampleMode mode) {
         List<String> bands = channels == 1 ? List.of("r") : channels == 2 ? List.of("F814W", "F160W")
                 : List.of("F814W", "F160W", "F356W");
@@ -98,7 +160,7 @@ class PendingImageTest {
                 System.out.printf("buffer entry, %s, [%d,75,75] angular 0.1875\"/px: %.0f B/alert (raw float32 %d B,"
                         + " %.0f%%; original message %.0f B) over %d alerts%n", survey, channels, perAlert, raw,
                         100.0 * perAlert / raw, message / (double) n, n);
-                assertTrue(perAlert < raw, "shuffle+deflate must beat raw float32");
+                assertTrue(perAlert < raw, "shuffle+LZ4 must beat raw float32");
             }
         }
     }
