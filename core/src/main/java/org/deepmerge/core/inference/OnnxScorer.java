@@ -119,7 +119,9 @@ public final class OnnxScorer implements AutoCloseable {
             String stem = model.getFileName().toString().replaceFirst("\\.onnx$", "");
             ModelContract contract = ModelContracts.fromSession(session, o, stem);
             boolean fixed = contract.batchSize() > 0;
-            int maxBatch = fixed ? contract.batchSize() : options.dynamicBatchSize();
+            int dynamic = options.dynamicBatchSize() != ScorerOptions.AUTO_BATCH ? options.dynamicBatchSize()
+                    : provider == OrtProvider.CUDA ? ScorerOptions.CUDA_AUTO_BATCH : ScorerOptions.CPU_AUTO_BATCH;
+            int maxBatch = fixed ? contract.batchSize() : dynamic;
             OnnxScorer s = new OnnxScorer(env, session, contract, new ModelIdentity(contract.modelName(),
                     contract.modelVersion(), sha), provider, maxBatch, fixed);
             LOG.info("model {} {} (sha256 {}) on {}: input '{}' [{},{},{},{}], output '{}' ({}), {} batch {}",

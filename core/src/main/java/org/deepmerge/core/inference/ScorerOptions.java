@@ -10,7 +10,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * @param intraOpThreads   threads inside one operator, 0 = ONNX Runtime's default (one per physical core)
  * @param interOpThreads   threads across independent operators, 0 = ONNX Runtime's default
  * @param optimisation     graph optimisation level
- * @param dynamicBatchSize images per run for models whose batch dimension N is dynamic, 1..65536
+ * @param dynamicBatchSize images per run for models whose batch dimension N is dynamic, 1..65536, or
+ *                         {@link #AUTO_BATCH} (0): {@link #CPU_AUTO_BATCH} on CPU, {@link #CUDA_AUTO_BATCH} on CUDA
  *                         (fixed-N models always run with their N)
  * @param spinWait         let ONNX Runtime's intra-op worker threads spin while waiting for work
  *                         ({@code session.intra_op.allow_spinning}); off by default because on a small node shared
@@ -21,15 +22,24 @@ public record ScorerOptions(Device device, int intraOpThreads, int interOpThread
 
     /** Largest thread count accepted. */
     public static final int MAX_THREADS = 1024;
+    /** {@code dynamicBatchSize} value that lets the device decide. */
+    public static final int AUTO_BATCH = 0;
+    /**
+     * Automatic batch on CPU, images: the DeepMerge CNN runs fastest per CPU-second at batches of 4-16 (larger
+     * batches spill the conv activations out of L2 cache; docs/benchmarks.md, {@code bench infer}).
+     */
+    public static final int CPU_AUTO_BATCH = 16;
+    /** Automatic batch on CUDA, images: large enough to amortise the host-to-device copy and kernel launches. */
+    public static final int CUDA_AUTO_BATCH = 256;
     /** Largest dynamic batch accepted, images. */
     public static final int MAX_DYNAMIC_BATCH = 65536;
 
     /** ONNX Runtime graph optimisation levels ({@code GraphOptimizationLevel}). */
     public enum Optimisation { NONE, BASIC, EXTENDED, ALL }
 
-    /** @return AUTO device, ONNX Runtime's default thread counts, all optimisations, dynamic batch 64, no spinning */
+    /** @return AUTO device, ONNX Runtime's default thread counts, all optimisations, automatic batch, no spinning */
     public static ScorerOptions defaults() {
-        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, 64, false);
+        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, AUTO_BATCH, false);
     }
 
     /** @param d device @return a copy on that device */
@@ -69,9 +79,9 @@ public record ScorerOptions(Device device, int intraOpThreads, int interOpThread
         if (interOpThreads < 0 || interOpThreads > MAX_THREADS) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "inter-op threads " + interOpThreads + " not in 0.." + MAX_THREADS);
         }
-        if (dynamicBatchSize < 1 || dynamicBatchSize > MAX_DYNAMIC_BATCH) {
+        if (dynamicBatchSize < AUTO_BATCH || dynamicBatchSize > MAX_DYNAMIC_BATCH) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "dynamic batch size " + dynamicBatchSize + " not in 1.."
-                    + MAX_DYNAMIC_BATCH);
+                    + MAX_DYNAMIC_BATCH + " (or 0 = automatic)");
         }
         return this;
     }

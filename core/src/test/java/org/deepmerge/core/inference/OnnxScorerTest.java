@@ -60,6 +60,9 @@ class OnnxScorerTest {
             assertEquals("CPUExecutionProvider", s.executionProvider());
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f)));
             assertEquals(sha, s.identity().sha256());
+        }
+        try (OnnxScorer s = OnnxScorer.open(f, CPU, ContractOverrides.none())) {
+            assertEquals(ScorerOptions.CPU_AUTO_BATCH, s.maxBatch(), "automatic batch on the CPU provider");
             assertEquals("tiny", s.identity().name());
             assertEquals("1.2.3", s.identity().version());
             assertEquals(s.contract(), org.deepmerge.core.model.ModelContracts.read(f, ContractOverrides.none()),

@@ -374,7 +374,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--max-batch-size", defaultValue = "64", paramLabel = "N", description = "Micro-batch size (default: ${DEFAULT-VALUE}).")
         int maxBatch;
 
-        @Option(names = "--infer-batch", defaultValue = "256", paramLabel = "N",
+        @Option(names = "--infer-batch", defaultValue = "16", paramLabel = "N",
                 description = "Most images per ONNX Runtime run of the shared batcher, deepmerge.inference.max.batch "
                         + "(dynamic-batch models; default: ${DEFAULT-VALUE}).")
         int inferBatch;

@@ -145,8 +145,9 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             .define(CHANNEL_MAPPING, Type.STRING, "", Importance.LOW,
                     "Which cutout kind feeds the model per survey, e.g. ZTF=template,LSST=science or kind=science; "
                             + "empty = the core defaults (ZTF and LSST template, others science).")
-            .define(INFERENCE_MAX_BATCH, Type.INT, 256, Range.between(1, 65536), Importance.LOW,
-                    "Most images per ONNX Runtime run of the shared inference batcher (dynamic-batch models; fixed-batch models use their N).")
+            .define(INFERENCE_MAX_BATCH, Type.INT, 0, Range.between(0, 65536), Importance.LOW,
+                    "Most images per ONNX Runtime run of the shared inference batcher (dynamic-batch models; fixed-batch models"
+                            + " use their N). 0 = automatic: 16 on CPU (fastest per CPU-second for the DeepMerge CNN), 256 on CUDA.")
             .define(INFERENCE_MAX_DELAY_MS, Type.LONG, 2L, Range.atLeast(0), Importance.LOW,
                     "Longest time (ms) the shared inference batcher waits for micro-batches of other stream threads before a run.")
             .define(ASSEMBLE_TIMEOUT_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
