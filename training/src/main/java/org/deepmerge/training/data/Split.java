@@ -100,7 +100,7 @@ public record Split(int[] train, int[] validation, int[] test) {
         return a;
     }
 
-    static void shuffle(int[] a, Random rng) {
+    public static void shuffle(int[] a, Random rng) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
             int t = a[i];

@@ -120,6 +120,9 @@ public final class Trainer {
                 ((Number) state.get("epochsSinceBest")).intValue());
     }
 
+    /** Training images used to re-estimate batch-norm statistics after each epoch ({@link BatchNormCalibration}). */
+    static final int CALIBRATION_IMAGES = 1024;
+
     private TrainResult run(MultiLayerNetwork net, ModelInfo info, ImageDataset data, Split split, List<EpochStats> history,
                             int doneEpochs, double bestLoss0, int bestEpoch0, int sinceBest0) throws DeepMergeException {
         if (split.train().length == 0 || split.validation().length == 0) {
@@ -130,6 +133,13 @@ public final class Trainer {
                 : TrainingSamples.plain(split.train());
         double[] weights = config.classWeights() ? base.balancedClassWeights(labels) : null;
         float[] valImages = data.gather(split.validation());
+        // inference statistics of the batch norms are re-estimated on (up to) this many training images each epoch
+        int[] calibration = new int[0];
+        if (BatchNormCalibration.batchNormLayers(net).length > 0) {
+            int[] shuffled = split.train().clone();
+            Split.shuffle(shuffled, new java.util.Random(config.seed()));
+            calibration = java.util.Arrays.copyOf(shuffled, Math.min(shuffled.length, CALIBRATION_IMAGES));
+        }
         int[] valLabels = data.labels(split.validation());
         Path dir = config.outputDir();
         EarlyStopping early = new EarlyStopping(config.patience(), bestLoss0, bestEpoch0, sinceBest0);
@@ -163,6 +173,9 @@ public final class Trainer {
                 }
                 lossSum += net.score();
                 bar.update(s + 1, lossSum / (s + 1), (double) correct / Math.max(1, seen));
+            }
+            if (calibration.length > 0) {
+                BatchNormCalibration.recalibrate(net, data, calibration, config.batchSize());
             }
             float[] p = new Dl4jPredictor(net, data.channels(), data.height(), data.width(), config.batchSize())
                     .predict(valImages, valLabels.length);
