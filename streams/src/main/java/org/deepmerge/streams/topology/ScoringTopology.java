@@ -1,5 +1,6 @@
 package org.deepmerge.streams.topology;
 
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
@@ -82,6 +83,17 @@ public final class ScoringTopology {
     }
 
     /**
+     * Topic configuration of the batch buffer's changelog (Kafka topic configs): segments rolled every minute or
+     * 16 MiB, cleaned as soon as 10% is dirty, tombstones kept one minute. Entries live for milliseconds, so
+     * compaction leaves almost nothing and a restore reads at most about one segment.
+     */
+    public static final Map<String, String> BUFFER_CHANGELOG_CONFIG = Map.of(
+            "segment.ms", "60000",
+            "segment.bytes", String.valueOf(16 << 20),
+            "min.cleanable.dirty.ratio", "0.1",
+            "delete.retention.ms", "60000");
+
+    /**
      * Adds the scoring sub-topology, reading {@code deepmerge.input.topic} and writing
      * {@code deepmerge.output.topic} and {@code deepmerge.dlq.topic} (both must exist).
      *
@@ -95,8 +107,13 @@ public final class ScoringTopology {
             throw new org.apache.kafka.common.config.ConfigException(DeepMergeStreamsConfig.CHANNEL_POLICY, "assemble",
                     "the assemble channel policy needs Dependencies.alertPreparer (ScoringRuntime.alertPreparer())");
         }
+        // The batch buffer holds at most a few micro-batches per task: an in-memory store (no RocksDB instance,
+        // JNI calls or background compaction per task), made durable by its changelog, which is restored on
+        // failover. Every entry is deleted within max.wait.ms, so the changelog is compacted aggressively to keep
+        // that restore short (mostly tombstones, dropped after BUFFER_CHANGELOG_RETENTION_MS).
         StoreBuilder<KeyValueStore<Long, byte[]>> store = Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(config.storeName()), Serdes.Long(), Serdes.ByteArray());
+                Stores.inMemoryKeyValueStore(config.storeName()), Serdes.Long(), Serdes.ByteArray())
+                .withLoggingEnabled(BUFFER_CHANGELOG_CONFIG);
         String assemblyStoreName = assemblyStoreName(config);
         StoreBuilder<KeyValueStore<String, byte[]>> assemblyStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(assemblyStoreName), Serdes.String(), Serdes.ByteArray());

@@ -251,5 +251,15 @@ class ScoringIntegrationTest {
                 8, tombstones, (valueBytes + keyBytes) / (double) Math.max(1, alerts));
         assertEquals(alerts, puts, "every scorable alert was buffered exactly once");
         assertEquals(alerts, tombstones, "every buffered alert was deleted once scored");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            org.apache.kafka.common.config.ConfigResource resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+            org.apache.kafka.clients.admin.Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertEquals("compact", config.get("cleanup.policy").value());
+            org.deepmerge.streams.topology.ScoringTopology.BUFFER_CHANGELOG_CONFIG.forEach((key, value) ->
+                    assertEquals(value, config.get(key).value(), "changelog topic config " + key));
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("cannot describe " + topic, e);
+        }
     }
 }
