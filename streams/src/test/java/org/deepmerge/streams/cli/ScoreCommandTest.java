@@ -180,6 +180,29 @@ class ScoreCommandTest {
     }
 
     @Test
+    void withoutModelScoresWithTheEmbeddedDefaultModel() throws Exception {
+        assertTrue(org.deepmerge.streams.models.DefaultModel.available(),
+                "the streams jar embeds " + org.deepmerge.streams.models.DefaultModel.RESOURCE);
+        byte[] embedded;
+        try (java.io.InputStream in = getClass().getResourceAsStream(org.deepmerge.streams.models.DefaultModel.RESOURCE)) {
+            embedded = in.readAllBytes();
+        }
+        assertTrue(embedded.length < 1_000_000, "default model is small: " + embedded.length + " bytes");
+        Path dir = TestData.require("alerts/ztf");
+        Path out = tmp.resolve("default.jsonl");
+        Run run = run("score", "--format", "jsonl", "--out", out.toString(), dir.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(fileCount(dir), run.scored(), run.stderr());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(run.scored(), lines.size());
+        String sha = org.deepmerge.core.model.ModelIdentity.sha256(embedded);
+        for (String line : lines) {
+            assertTrue(line.contains("\"modelName\":\"deepmerge-default\""), line);
+            assertTrue(line.contains("\"modelSha256\":\"" + sha + "\""), line);
+        }
+    }
+
+    @Test
     void scoresRubinAlertsAsCsv() throws Exception {
         Path dir = TestData.require("alerts/rubin-v9_0");
         Path out = tmp.resolve("rubin.csv");

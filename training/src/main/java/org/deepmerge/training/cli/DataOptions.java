@@ -6,6 +6,7 @@ import java.util.List;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.training.data.Datasets;
 import org.deepmerge.training.data.ImageDataset;
+import org.deepmerge.training.data.RotationResidual;
 import org.deepmerge.training.data.ImageFolderReader;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.train.SplitFile;
@@ -46,9 +47,15 @@ public final class DataOptions {
     @Option(names = "--split", description = "Use the split in this split.json (from a training run) instead of a new one.")
     Path splitFile;
 
+    @Option(names = "--rotation-residual", description = "Append the rotational-asymmetry residual |G - rot180(G)| of the"
+            + " channel mean as an extra input channel (exported models compute it from the survey channels).")
+    boolean rotationResidual;
+
     /** @return the dataset */
     ImageDataset load() throws DeepMergeException {
-        return Datasets.open(data, channels, new ImageFolderReader.Options(idColumn, labelColumn, colour, imageSize, imageSize, limit));
+        ImageDataset d = Datasets.open(data, channels, new ImageFolderReader.Options(idColumn, labelColumn, colour, imageSize,
+                imageSize, limit));
+        return rotationResidual ? RotationResidual.append(d) : d;
     }
 
     /**

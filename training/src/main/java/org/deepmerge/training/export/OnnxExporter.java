@@ -5,6 +5,7 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.training.data.RotationResidual;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -42,8 +43,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -182,11 +185,22 @@ public final class OnnxExporter {
             throw invalid("metadata " + ModelContract.KEY_INPUT_NAME + " is blank");
         }
         OnnxGraphBuilder g = new OnnxGraphBuilder(meta.getOrDefault(ModelContract.KEY_MODEL_NAME, "deepmerge"));
-        g.input(OnnxGraphBuilder.floatValueInfo(inputName, inShape[0], inShape[1], inShape[2], inShape[3]));
-
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         Shape shape = new Shape(inShape[1], inShape[2], inShape[3]);
         String x = inputName;
+        boolean residual = derivesRotationResidual(meta, inShape);
+        if (residual) {
+            // the scorer feeds the survey channels; the graph appends the residual channel the network was trained with
+            inShape = new long[] {inShape[0], inShape[1] - 1, inShape[2], inShape[3]};
+            List<String> bands = new ArrayList<>(List.of(meta.get(ModelContract.KEY_CHANNELS).split(",")));
+            bands.remove(bands.size() - 1);
+            meta.put(ModelContract.KEY_CHANNELS, String.join(",", bands));
+            meta.put(KEY_DERIVED_CHANNEL, RotationResidual.CHANNEL);
+            g.input(OnnxGraphBuilder.floatValueInfo(inputName, inShape[0], inShape[1], inShape[2], inShape[3]));
+            x = rotationResidual(g, inputName);
+        } else {
+            g.input(OnnxGraphBuilder.floatValueInfo(inputName, inShape[0], inShape[1], inShape[2], inShape[3]));
+        }
         IActivation lastActivation = null;
         int nLayers = net.getnLayers();
         if (nLayers == 0 || net.getLayers() == null) {
@@ -367,6 +381,40 @@ public final class OnnxExporter {
      * {@code axis=-1}) → {@code Mul(x, scale[W])}, {@code Add(shift[W])} broadcast along the last axis, with
      * {@code scale = gamma / sqrt(var + eps)} and {@code shift = beta - mean * scale} (Ioffe and Szegedy 2015).
      */
+    /** Metadata key naming a channel the graph derives from the input channels (not fed by the scorer). */
+    public static final String KEY_DERIVED_CHANNEL = "deepmerge.input.derived_channel";
+
+    /** @return whether the network's last input channel is {@link RotationResidual#CHANNEL} (checkpoint channel names) */
+    private static boolean derivesRotationResidual(Map<String, String> meta, long[] inShape) throws DeepMergeException {
+        String channels = meta.get(ModelContract.KEY_CHANNELS);
+        if (channels == null || !channels.endsWith(RotationResidual.CHANNEL)) {
+            return false;
+        }
+        if (inShape[1] < 2) {
+            throw invalid("channel " + RotationResidual.CHANNEL + " needs at least one survey channel to derive it from");
+        }
+        return true;
+    }
+
+    /**
+     * {@code Concat(x, |G - rot180(G)|)} with {@code G = ReduceMean(x, axis 1)}: the same channel as
+     * {@link RotationResidual#residual}; rot180 is a {@code Slice} with step -1 on H and W (ONNX Slice, opset 13+).
+     *
+     * @return the name of the {@code [N,C+1,H,W]} tensor
+     */
+    private static String rotationResidual(OnnxGraphBuilder g, String input) {
+        String grey = g.node("ReduceMean", "residual_grey",
+                new OnnxMl.AttributeProto[] {OnnxGraphBuilder.intsAttr("axes", 1), OnnxGraphBuilder.intAttr("keepdims", 1)}, input);
+        String rotated = g.node("Slice", "residual_rot180", new OnnxMl.AttributeProto[0], grey,
+                g.int64Initializer("residual_starts", -1, -1),
+                g.int64Initializer("residual_ends", Long.MIN_VALUE, Long.MIN_VALUE),
+                g.int64Initializer("residual_axes", 2, 3),
+                g.int64Initializer("residual_steps", -1, -1));
+        String diff = g.node("Sub", "residual_diff", new OnnxMl.AttributeProto[0], grey, rotated);
+        String abs = g.node("Abs", "residual_abs", new OnnxMl.AttributeProto[0], diff);
+        return g.node("Concat", "residual_input", new OnnxMl.AttributeProto[] {OnnxGraphBuilder.intAttr("axis", 1)}, input, abs);
+    }
+
     private static String batchNorm(OnnxGraphBuilder g, Layer layer, BatchNormalization bn, String x, int i,
                                     String where, Shape shape, boolean overWidth) throws DeepMergeException {
         long n = overWidth ? shape.w : shape.c;

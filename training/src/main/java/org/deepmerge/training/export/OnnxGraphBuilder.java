@@ -51,6 +51,25 @@ final class OnnxGraphBuilder {
     }
 
     /**
+     * Adds an int64 constant (e.g. the starts/ends/axes/steps inputs of {@code Slice}).
+     *
+     * @param name   tensor name, unique in the graph
+     * @param values values of a 1-D tensor
+     * @return the name
+     */
+    String int64Initializer(String name, long... values) {
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(OnnxMl.TensorProto.DataType.INT64.getNumber())
+                .addDims(values.length);
+        for (long v : values) {
+            t.addInt64Data(v);
+        }
+        graph.addInitializer(t);
+        return name;
+    }
+
+    /**
      * Adds a node with one output.
      *
      * @param opType ONNX operator (default domain, opset {@link OnnxExporter#OPSET})

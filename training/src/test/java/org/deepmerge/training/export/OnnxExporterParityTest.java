@@ -88,6 +88,38 @@ class OnnxExporterParityTest {
     }
 
     @Test
+    void rotationResidualChannelIsComputedInTheGraph() throws Exception {
+        int c = 3;
+        int h = 40;
+        int w = 40;
+        MultiLayerNetwork net = ExportTestNetworks.deepShadows(61, c + 1, h, w);
+        Map<String, String> meta = new HashMap<>();
+        meta.put(ModelContract.KEY_INPUT_SHAPE, "-1," + (c + 1) + "," + h + "," + w);
+        meta.put(ModelContract.KEY_CHANNELS, "g,r,i," + org.deepmerge.training.data.RotationResidual.CHANNEL);
+        ExportResult r = OnnxExporter.export(net, meta, dir.resolve("residual.onnx"));
+        assertEquals("g,r,i", r.metadata().get(ModelContract.KEY_CHANNELS), "the scorer feeds the survey bands only");
+        assertEquals("-1,3,40,40", r.metadata().get(ModelContract.KEY_INPUT_SHAPE));
+        assertEquals(org.deepmerge.training.data.RotationResidual.CHANNEL, r.metadata().get(OnnxExporter.KEY_DERIVED_CHANNEL));
+        int n = 5;
+        float[] survey = ExportTestNetworks.randomInput(62, n, c, h, w);
+        org.deepmerge.training.data.ImageDataset d = new org.deepmerge.training.data.ImageDataset(survey, new int[n],
+                java.util.List.of("g", "r", "i"), h, w, null, "test");
+        float[] withResidual = org.deepmerge.training.data.RotationResidual.append(d).pixels();
+        INDArray expected = net.output(Nd4j.create(withResidual, new long[] {n, c + 1, h, w}, 'c'), false);
+        try (OrtSession s = env.createSession(r.file().toString(), new OrtSession.SessionOptions());
+             OnnxTensor t = OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(survey), new long[] {n, c, h, w});
+             OrtSession.Result res = s.run(Map.of(r.inputName(), t))) {
+            float[][] actual = (float[][]) res.get(r.outputName()).orElseThrow().getValue();
+            double maxDiff = 0;
+            for (int i = 0; i < n; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(expected.getDouble(i, 0) - actual[i][0]));
+            }
+            System.out.printf("PARITY deepshadows+rot180-residual batch=%d maxAbsDiff=%.3e%n", n, maxDiff);
+            assertTrue(maxDiff <= OrtParity.TOLERANCE, "max abs difference " + maxDiff);
+        }
+    }
+
+    @Test
     void smallNonSquareTruncateNetMatchesDl4j() throws Exception {
         MultiLayerNetwork net = ExportTestNetworks.small(41, 3, 32, 40);
         ExportTestNetworks.randomiseBatchNorm(net, 42);
