@@ -81,10 +81,11 @@ class BenchCommandTest {
         Path model = TinyConvNetAccess.write(tmp.resolve("tiny.onnx"), -1);
         Path json = tmp.resolve("infer.json");
         int code = run("bench", "infer", "--model", model.toString(), "--device", "cpu", "--threads", "1",
-                "--batch-sizes", "1,2,3,4", "--warmup", "1", "--min-runs", "2", "--seconds", "0", "--json", json.toString());
+                "--batch-sizes", "1,2,3,4", "--warmup", "1", "--min-runs", "2", "--seconds", "0", "--spin", "--json", json.toString());
         assertEquals(0, code, err.toString());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals("infer", j.get("benchmark").asText());
+        assertTrue(j.get("spin_wait").asBoolean(), "--spin is recorded in the report");
         assertEquals("CPU", j.get("device").asText());
         assertEquals("CPUExecutionProvider", j.get("execution_provider").asText());
         assertEquals(1, j.get("threads").asInt());

@@ -55,6 +55,12 @@ class ScoringRuntimeTest {
             DeepMergeException e = assertThrows(DeepMergeException.class, () -> ScoringRuntime.open(
                     DeepMergeStreamsConfig.load(null, Map.of(), Map.of()), ContractOverrides.none()));
             assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason(), e.getMessage());
+        } else {
+            try (ScoringRuntime r = ScoringRuntime.open(DeepMergeStreamsConfig.load(null, Map.of(), Map.of()),
+                    ContractOverrides.none())) {
+                assertEquals("deepmerge-default", r.identity().name(), "no model path: the embedded default model");
+                assertEquals(java.util.List.of("g", "r", "i"), r.scorer().contract().channels());
+            }
         }
         Path a = TestModels.meanSigmoid(tmp.resolve("a.onnx"));
         try (ScoringRuntime r = ScoringRuntime.open(DeepMergeStreamsConfig.load(null, Map.of(),
