@@ -95,13 +95,7 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
         m.put(KEY_CHANNELS, String.join(",", channels));
         m.put(KEY_PIXEL_SCALE, Double.toString(pixelScaleArcsec));
         m.put(KEY_RESAMPLE, resample.name().toLowerCase(Locale.ROOT));
-        m.put(KEY_NORMALISATION, normalisation.kind().name().toLowerCase(Locale.ROOT));
-        if (normalisation.kind() == Normalisation.Kind.STANDARDIZE) {
-            m.put(KEY_NORM_MEAN, Normalisation.join(normalisation.mean()));
-            m.put(KEY_NORM_STD, Normalisation.join(normalisation.std()));
-        } else if (normalisation.kind() == Normalisation.Kind.ASINH) {
-            m.put(KEY_NORM_SOFTENING, Float.toString(normalisation.softening()));
-        }
+        m.putAll(normalisation.metadata());
         m.put(KEY_OUTPUT_NAME, outputName);
         m.put(KEY_OUTPUT_KIND, outputKind.name().toLowerCase(Locale.ROOT));
         m.put(KEY_CLASSES, String.join(",", classNames));

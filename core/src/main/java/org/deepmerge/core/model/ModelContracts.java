@@ -352,6 +352,11 @@ public final class ModelContracts {
                         throw missing(KEY_NORM_SOFTENING, ContractOverrides.FLAG_NORMALISATION, KEY_NORMALISATION + " is asinh");
                     }
                     return Normalisation.asinh(Float.parseFloat(md.get(KEY_NORM_SOFTENING).trim()));
+                case DISPLAY:
+                    if (!md.containsKey(KEY_NORM_SOFTENING)) {
+                        throw missing(KEY_NORM_SOFTENING, ContractOverrides.FLAG_NORMALISATION, KEY_NORMALISATION + " is display");
+                    }
+                    return Normalisation.display(Float.parseFloat(md.get(KEY_NORM_SOFTENING).trim()));
                 default:
                     return Normalisation.none();
             }

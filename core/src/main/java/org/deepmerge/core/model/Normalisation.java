@@ -10,16 +10,20 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * Per-pixel normalisation applied after resampling, before inference.
  *
  * @param kind      NONE (the DeepMerge paper, Ciprijanovic et al. 2020: raw microJansky/arcsec^2),
- *                  STANDARDIZE ({@code (x - mean[c]) / std[c]}) or ASINH ({@code asinh(x / softening)},
- *                  Lupton et al. 1999 "asinh magnitudes")
+ *                  STANDARDIZE ({@code (x - mean[c]) / std[c]}), ASINH ({@code asinh(x / softening)},
+ *                  Lupton et al. 1999 "asinh magnitudes") or DISPLAY, a per-image colour-preserving display stretch
+ *                  like the SDSS gri composites (Lupton et al. 2004, PASP 116, 133): with {@code M} the largest
+ *                  pixel of the whole image over all channels and {@code b = softening * M},
+ *                  {@code x -> clip(asinh(x / b) / asinh(M / b), 0, 1)}; one scale for all channels keeps colours
  * @param mean      per-channel means (STANDARDIZE only, else empty), in the stamp's pixel units
  * @param std       per-channel standard deviations, all &gt; 0 (STANDARDIZE only, else empty)
- * @param softening asinh softening parameter in the stamp's pixel units, &gt; 0 (ASINH only, else 1)
+ * @param softening ASINH: softening in the stamp's pixel units, &gt; 0; DISPLAY: softening as a fraction of the
+ *                  image maximum, in (0, 1]; else 1
  */
 public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float softening) {
 
     /** Normalisation kinds. */
-    public enum Kind { NONE, STANDARDIZE, ASINH }
+    public enum Kind { NONE, STANDARDIZE, ASINH, DISPLAY }
 
     /**
      * @throws IllegalArgumentException when mean/std lengths differ, a std is not &gt; 0, or softening is not &gt; 0
@@ -45,6 +49,9 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
         }
         if (!(softening > 0f) || !Float.isFinite(softening)) {
             throw new IllegalArgumentException("asinh softening must be finite and > 0, got " + softening);
+        }
+        if (kind == Kind.DISPLAY && softening > 1f) {
+            throw new IllegalArgumentException("display softening is a fraction of the image maximum, in (0, 1], got " + softening);
         }
     }
 
@@ -78,6 +85,14 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
      * @return the normalisation
      * @throws DeepMergeException INVALID_CONFIG naming the bad spec
      */
+    /**
+     * @param fraction softening as a fraction of each image's maximum, in (0, 1] (0.05 for SDSS-like composites)
+     * @return the DISPLAY normalisation
+     */
+    public static Normalisation display(float fraction) {
+        return new Normalisation(Kind.DISPLAY, List.of(), List.of(), fraction);
+    }
+
     public static Normalisation parse(String spec) throws DeepMergeException {
         String s = spec.trim();
         String[] parts = s.split(":", -1);
@@ -93,6 +108,11 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
                         return asinh(Float.parseFloat(parts[1].trim()));
                     }
                     break;
+                case "display":
+                    if (parts.length == 2) {
+                        return display(Float.parseFloat(parts[1].trim()));
+                    }
+                    break;
                 case "standardize":
                 case "standardise":
                     if (parts.length == 3) {
@@ -106,7 +126,7 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
             throw new DeepMergeException(Reason.INVALID_CONFIG, "normalisation '" + spec + "': " + e.getMessage(), e);
         }
         throw new DeepMergeException(Reason.INVALID_CONFIG, "normalisation '" + spec
-                + "' is not one of none | asinh:SOFTENING | standardize:M0,M1,..:S0,S1,..");
+                + "' is not one of none | asinh:SOFTENING | display:FRACTION | standardize:M0,M1,..:S0,S1,..");
     }
 
     /** @return the command-line form accepted by {@link #parse(String)} */
@@ -114,11 +134,29 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
         switch (kind) {
             case ASINH:
                 return "asinh:" + softening;
+            case DISPLAY:
+                return "display:" + softening;
             case STANDARDIZE:
                 return "standardize:" + join(mean) + ":" + join(std);
             default:
                 return "none";
         }
+    }
+
+    /**
+     * @return the model-contract {@code metadata_props} of this normalisation: {@code deepmerge.input.normalisation}
+     *         (the kind) and its parameters ({@code .mean}/{@code .std} or {@code .softening}); see docs/model-contract.md
+     */
+    public java.util.Map<String, String> metadata() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put(ModelContract.KEY_NORMALISATION, kind.name().toLowerCase(Locale.ROOT));
+        if (kind == Kind.STANDARDIZE) {
+            m.put(ModelContract.KEY_NORM_MEAN, join(mean));
+            m.put(ModelContract.KEY_NORM_STD, join(std));
+        } else if (kind == Kind.ASINH || kind == Kind.DISPLAY) {
+            m.put(ModelContract.KEY_NORM_SOFTENING, Float.toString(softening));
+        }
+        return m;
     }
 
     static List<Float> floats(String csv) {

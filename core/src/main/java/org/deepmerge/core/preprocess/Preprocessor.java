@@ -98,9 +98,55 @@ public final class Preprocessor {
                         contract.pixelScaleArcsec(), contract.resample());
             }
         }
-        for (int ch = 0; ch < c; ch++) {
-            normalise(dest, offset + ch * plane, plane, ch, contract.normalisation());
+        normaliseImage(dest, offset, c, plane, contract.normalisation());
+    }
+
+    /**
+     * Applies the normalisation to one {@code [C,H,W]} image in place: per channel, or across all channels for
+     * {@link Normalisation.Kind#DISPLAY}.
+     *
+     * @param data     array holding the image
+     * @param offset   start of the image
+     * @param channels C
+     * @param plane    H*W
+     * @param n        the normalisation
+     */
+    public static void normaliseImage(float[] data, int offset, int channels, int plane, Normalisation n) {
+        if (n.kind() == Normalisation.Kind.DISPLAY) {
+            displayStretch(data, offset, channels * plane, n.softening());
+            return;
         }
+        for (int ch = 0; ch < channels; ch++) {
+            normalise(data, offset + ch * plane, plane, ch, n);
+        }
+    }
+
+    /**
+     * The DISPLAY stretch of {@link Normalisation}: {@code clip(asinh(x / b) / asinh(M / b), 0, 1)} with {@code M}
+     * the largest value of the image and {@code b = fraction * M}; an image with no positive pixel becomes 0.
+     */
+    private static void displayStretch(float[] data, int offset, int length, float fraction) {
+        float max = 0f;
+        for (int i = offset, e = offset + length; i < e; i++) {
+            if (data[i] > max) {
+                max = data[i];
+            }
+        }
+        if (!(max > 0f) || !Float.isFinite(max)) {
+            java.util.Arrays.fill(data, offset, offset + length, 0f);
+            return;
+        }
+        double b = fraction * (double) max;
+        double norm = 1.0 / asinh(max / b);
+        for (int i = offset, e = offset + length; i < e; i++) {
+            double v = asinh(data[i] / b) * norm;
+            data[i] = (float) Math.min(1.0, Math.max(0.0, v));
+        }
+    }
+
+    private static double asinh(double x) {
+        double a = Math.abs(x);
+        return Math.copySign(Math.log(a + Math.sqrt(a * a + 1.0)), x);
     }
 
     private static int indexOfSame(List<Stamp> stamps, int ch) {
@@ -205,7 +251,8 @@ public final class Preprocessor {
     }
 
     /**
-     * Applies the normalisation to one channel in place.
+     * Applies a per-channel normalisation to one channel in place (DISPLAY works on whole images: use
+     * {@link #normaliseImage}; here it leaves the channel unchanged).
      *
      * @param data    array holding the channel
      * @param offset  start of the channel's H*W pixels

@@ -87,6 +87,13 @@ class ModelContractsTest {
                 ResampleMode.FIT, Normalisation.asinh(0.25f), "52", OutputKind.LOGITS, List.of("merger", "non-merger"), 0,
                 "n", "v", Map.of());
         assertEquals(asinh, ModelContracts.resolve(asinh.toMetadata(), THIRD_PARTY, ContractOverrides.none(), "x", "y"));
+        ModelContract display = new ModelContract("Galaxy Array", 256, List.of("g", "r", "i"), 75, 75, 1.012,
+                ResampleMode.FIT, Normalisation.display(0.05f), "52", OutputKind.LOGITS, List.of("merger", "non-merger"), 0,
+                "n", "v", Map.of());
+        Map<String, String> dm = display.toMetadata();
+        assertEquals("display", dm.get(ModelContract.KEY_NORMALISATION));
+        assertEquals("0.05", dm.get(ModelContract.KEY_NORM_SOFTENING));
+        assertEquals(display, ModelContracts.resolve(dm, THIRD_PARTY, ContractOverrides.none(), "x", "y"));
     }
 
     @Test

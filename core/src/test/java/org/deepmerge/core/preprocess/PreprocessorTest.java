@@ -198,11 +198,37 @@ class PreprocessorTest {
 
     @Test
     void normalisationSpecsParseAndRoundTrip() throws Exception {
-        for (String spec : List.of("none", "asinh:0.5", "standardize:1.0,2.0:3.0,4.0")) {
+        for (String spec : List.of("none", "asinh:0.5", "display:0.05", "standardize:1.0,2.0:3.0,4.0")) {
             assertEquals(spec, Normalisation.parse(spec).spec());
         }
         assertEquals(Reason.INVALID_CONFIG, assertThrows(DeepMergeException.class,
                 () -> Normalisation.parse("standardize:1:0")).reason());
         assertEquals(Reason.INVALID_CONFIG, assertThrows(DeepMergeException.class, () -> Normalisation.parse("log")).reason());
+        assertEquals(Reason.INVALID_CONFIG, assertThrows(DeepMergeException.class,
+                () -> Normalisation.parse("display:2")).reason(), "display softening is a fraction of the maximum");
+    }
+
+    @Test
+    void displayStretchUsesOneScaleForAllChannelsByHand() throws Exception {
+        // 2 channels of 1x2 (flux units): maximum M = 8 over the whole image, b = 0.5 * 8 = 4
+        float[] img = {8f, 2f, /* channel 2 */ 4f, -1f};
+        Preprocessor.normaliseImage(img, 0, 2, 2, Normalisation.display(0.5f));
+        double norm = asinh(2.0);
+        assertEquals(1.0, img[0], 1e-6, "the brightest pixel maps to 1");
+        assertEquals(asinh(0.5) / norm, img[1], 1e-6);
+        assertEquals(asinh(1.0) / norm, img[2], 1e-6, "channels share the scale, so colours are kept");
+        assertEquals(0.0, img[3], 0.0, "negative sky is clipped to 0");
+        float[] dark = {0f, -1f, -2f, 0f};
+        Preprocessor.normaliseImage(dark, 0, 2, 2, Normalisation.display(0.05f));
+        assertArrayEquals(new float[4], dark, "an image without a positive pixel becomes 0");
+        float[] scaled = {80f, 20f, 40f, -10f};
+        Preprocessor.normaliseImage(scaled, 0, 2, 2, Normalisation.display(0.5f));
+        float[] again = {8f, 2f, 4f, -1f};
+        Preprocessor.normaliseImage(again, 0, 2, 2, Normalisation.display(0.5f));
+        assertArrayEquals(again, scaled, 1e-6f, "independent of the flux scale (per-image maximum)");
+    }
+
+    private static double asinh(double x) {
+        return Math.log(x + Math.sqrt(x * x + 1));
     }
 }

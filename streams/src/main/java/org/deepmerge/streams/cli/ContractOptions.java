@@ -30,7 +30,7 @@ public final class ContractOptions {
     ResampleMode resample;
 
     @Option(names = ContractOverrides.FLAG_NORMALISATION, paramLabel = "SPEC",
-            description = "Input normalisation: none, asinh:SOFTENING or standardize:MEAN,..:STD,.. (see docs/model-contract.md).")
+            description = "Input normalisation: none, asinh:SOFTENING, display:FRACTION or standardize:MEAN,..:STD,.. (see docs/model-contract.md).")
     String normalisation;
 
     @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Model output tensor to read.")

@@ -4,10 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.preprocess.Preprocessor;
 import org.deepmerge.training.data.Datasets;
 import org.deepmerge.training.data.ImageDataset;
-import org.deepmerge.training.data.RotationResidual;
 import org.deepmerge.training.data.ImageFolderReader;
+import org.deepmerge.training.data.RotationResidual;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.train.SplitFile;
 import picocli.CommandLine.Option;
@@ -51,11 +53,32 @@ public final class DataOptions {
             + " channel mean as an extra input channel (exported models compute it from the survey channels).")
     boolean rotationResidual;
 
+    @Option(names = "--normalisation", defaultValue = "none", paramLabel = "SPEC", description = "Input normalisation"
+            + " applied to every image with the core preprocessor and written into the model contract: none, display:FRACTION"
+            + " (per-image colour-preserving asinh stretch to [0,1], e.g. display:0.05), asinh:SOFTENING or"
+            + " standardize:M0,..:S0,.. (default: ${DEFAULT-VALUE}). Give the same value to evaluate for a DL4J checkpoint.")
+    String normalisation;
+
     /** @return the dataset */
     ImageDataset load() throws DeepMergeException {
         ImageDataset d = Datasets.open(data, channels, new ImageFolderReader.Options(idColumn, labelColumn, colour, imageSize,
                 imageSize, limit));
+        Normalisation n = normalisation();
+        if (n.kind() != Normalisation.Kind.NONE) {
+            int plane = d.height() * d.width();
+            for (int i = 0; i < d.size(); i++) {
+                Preprocessor.normaliseImage(d.pixels(), (int) d.offset(i), d.channels(), plane, n);
+            }
+        }
         return rotationResidual ? RotationResidual.append(d) : d;
+    }
+
+    /**
+     * @return the parsed {@code --normalisation}
+     * @throws DeepMergeException INVALID_CONFIG for a malformed spec
+     */
+    Normalisation normalisation() throws DeepMergeException {
+        return Normalisation.parse(normalisation);
     }
 
     /**

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.Normalisation;
 import org.deepmerge.training.export.ExportResult;
 import org.deepmerge.training.export.OnnxExporter;
 import org.deepmerge.training.train.Checkpoints;
@@ -70,7 +72,11 @@ public final class ExportCommand implements Callable<Integer> {
         md.put(ModelContract.KEY_CHANNELS, String.join(",", info.channels()));
         md.put(ModelContract.KEY_PIXEL_SCALE, Double.toString(pixelScale != null ? pixelScale : hlsp ? 0.1875 : 0.396));
         md.put(ModelContract.KEY_RESAMPLE, resample != null ? resample : hlsp ? "angular" : "fit");
-        md.put(ModelContract.KEY_NORMALISATION, info.normalisation());
+        try {
+            md.putAll(Normalisation.parse(info.normalisation()).metadata());
+        } catch (DeepMergeException e) {
+            throw new java.io.IOException("checkpoint normalisation '" + info.normalisation() + "': " + e.getMessage(), e);
+        }
         md.put(ModelContract.KEY_CLASSES, "non-merger,merger");
         md.put(ModelContract.KEY_MERGER_CLASS, "merger");
         md.put(ModelContract.KEY_MODEL_NAME, name);

@@ -74,7 +74,8 @@ public final class TrainCommand implements Callable<Integer> {
             Architecture a = Architecture.parse(network);
             MultiLayerNetwork net = Networks.build(a, d.channels(), d.height(), d.width(), lr, seed);
             System.err.println(a + ": " + net.numParams() + " parameters");
-            ModelInfo info = new ModelInfo(a.cliName(), d.channelNames(), d.height(), d.width(), "none", d.source(), fp, "");
+            ModelInfo info = new ModelInfo(a.cliName(), d.channelNames(), d.height(), d.width(), data.normalisation().spec(),
+                    d.source(), fp, "");
             r = trainer.train(net, info, d, split);
         }
         double secs = r.history().stream().mapToDouble(EpochStats::seconds).average().orElse(0);

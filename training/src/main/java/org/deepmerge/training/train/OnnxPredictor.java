@@ -51,9 +51,8 @@ public final class OnnxPredictor implements Predictor {
         float[] x = images.clone();
         int plane = contract.height() * contract.width();
         for (int i = 0; i < n; i++) {
-            for (int c = 0; c < contract.channelCount(); c++) {
-                Preprocessor.normalise(x, (i * contract.channelCount() + c) * plane, plane, c, contract.normalisation());
-            }
+            Preprocessor.normaliseImage(x, i * contract.channelCount() * plane, contract.channelCount(), plane,
+                    contract.normalisation());
         }
         List<Prediction> p = scorer.score(x, n);
         float[] out = new float[n];
