@@ -7,7 +7,6 @@ import java.util.List;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
@@ -42,7 +41,8 @@ public final class AlertReader {
     private static final long CUTOUT_FINGERPRINT = SchemaNormalization.parsingFingerprint64(Cutout.getClassSchema());
 
     private final SchemaResolver resolver;
-    private final AvroContainer containers = new AvroContainer();
+    private final AvroContainer containers = new AvroContainer(true);
+    private final ProjectedReaders readers = new ProjectedReaders();
 
     /**
      * @param resolver writer schemas for Confluent wire-format messages; may be null when no such
@@ -187,11 +187,11 @@ public final class AlertReader {
         return map(Kind.CUTOUT, AlertFormat.DEEPMERGE_CUTOUT, rec, where);
     }
 
-    private static GenericRecord decodeBinary(Schema schema, byte[] message, int offset, String where)
+    private GenericRecord decodeBinary(Schema schema, byte[] message, int offset, String where)
             throws DeepMergeException {
         try {
             BinaryDecoder dec = DecoderFactory.get().binaryDecoder(message, offset, message.length - offset, null);
-            GenericRecord rec = new GenericDatumReader<GenericRecord>(schema).read(null, dec);
+            GenericRecord rec = readers.forWriter(schema).read(null, dec);
             if (!dec.isEnd()) {
                 throw new DeepMergeException(Reason.MALFORMED_ALERT,
                         where + ": trailing bytes after the Avro record (wrong schema for these bytes?)");

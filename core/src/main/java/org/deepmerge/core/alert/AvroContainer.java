@@ -41,7 +41,7 @@ final class AvroContainer {
     static final int MAX_SCHEMAS = 64;
     private static final int SYNC_SIZE = DataFileConstants.SYNC_SIZE;
 
-    /** The writer schema of one container and its records, in file order. */
+    /** The writer schema of one container and its records, in file order (without history when so constructed). */
     record Parsed(Schema schema, List<GenericRecord> records) { }
 
     /** Accepts or refuses a writer schema before any record is decoded. */
@@ -78,13 +78,27 @@ final class AvroContainer {
         final Schema schema;
         final ThreadLocal<GenericDatumReader<GenericRecord>> reader;
 
-        Entry(Schema schema) {
+        Entry(Schema schema, boolean skipHistory) {
             this.schema = schema;
-            this.reader = ThreadLocal.withInitial(() -> new GenericDatumReader<>(schema));
+            Schema read = skipHistory ? ProjectedReaders.project(schema) : schema;
+            this.reader = ThreadLocal.withInitial(() -> new GenericDatumReader<>(schema, read));
         }
     }
 
     private final Map<SchemaText, Entry> schemas = new ConcurrentHashMap<>();
+    private final boolean skipHistory;
+
+    /** A reader that decodes every field. */
+    AvroContainer() {
+        this(false);
+    }
+
+    /**
+     * @param skipHistory decode records without their history arrays ({@link ProjectedReaders#HISTORY_FIELDS})
+     */
+    AvroContainer(boolean skipHistory) {
+        this.skipHistory = skipHistory;
+    }
 
     /**
      * @param message   a complete container file
@@ -186,7 +200,7 @@ final class AvroContainer {
             return cached;
         }
         Entry parsed = new Entry(new Schema.Parser(NameValidator.NO_VALIDATION).setValidateDefaults(false)
-                .parse(new String(schemaBytes, StandardCharsets.UTF_8)));
+                .parse(new String(schemaBytes, StandardCharsets.UTF_8)), skipHistory);
         if (schemas.size() >= MAX_SCHEMAS) {
             schemas.clear();
         }
