@@ -273,8 +273,7 @@ public final class Preprocessor {
             case ASINH: {
                 double inv = 1.0 / n.softening();
                 for (int i = offset, e = offset + pixels; i < e; i++) {
-                    double x = Math.abs(data[i] * inv);
-                    data[i] = (float) Math.copySign(Math.log(x + Math.sqrt(x * x + 1.0)), data[i]);
+                    data[i] = (float) asinh(data[i] * inv);
                 }
                 break;
             }

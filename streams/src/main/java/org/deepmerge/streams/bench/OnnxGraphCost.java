@@ -624,31 +624,29 @@ public final class OnnxGraphCost {
         macsByOp.merge(op, macs, Long::sum);
     }
 
-    private static List<Long> attrInts(NodeProto n, String name) {
+    /** @return the node's attribute of that name, or null */
+    private static AttributeProto attribute(NodeProto n, String name) {
         for (AttributeProto a : n.getAttributeList()) {
             if (a.getName().equals(name)) {
-                return a.getIntsList();
+                return a;
             }
         }
-        return List.of();
+        return null;
+    }
+
+    private static List<Long> attrInts(NodeProto n, String name) {
+        AttributeProto a = attribute(n, name);
+        return a == null ? List.of() : a.getIntsList();
     }
 
     private static long attrInt(NodeProto n, String name, long dflt) {
-        for (AttributeProto a : n.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getI();
-            }
-        }
-        return dflt;
+        AttributeProto a = attribute(n, name);
+        return a == null ? dflt : a.getI();
     }
 
     private static String attrString(NodeProto n, String name, String dflt) {
-        for (AttributeProto a : n.getAttributeList()) {
-            if (a.getName().equals(name)) {
-                return a.getS().toStringUtf8();
-            }
-        }
-        return dflt;
+        AttributeProto a = attribute(n, name);
+        return a == null ? dflt : a.getS().toStringUtf8();
     }
 
     /** @return the values of an INT64/INT32 tensor of at most 16 elements, else null */

@@ -310,13 +310,7 @@ public final class BenchCommand implements Runnable {
                 return fail(spec, "infer", new DeepMergeException(Reason.IO_ERROR, "cannot create a temporary model copy: "
                         + e.getMessage(), e));
             } finally {
-                if (copy != null) {
-                    try {
-                        Files.deleteIfExists(copy);
-                    } catch (java.io.IOException ignored) {
-                        // a temporary file left behind is harmless
-                    }
-                }
+                deleteQuietly(copy);
             }
         }
     }

@@ -1,7 +1,6 @@
 package org.deepmerge.streams.offline;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import org.deepmerge.avro.v1.Classification;
@@ -25,9 +24,7 @@ public final class JsonLinesScoreWriter implements ScoreWriter {
      */
     public JsonLinesScoreWriter(OutputStream out) throws IOException {
         this.out = out;
-        this.json = new ObjectMapper().getFactory().createGenerator(out);
-        json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-        json.setRootValueSeparator(null);
+        this.json = JsonLines.generator(out);
     }
 
     @Override

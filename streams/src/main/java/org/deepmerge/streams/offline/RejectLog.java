@@ -1,7 +1,6 @@
 package org.deepmerge.streams.offline;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import org.deepmerge.core.DeepMergeException;
@@ -21,9 +20,7 @@ public final class RejectLog implements AutoCloseable {
      */
     public RejectLog(OutputStream out) throws IOException {
         this.out = out;
-        this.json = new ObjectMapper().getFactory().createGenerator(out);
-        json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-        json.setRootValueSeparator(null);
+        this.json = JsonLines.generator(out);
     }
 
     /**

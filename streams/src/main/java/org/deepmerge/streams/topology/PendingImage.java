@@ -102,12 +102,12 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             }
             boolean incomplete = in.readBoolean();
             int n = in.readInt();
-            byte[] deflated = new byte[in.readInt()];
-            in.readFully(deflated);
+            byte[] compressed = new byte[in.readInt()];
+            in.readFully(compressed);
             if (n < 0 || n > MAX_PIXELS) {
                 throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
             }
-            byte[] shuffled = v == VERSION ? unlz4(deflated, n * 4) : inflate(deflated, n * 4);
+            byte[] shuffled = v == VERSION ? unlz4(compressed, n * 4) : inflate(compressed, n * 4);
             float[] img = unshuffle(shuffled, n);
             return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img),
                     ts, wall);

@@ -123,22 +123,42 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             assemble(record);
             return;
         }
-        PreparedInput prepared;
+        PreparedInput prepared = decodeOrDeadLetter(record, preparer::prepare);
+        if (prepared != null) {
+            enqueue(prepared, record.timestamp());
+        }
+    }
+
+    /** One decoding step over a record value. */
+    @FunctionalInterface
+    private interface Decode<T> {
+        T apply(byte[] value) throws DeepMergeException;
+    }
+
+    /**
+     * Runs a decoding step on the record value. A null value (tombstone), a {@link DeepMergeException} or an
+     * unexpected runtime error dead-letters the record with its reason instead.
+     *
+     * @return the step's result, or null when the record was dead-lettered
+     */
+    private <T> T decodeOrDeadLetter(Record<byte[], byte[]> record, Decode<T> step) {
+        if (record.value() == null) {
+            deadLetter(record, DeadLetters.NULL_VALUE, null, "record value is null (tombstone): nothing to score");
+            return null;
+        }
         try {
-            if (record.value() == null) {
-                deadLetter(record, DeadLetters.NULL_VALUE, null, "record value is null (tombstone): nothing to score");
-                return;
-            }
-            prepared = preparer.prepare(record.value());
+            return step.apply(record.value());
         } catch (DeepMergeException e) {
             deadLetter(record, e.reason().name(), e, e.getMessage());
-            return;
         } catch (RuntimeException e) {
             LOG.warn("unexpected {} decoding a record; dead-lettered", e.getClass().getName(), e);
             deadLetter(record, DeadLetters.UNEXPECTED_ERROR, e, String.valueOf(e.getMessage()));
-            return;
         }
-        enqueue(prepared, record.timestamp());
+        return null;
+    }
+
+    /** An alert decoded for the assemble policy and its image on its own. */
+    private record Decoded(org.deepmerge.core.alert.Alert alert, PreparedInput alone) {
     }
 
     /**
@@ -148,24 +168,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
      * enqueued alone (replicated channels).
      */
     private void assemble(Record<byte[], byte[]> record) {
-        org.deepmerge.core.alert.Alert alert;
-        PreparedInput alone;
         AlertPreparer ap = assembly.preparer();
-        try {
-            if (record.value() == null) {
-                deadLetter(record, DeadLetters.NULL_VALUE, null, "record value is null (tombstone): nothing to score");
-                return;
-            }
-            alert = ap.read(record.value());
-            alone = ap.prepare(alert);
-        } catch (DeepMergeException e) {
-            deadLetter(record, e.reason().name(), e, e.getMessage());
-            return;
-        } catch (RuntimeException e) {
-            LOG.warn("unexpected {} decoding a record; dead-lettered", e.getClass().getName(), e);
-            deadLetter(record, DeadLetters.UNEXPECTED_ERROR, e, String.valueOf(e.getMessage()));
+        Decoded decoded = decodeOrDeadLetter(record, value -> {
+            org.deepmerge.core.alert.Alert a = ap.read(value);
+            return new Decoded(a, ap.prepare(a));
+        });
+        if (decoded == null) {
             return;
         }
+        org.deepmerge.core.alert.Alert alert = decoded.alert();
+        PreparedInput alone = decoded.alone();
         if (alert.objectId() == null) {
             enqueue(alone, record.timestamp());
             return;

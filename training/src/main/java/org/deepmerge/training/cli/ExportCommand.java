@@ -63,20 +63,17 @@ public final class ExportCommand implements Callable<Integer> {
      * @param metrics    report.json to embed, or null
      * @return metadata_props for {@link OnnxExporter#export}
      * @throws java.io.IOException when the metrics file cannot be read
+     * @throws DeepMergeException INVALID_CONFIG when the checkpoint's normalisation spec is malformed
      */
     static Map<String, String> metadata(ModelInfo info, String name, String version, Double pixelScale, String resample,
-                                        Path metrics) throws java.io.IOException {
+                                        Path metrics) throws java.io.IOException, DeepMergeException {
         boolean hlsp = info.channels().stream().allMatch(c -> c.matches("(?i)f\\d{3,4}[wmn]"));
         Map<String, String> md = new LinkedHashMap<>();
         md.put(ModelContract.KEY_INPUT_SHAPE, "-1," + info.channels().size() + "," + info.height() + "," + info.width());
         md.put(ModelContract.KEY_CHANNELS, String.join(",", info.channels()));
         md.put(ModelContract.KEY_PIXEL_SCALE, Double.toString(pixelScale != null ? pixelScale : hlsp ? 0.1875 : 0.396));
         md.put(ModelContract.KEY_RESAMPLE, resample != null ? resample : hlsp ? "angular" : "fit");
-        try {
-            md.putAll(Normalisation.parse(info.normalisation()).metadata());
-        } catch (DeepMergeException e) {
-            throw new java.io.IOException("checkpoint normalisation '" + info.normalisation() + "': " + e.getMessage(), e);
-        }
+        md.putAll(Normalisation.parse(info.normalisation()).metadata());
         md.put(ModelContract.KEY_CLASSES, "non-merger,merger");
         md.put(ModelContract.KEY_MERGER_CLASS, "merger");
         md.put(ModelContract.KEY_MODEL_NAME, name);
