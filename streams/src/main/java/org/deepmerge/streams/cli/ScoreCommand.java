@@ -98,7 +98,7 @@ public final class ScoreCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--batch-size", paramLabel = "N",
-            description = "Micro-batch size (default: the model's fixed batch size, else 64).")
+            description = "Micro-batch size (default: the model's fixed batch size, else 16 on CPU and 256 on CUDA).")
     Integer batchSize;
 
     @Option(names = "--decode-threads", paramLabel = "N", defaultValue = "0",
