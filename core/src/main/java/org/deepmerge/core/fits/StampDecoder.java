@@ -130,14 +130,17 @@ public final class StampDecoder {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), Math.max(512, Math.min(gz.length, 1 << 16)))) {
             while (true) {
                 if (total == out.length) {
+                    // full: grow only if more bytes come (an exact ISIZE fills the buffer without a copy)
+                    int next = in.read();
+                    if (next < 0) {
+                        break;
+                    }
                     if (total >= max) {
-                        if (in.read() < 0) {
-                            break;
-                        }
                         throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
                                 + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
                     }
                     out = Arrays.copyOf(out, (int) Math.min(max, 2L * out.length));
+                    out[total++] = (byte) next;
                 }
                 int n = in.read(out, total, out.length - total);
                 if (n < 0) {
@@ -171,23 +174,34 @@ public final class StampDecoder {
         }
     }
 
+    /**
+     * Walks the HDUs through one nom-tam-fits stream (as {@code Fits} itself does): each header is located (END card)
+     * and its sizes checked before nom-tam-fits reads it, data of HDUs that are not the image are skipped.
+     */
     private Stamp parseFits(byte[] fits, double defaultScale, String where) throws DeepMergeException {
+        // a one-block stream buffer: nom-tam-fits' decoder reads large spans straight from the byte array
+        FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits), BLOCK);
         long pos = 0;
         for (int index = 0; index < MAX_HDUS && pos < fits.length; index++) {
-            Hdu hdu = readHeader(fits, pos, index, where);
+            Hdu hdu = readHeader(in, fits, pos, index, where);
             boolean isImage = index == 0 || "IMAGE".equals(hdu.header.getStringValue("XTENSION", "").trim());
             boolean hasData = hdu.axes.length > 0 && Arrays.stream(hdu.axes).allMatch(a -> a > 0);
             if (isImage && hasData) {
-                return readImage(fits, hdu, index, defaultScale, where);
+                return readImage(in, hdu, index, defaultScale, where);
             }
             long padded = (hdu.dataBytes + BLOCK - 1) / BLOCK * BLOCK;
             pos = hdu.dataOffset + padded;
+            try {
+                in.skipAllBytes(Math.min(padded, fits.length - hdu.dataOffset));
+            } catch (IOException e) {
+                throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": cannot skip the data of HDU " + index + ": " + e, e);
+            }
         }
         throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": no image HDU with data (primary is empty and"
                 + " no IMAGE extension follows)");
     }
 
-    private Hdu readHeader(byte[] fits, long start, int index, String where) throws DeepMergeException {
+    private Hdu readHeader(FitsInputStream in, byte[] fits, long start, int index, String where) throws DeepMergeException {
         String hduName = "HDU " + index;
         long end = findEnd(fits, start);
         if (end < 0) {
@@ -198,8 +212,6 @@ public final class StampDecoder {
         }
         Header header;
         try {
-            int length = (int) (end - start);
-            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) start, length), length);
             header = Header.readHeader(in);
         } catch (IOException | RuntimeException e) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": unreadable header of " + hduName + ": " + e, e);
@@ -288,7 +300,7 @@ public final class StampDecoder {
         return true;
     }
 
-    private Stamp readImage(byte[] fits, Hdu hdu, int index, double defaultScale, String where)
+    private Stamp readImage(FitsInputStream in, Hdu hdu, int index, double defaultScale, String where)
             throws DeepMergeException {
         long[] axes = hdu.axes;
         if (axes.length < 2) {
@@ -311,9 +323,6 @@ public final class StampDecoder {
         Object kernel;
         try {
             ImageData data = new ImageData(h);
-            int length = fits.length - (int) hdu.dataOffset;
-            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits, (int) hdu.dataOffset, length),
-                    (int) Math.max(BLOCK, Math.min(length, hdu.dataBytes)));
             try {
                 data.read(in);
             } catch (PaddingException e) {

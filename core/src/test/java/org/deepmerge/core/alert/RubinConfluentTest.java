@@ -74,7 +74,9 @@ class RubinConfluentTest {
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        if (server != null) {
+            server.stop(0);
+        }
     }
 
     private URI registryUrl() {
