@@ -3,6 +3,7 @@ package org.deepmerge.core.alert;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
@@ -11,11 +12,16 @@ import org.deepmerge.core.DeepMergeException.Reason;
 final class AlertMapping {
     /** ZTF {@code candidate.jd} is a Julian Date; MJD = JD - 2400000.5 (IAU 1997 definition of MJD). */
     static final double JD_TO_MJD = 2400000.5;
+    /** {@link Alert#survey()} of ZTF alerts. */
+    static final String ZTF = "ZTF";
+    /** {@link Alert#survey()} of Rubin alerts. */
+    static final String LSST = "LSST";
 
     private AlertMapping() {
     }
 
-    static Alert ztf(AlertFormat format, GenericRecord alert, String where) throws DeepMergeException {
+    /** @param kinds the cutout kinds to list in {@link Alert#stamps()} (the others were not decoded) */
+    static Alert ztf(AlertFormat format, GenericRecord alert, String where, Set<String> kinds) throws DeepMergeException {
         Object candid = required(alert, "candid", where);
         String objectId = string(required(alert, "objectId", where));
         GenericRecord cand = record(required(alert, "candidate", where), "candidate", where);
@@ -26,6 +32,9 @@ final class AlertMapping {
         String band = ztfBand(field(cand, "fid"));
         List<CutoutStamp> stamps = new ArrayList<>(3);
         for (String kind : AlertReader.KINDS) {
+            if (!kinds.contains(kind)) {
+                continue;
+            }
             Object cutout = field(alert, cutoutField(kind));
             byte[] data = null;
             if (cutout instanceof GenericRecord) {
@@ -33,10 +42,11 @@ final class AlertMapping {
             }
             stamps.add(new CutoutStamp(kind, band, AlertReader.ZTF_PIXEL_SCALE_ARCSEC, data));
         }
-        return new Alert(format, "ZTF", idString(candid, "candid", where), objectId, ra, dec, epoch, stamps);
+        return new Alert(format, ZTF, idString(candid, "candid", where), objectId, ra, dec, epoch, stamps);
     }
 
-    static Alert rubin(AlertFormat format, GenericRecord alert, String where) throws DeepMergeException {
+    /** @param kinds the cutout kinds to list in {@link Alert#stamps()} (the others were not decoded) */
+    static Alert rubin(AlertFormat format, GenericRecord alert, String where, Set<String> kinds) throws DeepMergeException {
         GenericRecord src = record(required(alert, "diaSource", where), "diaSource", where);
         String sourceId = idString(required(src, "diaSourceId", where + " diaSource"), "diaSource.diaSourceId", where);
         String objectId = null;
@@ -55,10 +65,13 @@ final class AlertMapping {
         String band = bandValue == null ? "unknown" : bandValue.toString();
         List<CutoutStamp> stamps = new ArrayList<>(3);
         for (String kind : AlertReader.KINDS) {
+            if (!kinds.contains(kind)) {
+                continue;
+            }
             stamps.add(new CutoutStamp(kind, band, AlertReader.RUBIN_PIXEL_SCALE_ARCSEC,
                     bytes(field(alert, cutoutField(kind)))));
         }
-        return new Alert(format, "LSST", sourceId, objectId, ra, dec, epoch, stamps);
+        return new Alert(format, LSST, sourceId, objectId, ra, dec, epoch, stamps);
     }
 
     static Alert cutout(AlertFormat format, GenericRecord rec, String where) throws DeepMergeException {

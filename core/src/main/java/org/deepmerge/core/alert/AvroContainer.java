@@ -2,13 +2,14 @@ package org.deepmerge.core.alert;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.NameValidator;
@@ -30,8 +31,9 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * for alert streams, where every message is a whole container file carrying one of a handful of schema
  * versions, that was ~70% of the CPU time to decode a ZTF alert (docs/benchmarks.md). This class walks the
  * container framing of the Avro specification ("Object Container Files": magic {@code Obj\x01}, metadata map,
- * 16-byte sync marker, then blocks of {@code count, size, data, sync}) with Avro's own {@link BinaryDecoder} and
- * {@link GenericDatumReader}, and parses each distinct schema text once. Only the {@code null} codec (what ZTF
+ * 16-byte sync marker, then blocks of {@code count, size, data, sync}) in place, without copying the schema text
+ * or the blocks, decodes the records with Avro's own {@link BinaryDecoder} and {@link GenericDatumReader}, and
+ * parses each distinct schema text once. Only the {@code null} codec (what ZTF
  * and Fink write) takes this path; compressed containers go through {@code DataFileStream}. Equivalence with
  * {@code DataFileStream} is tested on every real alert in the test data.
  *
@@ -50,21 +52,32 @@ final class AvroContainer {
         void check(Schema writer) throws DeepMergeException;
     }
 
-    /** Schema text as a map key: CRC-32C (a CPU intrinsic) as the hash, the bytes for equality. */
+    /**
+     * Schema text as a map key: a range of bytes (of the message for a lookup, of a private copy once cached), CRC-32C
+     * (a CPU intrinsic) as the hash, the bytes for equality.
+     */
     private static final class SchemaText {
         private final byte[] bytes;
+        private final int offset;
+        private final int length;
         private final int hash;
 
-        SchemaText(byte[] bytes) {
+        SchemaText(byte[] bytes, int offset, int length) {
             this.bytes = bytes;
+            this.offset = offset;
+            this.length = length;
             CRC32C crc = new CRC32C();
-            crc.update(bytes);
+            crc.update(bytes, offset, length);
             this.hash = (int) crc.getValue();
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof SchemaText && ((SchemaText) o).hash == hash && Arrays.equals(((SchemaText) o).bytes, bytes);
+            if (!(o instanceof SchemaText)) {
+                return false;
+            }
+            SchemaText t = (SchemaText) o;
+            return t.hash == hash && Arrays.equals(t.bytes, t.offset, t.offset + t.length, bytes, offset, offset + length);
         }
 
         @Override
@@ -78,26 +91,27 @@ final class AvroContainer {
         final Schema schema;
         final ThreadLocal<GenericDatumReader<GenericRecord>> reader;
 
-        Entry(Schema schema, boolean skipHistory) {
+        Entry(Schema schema, Function<Schema, Set<String>> skipped) {
             this.schema = schema;
-            Schema read = skipHistory ? ProjectedReaders.project(schema) : schema;
+            Schema read = ProjectedReaders.project(schema, skipped.apply(schema));
             this.reader = ThreadLocal.withInitial(() -> new GenericDatumReader<>(schema, read));
         }
     }
 
     private final Map<SchemaText, Entry> schemas = new ConcurrentHashMap<>();
-    private final boolean skipHistory;
+    private final Function<Schema, Set<String>> skipped;
 
     /** A reader that decodes every field. */
     AvroContainer() {
-        this(false);
+        this(writer -> Set.of());
     }
 
     /**
-     * @param skipHistory decode records without their history arrays ({@link ProjectedReaders#HISTORY_FIELDS})
+     * @param skipped the top-level fields not decoded for a writer schema (e.g. the history arrays,
+     *                {@link ProjectedReaders#HISTORY_FIELDS})
      */
-    AvroContainer(boolean skipHistory) {
-        this.skipHistory = skipHistory;
+    AvroContainer(Function<Schema, Set<String>> skipped) {
+        this.skipped = skipped;
     }
 
     /**
@@ -111,36 +125,38 @@ final class AvroContainer {
      */
     Parsed read(byte[] message, boolean firstOnly, String where, SchemaCheck check) throws DeepMergeException {
         try {
-            BinaryDecoder in = DecoderFactory.get().binaryDecoder(message, null);
-            Header header = header(in, where);
+            Cursor in = new Cursor(message, where);
+            Header header = header(in);
             check.check(header.entry.schema);
             if (!DataFileConstants.NULL_CODEC.equals(header.codec)) {
                 return readWithDataFileStream(message, firstOnly);
             }
             GenericDatumReader<GenericRecord> reader = header.entry.reader.get();
             List<GenericRecord> records = new ArrayList<>(1);
-            byte[] sync = new byte[SYNC_SIZE];
-            while (!in.isEnd()) {
+            int blocks = 0;
+            while (in.pos < message.length) {
                 long count = in.readLong();
                 long size = in.readLong();
-                if (count < 0 || size < 0 || size > message.length) {
-                    throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": block " + records.size()
-                            + " declares " + count + " records in " + size + " bytes (message is " + message.length + " bytes)");
+                if (count < 0 || size < 0 || size > message.length - in.pos) {
+                    throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": block " + blocks
+                            + " declares " + count + " records in " + size + " bytes (" + (message.length - in.pos)
+                            + " bytes follow)");
                 }
-                byte[] block = new byte[(int) size];
-                in.readFixed(block);
-                in.readFixed(sync);
-                if (!Arrays.equals(sync, header.sync)) {
+                int blockStart = in.pos;
+                in.skip(size);
+                if (!Arrays.equals(message, in.pos, in.pos + SYNC_SIZE, message, header.syncOffset, header.syncOffset + SYNC_SIZE)) {
                     throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": sync marker after block "
-                            + records.size() + " does not match the header's (truncated or garbled?)");
+                            + blocks + " does not match the header's (truncated or garbled?)");
                 }
-                BinaryDecoder data = DecoderFactory.get().binaryDecoder(block, null);
+                in.skip(SYNC_SIZE);
+                BinaryDecoder data = DecoderFactory.get().binaryDecoder(message, blockStart, (int) size, null);
                 for (long i = 0; i < count; i++) {
                     records.add(reader.read(null, data));
                     if (firstOnly) {
                         return new Parsed(header.entry.schema, records);
                     }
                 }
+                blocks++;
             }
             return new Parsed(header.entry.schema, records);
         } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException
@@ -157,54 +173,130 @@ final class AvroContainer {
      */
     Schema schema(byte[] message, String where) throws DeepMergeException {
         try {
-            return header(DecoderFactory.get().binaryDecoder(message, null), where).entry.schema;
-        } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            return header(new Cursor(message, where)).entry.schema;
+        } catch (AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw malformed(where, e);
         }
     }
 
-    private record Header(Entry entry, String codec, byte[] sync) { }
+    /** The parsed header: schema entry, codec name and the offset of the 16-byte sync marker in the message. */
+    private record Header(Entry entry, String codec, int syncOffset) { }
 
-    private Header header(BinaryDecoder in, String where) throws IOException, DeepMergeException {
-        byte[] magic = new byte[DataFileConstants.MAGIC.length];
-        in.readFixed(magic);
-        if (!Arrays.equals(magic, DataFileConstants.MAGIC)) {
-            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": not an Avro container (bad magic)");
+    /**
+     * The header walked in place (no copy of the schema text, which is most of a one-alert container's bytes):
+     * magic, then the metadata map (Avro map encoding: blocks of {@code count} entries, a negative count followed
+     * by the block's byte size; keys are strings, values bytes, both length-prefixed), then the sync marker.
+     */
+    private Header header(Cursor in) throws DeepMergeException {
+        byte[] m = in.bytes;
+        int magic = DataFileConstants.MAGIC.length;
+        if (m.length < magic || !Arrays.equals(m, 0, magic, DataFileConstants.MAGIC, 0, magic)) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, in.where + ": not an Avro container (bad magic)");
         }
-        byte[] schemaBytes = null;
+        in.pos = magic;
+        int schemaOffset = -1;
+        int schemaLength = 0;
         String codec = DataFileConstants.NULL_CODEC;
-        for (long n = in.readMapStart(); n != 0; n = in.mapNext()) {
+        for (long n = in.readLong(); n != 0; n = in.readLong()) {
+            if (n < 0) {
+                n = -n;
+                in.readLong();
+            }
             for (long i = 0; i < n; i++) {
-                String key = in.readString();
-                ByteBuffer value = in.readBytes(null);
-                if (DataFileConstants.SCHEMA.equals(key)) {
-                    schemaBytes = new byte[value.remaining()];
-                    value.get(schemaBytes);
-                } else if (DataFileConstants.CODEC.equals(key)) {
-                    codec = StandardCharsets.UTF_8.decode(value).toString();
+                int keyLength = in.length("metadata key");
+                int keyOffset = in.pos;
+                in.skip(keyLength);
+                int valueLength = in.length("metadata value");
+                int valueOffset = in.pos;
+                in.skip(valueLength);
+                if (is(m, keyOffset, keyLength, SCHEMA_KEY)) {
+                    schemaOffset = valueOffset;
+                    schemaLength = valueLength;
+                } else if (is(m, keyOffset, keyLength, CODEC_KEY)) {
+                    codec = new String(m, valueOffset, valueLength, StandardCharsets.UTF_8);
                 }
             }
         }
-        if (schemaBytes == null) {
-            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": container header has no avro.schema");
+        if (schemaOffset < 0) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, in.where + ": container header has no avro.schema");
         }
-        byte[] sync = new byte[SYNC_SIZE];
-        in.readFixed(sync);
-        return new Header(entryFor(schemaBytes), codec, sync);
+        int syncOffset = in.pos;
+        in.skip(SYNC_SIZE);
+        return new Header(entryFor(m, schemaOffset, schemaLength), codec, syncOffset);
     }
 
-    private Entry entryFor(byte[] schemaBytes) {
-        SchemaText key = new SchemaText(schemaBytes);
-        Entry cached = schemas.get(key);
+    private static final byte[] SCHEMA_KEY = DataFileConstants.SCHEMA.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CODEC_KEY = DataFileConstants.CODEC.getBytes(StandardCharsets.UTF_8);
+
+    private static boolean is(byte[] m, int offset, int length, byte[] key) {
+        return length == key.length && Arrays.equals(m, offset, offset + length, key, 0, key.length);
+    }
+
+    /**
+     * A read position in a message, with Avro's variable-length zig-zag {@code long} (Avro specification, "Binary
+     * Encoding": at most 10 bytes, 7 bits each, least significant group first).
+     */
+    private static final class Cursor {
+        final byte[] bytes;
+        final String where;
+        int pos;
+
+        Cursor(byte[] bytes, String where) {
+            this.bytes = bytes;
+            this.where = where;
+        }
+
+        long readLong() throws DeepMergeException {
+            long raw = 0;
+            for (int shift = 0; shift < 70; shift += 7) {
+                if (pos >= bytes.length) {
+                    throw truncated("a length or count");
+                }
+                int b = bytes[pos++] & 0xFF;
+                raw |= (long) (b & 0x7F) << shift;
+                if (b < 0x80) {
+                    return (raw >>> 1) ^ -(raw & 1);
+                }
+            }
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": invalid Avro long at byte " + pos
+                    + " (more than 10 bytes)");
+        }
+
+        int length(String what) throws DeepMergeException {
+            long n = readLong();
+            if (n < 0 || n > bytes.length - pos) {
+                throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": container header declares a " + what
+                        + " of " + n + " bytes at byte " + pos + ", but " + (bytes.length - pos) + " follow (truncated or garbled?)");
+            }
+            return (int) n;
+        }
+
+        void skip(long n) throws DeepMergeException {
+            if (n > bytes.length - pos) {
+                throw truncated(n + " bytes");
+            }
+            pos += (int) n;
+        }
+
+        private DeepMergeException truncated(String what) {
+            return new DeepMergeException(Reason.MALFORMED_ALERT, where + ": truncated container: " + what
+                    + " expected at byte " + pos + " of " + bytes.length);
+        }
+    }
+
+    private Entry entryFor(byte[] message, int offset, int length) {
+        SchemaText probe = new SchemaText(message, offset, length);
+        Entry cached = schemas.get(probe);
         if (cached != null) {
             return cached;
         }
+        byte[] text = Arrays.copyOfRange(message, offset, offset + length);
         Entry parsed = new Entry(new Schema.Parser(NameValidator.NO_VALIDATION).setValidateDefaults(false)
-                .parse(new String(schemaBytes, StandardCharsets.UTF_8)), skipHistory);
+                .parse(new String(text, StandardCharsets.UTF_8)), skipped);
         if (schemas.size() >= MAX_SCHEMAS) {
             schemas.clear();
         }
-        Entry raced = schemas.putIfAbsent(key, parsed);
+        Entry raced = schemas.putIfAbsent(new SchemaText(text, 0, length), parsed);
         return raced == null ? parsed : raced;
     }
 

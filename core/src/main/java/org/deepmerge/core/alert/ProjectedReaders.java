@@ -5,13 +5,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Avro readers that skip the alert history: one reader per writer schema and thread, reading through a projection
- * of the writer schema without its history arrays ({@link #HISTORY_FIELDS}).
+ * Avro readers that skip the alert history and unused cutouts: one reader per writer schema and thread, reading
+ * through a projection of the writer schema without those top-level fields (by default {@link #HISTORY_FIELDS}).
  *
  * <p>A ZTF alert carries up to 30 days of previous detections ({@code prv_candidates}), a Rubin alert its previous
  * DIA sources and forced photometry; the scorer needs the identifiers, the position and the cutouts only. Avro's
@@ -28,6 +29,17 @@ final class ProjectedReaders {
     static final int MAX_SCHEMAS = 64;
 
     private final Map<Schema, ThreadLocal<GenericDatumReader<GenericRecord>>> readers = new IdentityHashMap<>();
+    private final Function<Schema, Set<String>> skipped;
+
+    /** Readers that skip {@link #HISTORY_FIELDS}. */
+    ProjectedReaders() {
+        this(writer -> HISTORY_FIELDS);
+    }
+
+    /** @param skipped the top-level fields to skip for a writer schema */
+    ProjectedReaders(Function<Schema, Set<String>> skipped) {
+        this.skipped = skipped;
+    }
 
     /**
      * @param writer a writer schema (compared by identity: pass the cached instance of a schema resolver)
@@ -41,7 +53,7 @@ final class ProjectedReaders {
                 if (readers.size() >= MAX_SCHEMAS) {
                     readers.clear();
                 }
-                Schema reader = project(writer);
+                Schema reader = project(writer, skipped.apply(writer));
                 local = ThreadLocal.withInitial(() -> new GenericDatumReader<>(writer, reader));
                 readers.put(writer, local);
             }
@@ -54,13 +66,22 @@ final class ProjectedReaders {
      * @return the same record without its top-level {@link #HISTORY_FIELDS}, or {@code writer} when it has none
      */
     static Schema project(Schema writer) {
+        return project(writer, HISTORY_FIELDS);
+    }
+
+    /**
+     * @param writer  a record schema
+     * @param skipped top-level field names to leave out
+     * @return the same record without those fields, or {@code writer} when it has none of them
+     */
+    static Schema project(Schema writer, Set<String> skipped) {
         if (writer.getType() != Schema.Type.RECORD
-                || writer.getFields().stream().noneMatch(f -> HISTORY_FIELDS.contains(f.name()))) {
+                || writer.getFields().stream().noneMatch(f -> skipped.contains(f.name()))) {
             return writer;
         }
         List<Schema.Field> kept = new ArrayList<>();
         for (Schema.Field f : writer.getFields()) {
-            if (!HISTORY_FIELDS.contains(f.name())) {
+            if (!skipped.contains(f.name())) {
                 kept.add(new Schema.Field(f, f.schema()));
             }
         }

@@ -44,11 +44,13 @@ public final class CutoutPipeline {
      * @param resolver writer schemas of Confluent-framed alerts; null when none are expected
      * @param mapping  the channel mapping, e.g. {@link ChannelMapping#defaults()}
      * @param limits   stamp size caps, e.g. {@link StampLimits#defaults()}
-     * @return a pipeline preparing inputs for that contract
+     * @return a pipeline preparing inputs for that contract; its reader decodes only the cutout kind the mapping
+     *         uses ({@link ChannelMapping#kindsFor})
      */
     public static CutoutPipeline create(ModelContract contract, SchemaResolver resolver, ChannelMapping mapping,
                                         StampLimits limits) {
-        return new CutoutPipeline(new AlertReader(resolver), new StampDecoder(limits), mapping, new Preprocessor(contract));
+        return new CutoutPipeline(new AlertReader(resolver, mapping::kindsFor), new StampDecoder(limits), mapping,
+                new Preprocessor(contract));
     }
 
     /** @return the model contract the images are prepared for */

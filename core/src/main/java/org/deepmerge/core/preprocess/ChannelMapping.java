@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
@@ -128,6 +129,16 @@ public record ChannelMapping(Map<String, String> kindBySurvey, String defaultKin
         }
         bySurvey.putAll(explicit);
         return new ChannelMapping(bySurvey, defaultKind, replicate);
+    }
+
+    /**
+     * @param survey survey name as in {@link Alert#survey()}
+     * @return the one cutout kind this mapping reads for that survey, as a set (for
+     *         {@link org.deepmerge.core.alert.AlertReader#AlertReader(org.deepmerge.core.alert.SchemaResolver,
+     *         java.util.function.Function)}, which then skips the other cutouts)
+     */
+    public Set<String> kindsFor(String survey) {
+        return Set.of(kindFor(survey));
     }
 
     /**

@@ -46,6 +46,37 @@ class RealAlertsTest {
         }
     }
 
+    /**
+     * A reader told to decode one cutout kind per survey gives every real ZTF and Rubin alert with the same
+     * identifiers, position and epoch and only that kind's stamp, byte for byte the one the full reader gives.
+     */
+    @Test
+    void readingOnlyTheMappedCutoutKindKeepsEverythingElse() throws Exception {
+        AlertReader onlyTemplate = new AlertReader(null, survey -> Set.of("ZTF".equals(survey) ? "template" : "difference"));
+        int alerts = 0;
+        for (String dir : List.of("alerts/ztf", "alerts/rubin-v9_0")) {
+            for (Path f : files(dir)) {
+                byte[] bytes = Files.readAllBytes(f);
+                Alert full = reader.read(bytes);
+                Alert part = onlyTemplate.read(bytes);
+                String kind = "ZTF".equals(full.survey()) ? "template" : "difference";
+                assertEquals(full.sourceId(), part.sourceId(), f.toString());
+                assertEquals(full.objectId(), part.objectId(), f.toString());
+                assertEquals(full.ra(), part.ra());
+                assertEquals(full.dec(), part.dec());
+                assertEquals(full.epochMjd(), part.epochMjd());
+                assertEquals(1, part.stamps().size(), f + ": " + part.stamps());
+                CutoutStamp expected = full.stamps().stream().filter(st -> st.kind().equals(kind)).findFirst().orElseThrow();
+                CutoutStamp got = part.stamps().get(0);
+                assertEquals(kind, got.kind());
+                assertEquals(expected.band(), got.band());
+                assertArrayEquals(expected.data(), got.data(), f.toString());
+                alerts++;
+            }
+        }
+        assertEquals(87 + 288, alerts);
+    }
+
     @Test
     void allZtfAlertsDecodeWithTheirStamps() throws Exception {
         List<Path> files = files("alerts/ztf");

@@ -128,8 +128,9 @@ public final class BenchCommand implements Runnable {
                     source = inputs.toString();
                 }
                 ModelContract mc = model != null ? ModelContracts.read(model, contract.overrides()) : defaultContract();
-                AlertReader reader = new AlertReader(schemaDir == null ? null : new LocalSchemaDirectory(schemaDir));
                 ChannelMapping mapping = channelMap == null ? ChannelMapping.defaults() : ChannelMapping.parse(channelMap);
+                AlertReader reader = new AlertReader(schemaDir == null ? null : new LocalSchemaDirectory(schemaDir),
+                        mapping::kindsFor);
                 DecodeBenchmark.Result r = DecodeBenchmark.run(new DecodeBenchmark.Config(messages, reader, mapping,
                         new StampDecoder(StampLimits.defaults()), new Preprocessor(mc), threads, warmup, iterations));
 
