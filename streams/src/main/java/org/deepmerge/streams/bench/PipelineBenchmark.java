@@ -105,12 +105,15 @@ public final class PipelineBenchmark {
      * @param rssEndBytes      ... when it ended
      * @param cpuSeconds       CPU time of this JVM (broker when embedded, Kafka Streams, ONNX Runtime) during the
      *                         timed part, s
-     * @param cpuByThreadGroup the same CPU time split by thread-name group (see {@link CpuTime#byThreadGroup}), s,
-     *                         plus GC pause and JIT compilation times of the timed part
+     * @param cpuByThreadGroup the same CPU time split by thread-name group (see {@link CpuTime#byThreadGroup}), s
+     * @param jitSeconds       JIT compilation time during the timed part (the JVM's accounting: duration of the
+     *                         compile tasks, summed over compiler threads), s; -1 when the JVM does not report it
+     * @param gcPauseSeconds   GC pause time during the timed part, wall-clock s
      */
     public record Result(String mode, int alerts, int scores, int deadLetters, double seconds, double alertsPerSecond,
                          double offeredRate, Percentiles latency, Percentiles visible, long rssStartBytes,
-                         long rssEndBytes, double cpuSeconds, Map<String, Double> cpuByThreadGroup) {
+                         long rssEndBytes, double cpuSeconds, Map<String, Double> cpuByThreadGroup, double jitSeconds,
+                         double gcPauseSeconds) {
         /** @return outputs per CPU-second of the JVM: what the pipeline would do with one full core per CPU-second */
         public double alertsPerCpuSecond() {
             return cpuSeconds > 0 ? (scores + deadLetters) / cpuSeconds : Double.NaN;
@@ -301,14 +304,15 @@ public final class PipelineBenchmark {
         Result result(int n, double rate, long rss0, long cpu0, boolean fromFirstAppend) {
             long rss1 = RssProbe.rssBytes();
             double cpu = (CpuTime.processNanos() - cpu0) / 1e9;
-            Map<String, Double> groups = new java.util.LinkedHashMap<>(CpuTime.byThreadGroup(threads0, cpu0));
-            groups.put("(of which GC pauses, wall s)", (CpuTime.gcMillis() - gc0) / 1000.0);
-            groups.put("(of which JIT compilation, s)", (CpuTime.jitMillis() - jit0) / 1000.0);
+            Map<String, Double> groups = CpuTime.byThreadGroup(threads0, cpu0);
+            long jit1 = CpuTime.jitMillis();
+            double jit = jit0 < 0 || jit1 < 0 ? -1 : (jit1 - jit0) / 1000.0;
+            double gc = (CpuTime.gcMillis() - gc0) / 1000.0;
             Collector.Snapshot s = collector.snapshot();
             long start = fromFirstAppend ? s.firstAppendMs : s.firstReceiveMs;
             double seconds = Math.max(1, s.lastReceiveMs - start) / 1000.0;
             return new Result(mode, n, s.scores, s.deadLetters, seconds, (s.scores + s.deadLetters) / seconds, rate,
-                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups);
+                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups, jit, gc);
         }
 
         @Override

@@ -474,7 +474,10 @@ public final class BenchCommand implements Runnable {
                         .put("rss_start_bytes", r.rssStartBytes())
                         .put("rss_end_bytes", r.rssEndBytes())
                         .put("cpu_seconds", r.cpuSeconds())
-                        .put("alerts_per_cpu_second", r.alertsPerCpuSecond());
+                        .put("alerts_per_cpu_second", r.alertsPerCpuSecond())
+                        .put("warmup_alerts", warmup)
+                        .put("jit_compilation_seconds", r.jitSeconds())
+                        .put("gc_pause_seconds", r.gcPauseSeconds());
                 if (visit != null) {
                     report.put("visit_seconds", r.seconds());
                 }
@@ -527,6 +530,8 @@ public final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "  CPU %.1f s: %s%n", r.cpuSeconds(), r.cpuByThreadGroup().entrySet().stream().limit(8)
                         .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
                         .collect(java.util.stream.Collectors.joining(", ")));
+                out.printf(Locale.ROOT, "  JVM in the timed part (after %d warm-up alerts): JIT compilation %.1f s, GC pauses %.2f s%n",
+                        warmup, r.jitSeconds(), r.gcPauseSeconds());
                 out.printf(Locale.ROOT, "  RSS %d MiB -> %d MiB; machine: %s%n", r.rssStartBytes() >> 20, r.rssEndBytes() >> 20,
                         MachineInfo.probe().summary());
                 out.flush();

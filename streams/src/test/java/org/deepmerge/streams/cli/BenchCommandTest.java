@@ -139,6 +139,8 @@ class BenchCommandTest {
         assertTrue(j.get("latency_ms_p50").asDouble() <= j.get("latency_ms_p99").asDouble());
         assertTrue(j.get("visible_latency_ms").get("p99").asDouble() >= 0);
         assertPositiveFinite(j, "rss_end_bytes");
+        assertTrue(j.get("gc_pause_seconds").asDouble() >= 0);
+        assertTrue(j.get("jit_compilation_seconds").isNumber());
     }
 
     @Test
