@@ -137,7 +137,7 @@ public final class PipelineBenchmark {
             run.produce(n, 0);
             long rss0 = RssProbe.rssBytes();
             long cpu0 = CpuTime.processNanos();
-            run.threads0 = CpuTime.threadsSnapshot();
+            run.threads0 = CpuTime.snapshot();
             run.gc0 = CpuTime.gcMillis();
             run.jit0 = CpuTime.jitMillis();
             run.startApp();
@@ -168,7 +168,7 @@ public final class PipelineBenchmark {
             int n = (int) Math.round(rate * seconds);
             long rss0 = RssProbe.rssBytes();
             long cpu0 = CpuTime.processNanos();
-            run.threads0 = CpuTime.threadsSnapshot();
+            run.threads0 = CpuTime.snapshot();
             run.gc0 = CpuTime.gcMillis();
             run.jit0 = CpuTime.jitMillis();
             run.produce(n, rate);
@@ -194,7 +194,7 @@ public final class PipelineBenchmark {
             run.warmUp(warmup);
             long rss0 = RssProbe.rssBytes();
             long cpu0 = CpuTime.processNanos();
-            run.threads0 = CpuTime.threadsSnapshot();
+            run.threads0 = CpuTime.snapshot();
             run.gc0 = CpuTime.gcMillis();
             run.jit0 = CpuTime.jitMillis();
             run.produce(n, 0);
@@ -214,7 +214,7 @@ public final class PipelineBenchmark {
         private final Collector collector;
         private AutoCloseable app;
         private int next;
-        private Map<Long, Long> threads0 = Map.of();
+        private CpuTime.Snapshot threads0 = CpuTime.snapshot();
         private long gc0;
         private long jit0;
 
@@ -304,7 +304,7 @@ public final class PipelineBenchmark {
         Result result(int n, double rate, long rss0, long cpu0, boolean fromFirstAppend) {
             long rss1 = RssProbe.rssBytes();
             double cpu = (CpuTime.processNanos() - cpu0) / 1e9;
-            Map<String, Double> groups = CpuTime.byThreadGroup(threads0, cpu0);
+            Map<String, Double> groups = CpuTime.byThreadGroup(threads0);
             long jit1 = CpuTime.jitMillis();
             double jit = jit0 < 0 || jit1 < 0 ? -1 : (jit1 - jit0) / 1000.0;
             double gc = (CpuTime.gcMillis() - gc0) / 1000.0;
