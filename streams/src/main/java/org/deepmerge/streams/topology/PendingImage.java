@@ -1,11 +1,16 @@
 package org.deepmerge.streams.topology;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -37,16 +42,14 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     /** Largest image accepted when decoding, values (a sanity bound against a corrupt store entry). */
     private static final int MAX_PIXELS = 1 << 26;
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
     /** @return the encoded bytes (store value) */
     public byte[] encode() {
         try {
             float[] img = input.image();
-            byte[] shuffled = shuffle(img);
-            LZ4Compressor lz4 = LZ4.fastCompressor();
-            byte[] compressed = new byte[lz4.maxCompressedLength(shuffled.length)];
-            int compressedLength = lz4.compress(shuffled, 0, shuffled.length, compressed, 0, compressed.length);
-            ByteArrayOutputStream bos = new ByteArrayOutputStream(compressedLength + 256);
+            ByteArrayOutputStream bos = new ByteArrayOutputStream(256);
             DataOutputStream out = new DataOutputStream(bos);
             out.writeByte(VERSION);
             out.writeLong(recordTimestamp);
@@ -66,10 +69,16 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             }
             out.writeBoolean(input.incomplete());
             out.writeInt(img.length);
-            out.writeInt(compressedLength);
-            out.write(compressed, 0, compressedLength);
             out.flush();
-            return bos.toByteArray();
+            byte[] shuffled = scratch(img.length * 4);
+            shuffle(img, shuffled);
+            LZ4Compressor lz4 = LZ4.fastCompressor();
+            int header = bos.size();
+            byte[] entry = new byte[header + 4 + lz4.maxCompressedLength(img.length * 4)];
+            System.arraycopy(bos.toByteArray(), 0, entry, 0, header);
+            int compressedLength = lz4.compress(shuffled, 0, img.length * 4, entry, header + 4, entry.length - header - 4);
+            INTS.set(entry, header, compressedLength);
+            return Arrays.copyOf(entry, header + 4 + compressedLength);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -82,7 +91,8 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
      */
     public static PendingImage decode(byte[] bytes) {
         try {
-            DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+            ByteArrayInputStream raw = new ByteArrayInputStream(bytes);
+            DataInputStream in = new DataInputStream(raw);
             byte v = in.readByte();
             if (v != VERSION && v != VERSION_DEFLATE) {
                 throw new IllegalStateException("batch buffer entry has unknown encoding version " + v);
@@ -102,12 +112,17 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             }
             boolean incomplete = in.readBoolean();
             int n = in.readInt();
-            byte[] compressed = new byte[in.readInt()];
-            in.readFully(compressed);
+            int compressedLength = in.readInt();
+            int at = bytes.length - raw.available();
             if (n < 0 || n > MAX_PIXELS) {
                 throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
             }
-            byte[] shuffled = v == VERSION ? unlz4(compressed, n * 4) : inflate(compressed, n * 4);
+            if (compressedLength < 0 || compressedLength > bytes.length - at) {
+                throw new IllegalStateException("batch buffer entry declares " + compressedLength
+                        + " compressed bytes but " + (bytes.length - at) + " follow");
+            }
+            byte[] shuffled = v == VERSION ? unlz4(bytes, at, compressedLength, n * 4)
+                    : inflate(Arrays.copyOfRange(bytes, at, at + compressedLength), n * 4);
             float[] img = unshuffle(shuffled, n);
             return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img),
                     ts, wall);
@@ -116,9 +131,22 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         }
     }
 
-    private static byte[] shuffle(float[] img) {
+    /** This thread's reusable shuffle buffer of at least {@code size} bytes. */
+    private static byte[] scratch(int size) {
+        byte[] b = SCRATCH.get();
+        if (b.length < size) {
+            b = new byte[size];
+            SCRATCH.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * Byte shuffle of the IEEE-754 bits into {@code out[0 .. 4n)}: plane p (most significant byte first) holds byte p
+     * of every value, in order.
+     */
+    static void shuffle(float[] img, byte[] out) {
         int n = img.length;
-        byte[] out = new byte[n * 4];
         for (int plane = 0; plane < 4; plane++) {
             int shift = 24 - 8 * plane;
             int base = plane * n;
@@ -126,10 +154,10 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                 out[base + i] = (byte) (Float.floatToRawIntBits(img[i]) >>> shift);
             }
         }
-        return out;
     }
 
-    private static float[] unshuffle(byte[] b, int n) {
+    /** The inverse of {@link #shuffle}: {@code n} values from the planes in {@code b[0 .. 4n)}. */
+    static float[] unshuffle(byte[] b, int n) {
         float[] img = new float[n];
         for (int i = 0; i < n; i++) {
             int bits = (b[i] & 0xff) << 24 | (b[n + i] & 0xff) << 16 | (b[2 * n + i] & 0xff) << 8 | (b[3 * n + i] & 0xff);
@@ -138,9 +166,9 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         return img;
     }
 
-    private static byte[] unlz4(byte[] compressed, int size) {
-        byte[] out = new byte[size];
-        int read = LZ4.safeDecompressor().decompress(compressed, 0, compressed.length, out, 0, size);
+    private static byte[] unlz4(byte[] entry, int offset, int length, int size) {
+        byte[] out = scratch(size);
+        int read = LZ4.safeDecompressor().decompress(entry, offset, length, out, 0, size);
         if (read != size) {
             throw new LZ4Exception("image decompressed to " + read + " bytes, expected " + size);
         }

@@ -45,6 +45,36 @@ class PendingImageTest {
         }
     }
 
+    /**
+     * The word-at-a-time shuffle writes exactly the bytes of the plain definition (byte p of value i at
+     * {@code p*n + i}), so v2 entries written before it still decode; and unshuffle inverts it, for lengths that are
+     * and are not multiples of 8.
+     */
+    @Test
+    void shuffleMatchesTheBytewiseDefinitionAndInverts() {
+        java.util.Random rnd = new java.util.Random(5);
+        for (int n : new int[] {0, 1, 7, 8, 9, 15, 64, 3 * 75 * 75 + 3}) {
+            float[] img = new float[n];
+            for (int i = 0; i < n; i++) {
+                img[i] = Float.intBitsToFloat(rnd.nextInt());
+            }
+            byte[] expected = new byte[4 * n];
+            for (int i = 0; i < n; i++) {
+                int b = Float.floatToRawIntBits(img[i]);
+                for (int p = 0; p < 4; p++) {
+                    expected[p * n + i] = (byte) (b >>> (24 - 8 * p));
+                }
+            }
+            byte[] got = new byte[4 * n + 5];
+            PendingImage.shuffle(img, got);
+            assertArrayEquals(expected, java.util.Arrays.copyOf(got, 4 * n), "n = " + n);
+            float[] back = PendingImage.unshuffle(got, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(img[i]), Float.floatToRawIntBits(back[i]), "n = " + n + ", value " + i);
+            }
+        }
+    }
+
     @Test
     void corruptEntryIsAClearFault() {
         byte[] b = new PendingImage(new PreparedInput("1", "o", "ZTF", 0, 0, 0, List.of("r"), false, new float[16]), 1, 2).encode();
