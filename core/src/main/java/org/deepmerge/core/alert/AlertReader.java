@@ -40,6 +40,7 @@ public final class AlertReader {
     /** The three stamp kinds of ZTF and Rubin alerts, in this order in {@link Alert#stamps()}. */
     public static final List<String> KINDS = List.of("science", "template", "difference");
 
+    private static final Set<String> ALL_KINDS = Set.copyOf(KINDS);
     private static final byte[] CONTAINER_MAGIC = {'O', 'b', 'j', 1};
     private static final long CUTOUT_FINGERPRINT = SchemaNormalization.parsingFingerprint64(Cutout.getClassSchema());
 
@@ -55,7 +56,7 @@ public final class AlertReader {
      *                 messages are expected (they then fail with UNKNOWN_SCHEMA)
      */
     public AlertReader(SchemaResolver resolver) {
-        this(resolver, survey -> Set.copyOf(KINDS));
+        this(resolver, survey -> ALL_KINDS);
     }
 
     /**
@@ -71,7 +72,7 @@ public final class AlertReader {
      */
     public AlertReader(SchemaResolver resolver, Function<String, Set<String>> kindsBySurvey) {
         this.resolver = resolver;
-        this.kindsBySurvey = kindsBySurvey;
+        this.kindsBySurvey = java.util.Objects.requireNonNull(kindsBySurvey, "kindsBySurvey");
     }
 
     /** The history arrays and, for ZTF and Rubin schemas, the cutouts of kinds not decoded. */
