@@ -80,10 +80,12 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--threads", defaultValue = "1", paramLabel = "N", description = "Worker threads (default: ${DEFAULT-VALUE}).")
         int threads;
 
-        @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed passes per thread (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "20", paramLabel = "N",
+                description = "Untimed passes per thread (default: ${DEFAULT-VALUE}; the JIT needs a few thousand alerts "
+                        + "to reach the steady state, docs/benchmarks.md).")
         int warmup;
 
-        @Option(names = "--iterations", defaultValue = "10", paramLabel = "N", description = "Timed passes per thread (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--iterations", defaultValue = "100", paramLabel = "N", description = "Timed passes per thread (default: ${DEFAULT-VALUE}).")
         int iterations;
 
         @Option(names = "--limit", defaultValue = "100000", paramLabel = "N", description = "Use at most N input files (default: ${DEFAULT-VALUE}).")
