@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Batching: {@link #score} splits its input into chunks of {@link #maxBatch()} images. A model with a fixed
  * batch dimension (e.g. {@code deepmerge-da-pytorch-untrained.onnx}, N = 256) always runs with N images: the last
  * chunk is padded with zero images whose outputs are discarded. A dynamic-N model runs each chunk at its size, at
- * most {@link ScorerOptions#dynamicBatchSize()}. Only the contract's output tensor is requested from
+ * most {@link ScorerOptions#dynamicBatchSize()}, or with {@link ScorerOptions.Pinning pinning} (CUDA by default) at
+ * the smallest pinned size that holds it, padded the same way; pinned sizes are warmed up when the scorer opens. Only the contract's output tensor is requested from
  * {@code session.run}, so extra outputs (feature maps) are not copied out.
  *
  * <p>Output kinds: sigmoid ({@code [N]} or {@code [N,1]}, p = P(class 1)); softmax ({@code [N,K]}, taken as is);
@@ -61,6 +62,7 @@ public final class OnnxScorer implements AutoCloseable {
     private final OrtProvider provider;
     private final int maxBatch;
     private final boolean fixedBatch;
+    private final int[] pinnedSizes;
     private final int imageSize;
     private final long[] shape;
     private final FloatBuffer input;
@@ -69,7 +71,7 @@ public final class OnnxScorer implements AutoCloseable {
     private boolean closed;
 
     private OnnxScorer(OrtEnvironment env, OrtSession session, ModelContract contract, ModelIdentity identity,
-                       OrtProvider provider, int maxBatch, boolean fixedBatch) {
+                       OrtProvider provider, int maxBatch, boolean fixedBatch, int[] pinnedSizes) {
         this.env = env;
         this.session = session;
         this.contract = contract;
@@ -77,12 +79,13 @@ public final class OnnxScorer implements AutoCloseable {
         this.provider = provider;
         this.maxBatch = maxBatch;
         this.fixedBatch = fixedBatch;
+        this.pinnedSizes = pinnedSizes;
         this.imageSize = contract.imageSize();
         this.shape = new long[] {maxBatch, contract.channelCount(), contract.height(), contract.width()};
         this.input = ByteBuffer.allocateDirect(Math.multiplyExact(Math.multiplyExact(maxBatch, imageSize), Float.BYTES))
                 .order(ByteOrder.nativeOrder()).asFloatBuffer();
         this.requested = Set.of(contract.outputName());
-        this.zeros = fixedBatch ? new float[imageSize] : new float[0];
+        this.zeros = fixedBatch || pinnedSizes.length > 0 ? new float[imageSize] : new float[0];
     }
 
     /**
@@ -122,12 +125,16 @@ public final class OnnxScorer implements AutoCloseable {
             int dynamic = options.dynamicBatchSize() != ScorerOptions.AUTO_BATCH ? options.dynamicBatchSize()
                     : provider == OrtProvider.CUDA ? ScorerOptions.CUDA_AUTO_BATCH : ScorerOptions.CPU_AUTO_BATCH;
             int maxBatch = fixed ? contract.batchSize() : dynamic;
+            boolean pin = !fixed && (options.pinning() == ScorerOptions.Pinning.ON
+                    || options.pinning() == ScorerOptions.Pinning.AUTO && provider == OrtProvider.CUDA);
             OnnxScorer s = new OnnxScorer(env, session, contract, new ModelIdentity(contract.modelName(),
-                    contract.modelVersion(), sha), provider, maxBatch, fixed);
-            LOG.info("model {} {} (sha256 {}) on {}: input '{}' [{},{},{},{}], output '{}' ({}), {} batch {}",
+                    contract.modelVersion(), sha), provider, maxBatch, fixed, pin ? pinnedSizes(maxBatch) : new int[0]);
+            s.warmUp();
+            LOG.info("model {} {} (sha256 {}) on {}: input '{}' [{},{},{},{}], output '{}' ({}), {} batch {}{}",
                     contract.modelName(), contract.modelVersion(), sha.substring(0, 12), provider.getName(),
                     contract.inputName(), fixed ? maxBatch : "N", contract.channelCount(), contract.height(),
-                    contract.width(), contract.outputName(), contract.outputKind(), fixed ? "fixed" : "dynamic", maxBatch);
+                    contract.width(), contract.outputName(), contract.outputKind(), fixed ? "fixed" : "dynamic", maxBatch,
+                    pin ? ", pinned and warmed batch sizes " + Arrays.toString(s.pinnedSizes) : "");
             return s;
         } catch (DeepMergeException | RuntimeException e) {
             closeQuietly(session);
@@ -264,7 +271,7 @@ public final class OnnxScorer implements AutoCloseable {
         if (closed) {
             throw new DeepMergeException(Reason.INFERENCE_FAILED, "scorer for " + identity.name() + " is closed");
         }
-        int rows = fixedBatch ? maxBatch : count;
+        int rows = fixedBatch ? maxBatch : pinnedRows(count);
         input.clear();
         input.put(images, start * imageSize, count * imageSize);
         for (int i = count; i < rows; i++) {
@@ -305,6 +312,38 @@ public final class OnnxScorer implements AutoCloseable {
             throw new DeepMergeException(Reason.INFERENCE_FAILED, "ONNX Runtime failed on a batch of " + rows + " for "
                     + identity.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Powers of two below {@code max}, then {@code max}. */
+    static int[] pinnedSizes(int max) {
+        List<Integer> sizes = new ArrayList<>();
+        for (int b = 1; b < max; b *= 2) {
+            sizes.add(b);
+        }
+        sizes.add(max);
+        return sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** @return the rows a chunk of {@code count} images runs with: the smallest pinned size &gt;= count, or count */
+    private int pinnedRows(int count) {
+        for (int size : pinnedSizes) {
+            if (size >= count) {
+                return size;
+            }
+        }
+        return count;
+    }
+
+    /** Runs one zero batch of every pinned size, so each input shape's first-run cost is paid at open. */
+    private void warmUp() throws DeepMergeException {
+        for (int size : pinnedSizes) {
+            runChunk(new float[size * imageSize], 0, size, new ArrayList<>(size));
+        }
+    }
+
+    /** @return the batch sizes dynamic-N runs are padded to and that were warmed at open; empty when not pinned */
+    public int[] pinnedBatchSizes() {
+        return pinnedSizes.clone();
     }
 
     private Prediction toPrediction(float[] row) {

@@ -16,9 +16,10 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * @param spinWait         let ONNX Runtime's intra-op worker threads spin while waiting for work
  *                         ({@code session.intra_op.allow_spinning}); off by default because on a small node shared
  *                         with Kafka the spinning threads take CPU from everything else (docs/benchmarks.md)
+ * @param pinning          batch-size pinning and warm-up of dynamic-N models ({@link Pinning})
  */
 public record ScorerOptions(Device device, int intraOpThreads, int interOpThreads, Optimisation optimisation,
-                            int dynamicBatchSize, boolean spinWait) {
+                            int dynamicBatchSize, boolean spinWait, Pinning pinning) {
 
     /** Largest thread count accepted. */
     public static final int MAX_THREADS = 1024;
@@ -34,32 +35,49 @@ public record ScorerOptions(Device device, int intraOpThreads, int interOpThread
     /** Largest dynamic batch accepted, images. */
     public static final int MAX_DYNAMIC_BATCH = 65536;
 
+    /**
+     * Batch-size pinning for dynamic-N models: with pinning, a batch of n images runs at the smallest pinned size
+     * &gt;= n (powers of two up to the maximum batch, and the maximum itself), zero-padded, and the session runs one
+     * zero batch of every pinned size when it opens. On CUDA each new input shape costs a cuDNN algorithm search and
+     * arena growth on its first run; pinning bounds the shapes to a few, all paid for at start instead of on live
+     * batches. On CPU padding is wasted arithmetic, so AUTO pins on CUDA only.
+     */
+    public enum Pinning { AUTO, ON, OFF }
+
     /** ONNX Runtime graph optimisation levels ({@code GraphOptimizationLevel}). */
     public enum Optimisation { NONE, BASIC, EXTENDED, ALL }
 
-    /** @return AUTO device, ONNX Runtime's default thread counts, all optimisations, automatic batch, no spinning */
+    /**
+     * @return AUTO device, ONNX Runtime's default thread counts, all optimisations, automatic batch, no spinning,
+     *         automatic pinning
+     */
     public static ScorerOptions defaults() {
-        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, AUTO_BATCH, false);
+        return new ScorerOptions(Device.AUTO, 0, 0, Optimisation.ALL, AUTO_BATCH, false, Pinning.AUTO);
     }
 
     /** @param d device @return a copy on that device */
     public ScorerOptions withDevice(Device d) {
-        return new ScorerOptions(d, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spinWait);
+        return new ScorerOptions(d, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spinWait, pinning);
     }
 
     /** @param intra intra-op threads @param inter inter-op threads @return a copy with those thread counts */
     public ScorerOptions withThreads(int intra, int inter) {
-        return new ScorerOptions(device, intra, inter, optimisation, dynamicBatchSize, spinWait);
+        return new ScorerOptions(device, intra, inter, optimisation, dynamicBatchSize, spinWait, pinning);
     }
 
     /** @param n dynamic batch size @return a copy with it */
     public ScorerOptions withDynamicBatchSize(int n) {
-        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, n, spinWait);
+        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, n, spinWait, pinning);
     }
 
     /** @param spin whether idle intra-op threads spin @return a copy with it */
     public ScorerOptions withSpinWait(boolean spin) {
-        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spin);
+        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spin, pinning);
+    }
+
+    /** @param p batch-size pinning @return a copy with it */
+    public ScorerOptions withPinning(Pinning p) {
+        return new ScorerOptions(device, intraOpThreads, interOpThreads, optimisation, dynamicBatchSize, spinWait, p);
     }
 
     /**
@@ -69,6 +87,9 @@ public record ScorerOptions(Device device, int intraOpThreads, int interOpThread
     public ScorerOptions validate() throws DeepMergeException {
         if (device == null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "scorer device is not set (auto, cpu or cuda)");
+        }
+        if (pinning == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "scorer batch pinning is not set (auto, on, off)");
         }
         if (optimisation == null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "scorer graph optimisation is not set (none, basic, extended, all)");

@@ -1,5 +1,6 @@
 package org.deepmerge.core.inference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,6 +76,32 @@ class OnnxScorerTest {
                 assertEquals(1.0 - expected, p.get(i).probabilities().get(0), 1e-5);
             }
         }
+    }
+
+    /**
+     * Pinned batch sizes: powers of two up to the maximum; a chunk of 5 runs padded to 8 and scores exactly as the
+     * unpinned run (padding rows are discarded, images are independent); off by default on CPU.
+     */
+    @Test
+    void pinnedBatchSizesPadDynamicChunksWithoutChangingScores() throws Exception {
+        Path f = TinyOnnx.write(tmp.resolve("pin.onnx"), TinyOnnx.Head.SIGMOID, -1, metadata("prob", "sigmoid"));
+        float[] x = randomImages(21, 32, 5);
+        try (OnnxScorer pinned = OnnxScorer.open(f, CPU.withDynamicBatchSize(12).withPinning(ScorerOptions.Pinning.ON),
+                ContractOverrides.none());
+             OnnxScorer plain = OnnxScorer.open(f, CPU.withDynamicBatchSize(12), ContractOverrides.none())) {
+            assertArrayEquals(new int[] {1, 2, 4, 8, 12}, pinned.pinnedBatchSizes());
+            assertEquals(0, plain.pinnedBatchSizes().length, "AUTO pins on CUDA only");
+            for (int n : new int[] {1, 5, 12, 21}) {
+                List<Prediction> a = pinned.score(x, n);
+                List<Prediction> b = plain.score(x, n);
+                assertEquals(n, a.size());
+                for (int i = 0; i < n; i++) {
+                    assertEquals(b.get(i).pMerger(), a.get(i).pMerger(), 1e-6, "n = " + n + ", image " + i);
+                }
+            }
+        }
+        assertArrayEquals(new int[] {1, 2, 4, 8, 16, 32, 64, 128, 256}, OnnxScorer.pinnedSizes(256));
+        assertArrayEquals(new int[] {1}, OnnxScorer.pinnedSizes(1));
     }
 
     @Test

@@ -14,11 +14,15 @@ public final class SessionOptions {
             description = "Let idle ONNX Runtime intra-op threads spin (session.intra_op.allow_spinning; default: off).")
     boolean spin;
 
+    @Option(names = "--pinned-batches", defaultValue = "AUTO", paramLabel = "AUTO|ON|OFF",
+            description = "Pad dynamic-batch runs to powers of two and warm those sizes up at open (default: ${DEFAULT-VALUE}: on CUDA only).")
+    ScorerOptions.Pinning pinning;
+
     /**
      * @param device execution device
-     * @return scorer options with these thread and spinning settings
+     * @return scorer options with these thread, spinning and pinning settings
      */
     ScorerOptions scorerOptions(Device device) {
-        return ScorerOptions.defaults().withDevice(device).withThreads(threads, 0).withSpinWait(spin);
+        return ScorerOptions.defaults().withDevice(device).withThreads(threads, 0).withSpinWait(spin).withPinning(pinning);
     }
 }

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.Device;
+import org.deepmerge.core.inference.ScorerOptions;
 
 /**
  * The one validated configuration of the DeepMerge Streams scorer, in Kafka's {@link ConfigDef} style.
@@ -51,6 +52,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String DEVICE = "deepmerge.device";
     public static final String INFERENCE_THREADS = "deepmerge.inference.threads";
     public static final String INFERENCE_SPIN_WAIT = "deepmerge.inference.spin.wait";
+    public static final String INFERENCE_PINNED_BATCHES = "deepmerge.inference.pinned.batches";
     public static final String MAX_BATCH_SIZE = "deepmerge.max.batch.size";
     public static final String MAX_WAIT_MS = "deepmerge.max.wait.ms";
     public static final String CHANNEL_POLICY = "deepmerge.channel.policy";
@@ -129,6 +131,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Let ONNX Runtime's idle intra-op threads spin (session.intra_op.allow_spinning). Off by default: on a"
                     + " small node shared with Kafka, spinning threads take CPU from the stream threads and the broker;"
                     + " turn on for dedicated many-core inference nodes.")
+            .define(INFERENCE_PINNED_BATCHES, Type.STRING, "auto", ValidString.in("auto", "on", "off"), Importance.LOW,
+                    "Pin the ONNX Runtime batch sizes of dynamic-batch models to powers of two up to the maximum"
+                    + " (short batches zero-padded) and run each once when the session opens: auto = on CUDA only,"
+                    + " where every new input shape costs a cuDNN algorithm search on its first run.")
             .define(MAX_BATCH_SIZE, Type.INT, 64, Range.between(1, 65536), Importance.MEDIUM,
                     "Micro-batch size: a task flushes its batch buffer when it holds this many preprocessed images.")
             .define(MAX_WAIT_MS, Type.LONG, 50L, Range.atLeast(1), Importance.MEDIUM,
@@ -311,6 +317,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     public boolean inferenceSpinWait() {
         return getBoolean(INFERENCE_SPIN_WAIT);
+    }
+
+    /** @return batch-size pinning of dynamic-batch models */
+    public ScorerOptions.Pinning inferencePinnedBatches() {
+        return ScorerOptions.Pinning.valueOf(getString(INFERENCE_PINNED_BATCHES).toUpperCase(Locale.ROOT));
     }
 
     public int maxBatchSize() {

@@ -67,6 +67,7 @@ public final class ScoringRuntime implements AutoCloseable {
         ScorerOptions options = ScorerOptions.defaults().withDevice(config.device())
                 .withThreads(config.inferenceThreads(), 0)
                 .withSpinWait(config.inferenceSpinWait())
+                .withPinning(config.inferencePinnedBatches())
                 .withDynamicBatchSize(config.inferenceMaxBatch());
         ChannelMapping mapping = ChannelMapping.parse(config.channelMapping());
         if (config.channelPolicy() == ChannelPolicy.SINGLE) {
