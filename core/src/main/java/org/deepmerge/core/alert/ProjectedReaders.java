@@ -12,7 +12,8 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * Avro readers that skip the alert history and unused cutouts: one reader per writer schema and thread, reading
- * through a projection of the writer schema without those top-level fields (by default {@link #HISTORY_FIELDS}).
+ * through a projection of the writer schema without those top-level fields ({@link #HISTORY_FIELDS} and the cutouts
+ * a model does not use, as {@link AlertReader} chooses).
  *
  * <p>A ZTF alert carries up to 30 days of previous detections ({@code prv_candidates}), a Rubin alert its previous
  * DIA sources and forced photometry; the scorer needs the identifiers, the position and the cutouts only. Avro's
@@ -30,11 +31,6 @@ final class ProjectedReaders {
 
     private final Map<Schema, ThreadLocal<GenericDatumReader<GenericRecord>>> readers = new IdentityHashMap<>();
     private final Function<Schema, Set<String>> skipped;
-
-    /** Readers that skip {@link #HISTORY_FIELDS}. */
-    ProjectedReaders() {
-        this(writer -> HISTORY_FIELDS);
-    }
 
     /** @param skipped the top-level fields to skip for a writer schema */
     ProjectedReaders(Function<Schema, Set<String>> skipped) {
@@ -59,14 +55,6 @@ final class ProjectedReaders {
             }
         }
         return local.get();
-    }
-
-    /**
-     * @param writer a record schema
-     * @return the same record without its top-level {@link #HISTORY_FIELDS}, or {@code writer} when it has none
-     */
-    static Schema project(Schema writer) {
-        return project(writer, HISTORY_FIELDS);
     }
 
     /**

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * batch dimension (e.g. {@code deepmerge-da-pytorch-untrained.onnx}, N = 256) always runs with N images: the last
  * chunk is padded with zero images whose outputs are discarded. A dynamic-N model runs each chunk at its size, at
  * most {@link ScorerOptions#dynamicBatchSize()}, or with {@link ScorerOptions.Pinning pinning} (CUDA by default) at
- * the smallest pinned size that holds it, padded the same way; pinned sizes are warmed up when the scorer opens. Only the contract's output tensor is requested from
- * {@code session.run}, so extra outputs (feature maps) are not copied out.
+ * the smallest pinned size that holds it, padded the same way; pinned sizes are warmed up when the scorer opens.
+ * Only the contract's output tensor is requested from {@code session.run}, so extra outputs (feature maps) are not
+ * copied out.
  *
  * <p>Output kinds: sigmoid ({@code [N]} or {@code [N,1]}, p = P(class 1)); softmax ({@code [N,K]}, taken as is);
  * logits ({@code [N,K]}, softmax applied with the maximum subtracted for numerical stability; a single logit

@@ -78,14 +78,6 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
     }
 
     /**
-     * Parses the command-line form: {@code none}, {@code asinh:SOFTENING} (e.g. {@code asinh:0.5}) or
-     * {@code standardize:M0,M1,...:S0,S1,...} (means, then standard deviations, one per channel).
-     *
-     * @param spec the text
-     * @return the normalisation
-     * @throws DeepMergeException INVALID_CONFIG naming the bad spec
-     */
-    /**
      * @param fraction softening as a fraction of each image's maximum, in (0, 1] (0.05 for SDSS-like composites)
      * @return the DISPLAY normalisation
      */
@@ -93,6 +85,15 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
         return new Normalisation(Kind.DISPLAY, List.of(), List.of(), fraction);
     }
 
+    /**
+     * Parses the command-line form: {@code none}, {@code asinh:SOFTENING} (e.g. {@code asinh:0.5}),
+     * {@code display:FRACTION} (e.g. {@code display:0.05}) or {@code standardize:M0,M1,...:S0,S1,...} (means, then
+     * standard deviations, one per channel).
+     *
+     * @param spec the text
+     * @return the normalisation
+     * @throws DeepMergeException INVALID_CONFIG naming the bad spec
+     */
     public static Normalisation parse(String spec) throws DeepMergeException {
         String s = spec.trim();
         String[] parts = s.split(":", -1);

@@ -110,7 +110,7 @@ public final class ScoringTopology {
         // The batch buffer holds at most a few micro-batches per task: an in-memory store (no RocksDB instance,
         // JNI calls or background compaction per task), made durable by its changelog, which is restored on
         // failover. Every entry is deleted within max.wait.ms, so the changelog is compacted aggressively to keep
-        // that restore short (mostly tombstones, dropped after BUFFER_CHANGELOG_RETENTION_MS).
+        // that restore short (mostly tombstones, dropped after delete.retention.ms of BUFFER_CHANGELOG_CONFIG).
         StoreBuilder<KeyValueStore<Long, byte[]>> store = Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(config.storeName()), Serdes.Long(), Serdes.ByteArray())
                 .withLoggingEnabled(BUFFER_CHANGELOG_CONFIG);

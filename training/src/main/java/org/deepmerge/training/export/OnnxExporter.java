@@ -375,12 +375,6 @@ public final class OnnxExporter {
         return new Converted(model.build(), inputName, inShape, outputName, kind, new LinkedHashMap<>(meta));
     }
 
-    /**
-     * Batch norm at inference. Per channel (or per feature) → ONNX BatchNormalization. With {@code overWidth} (a
-     * DL4J NHWC batch norm on our NCHW activations, which normalises their last axis: the Keras DeepMerge's
-     * {@code axis=-1}) → {@code Mul(x, scale[W])}, {@code Add(shift[W])} broadcast along the last axis, with
-     * {@code scale = gamma / sqrt(var + eps)} and {@code shift = beta - mean * scale} (Ioffe and Szegedy 2015).
-     */
     /** Metadata key naming a channel the graph derives from the input channels (not fed by the scorer). */
     public static final String KEY_DERIVED_CHANNEL = "deepmerge.input.derived_channel";
 
@@ -415,6 +409,12 @@ public final class OnnxExporter {
         return g.node("Concat", "residual_input", new OnnxMl.AttributeProto[] {OnnxGraphBuilder.intAttr("axis", 1)}, input, abs);
     }
 
+    /**
+     * Batch norm at inference. Per channel (or per feature) → ONNX BatchNormalization. With {@code overWidth} (a
+     * DL4J NHWC batch norm on our NCHW activations, which normalises their last axis: the Keras DeepMerge's
+     * {@code axis=-1}) → {@code Mul(x, scale[W])}, {@code Add(shift[W])} broadcast along the last axis, with
+     * {@code scale = gamma / sqrt(var + eps)} and {@code shift = beta - mean * scale} (Ioffe and Szegedy 2015).
+     */
     private static String batchNorm(OnnxGraphBuilder g, Layer layer, BatchNormalization bn, String x, int i,
                                     String where, Shape shape, boolean overWidth) throws DeepMergeException {
         long n = overWidth ? shape.w : shape.c;
