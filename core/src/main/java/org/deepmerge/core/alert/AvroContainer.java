@@ -125,7 +125,7 @@ final class AvroContainer {
      */
     Parsed read(byte[] message, boolean firstOnly, String where, SchemaCheck check) throws DeepMergeException {
         try {
-            Cursor in = new Cursor(message, where);
+            Framing in = new Framing(message, where);
             Header header = header(in);
             check.check(header.entry.schema);
             if (!DataFileConstants.NULL_CODEC.equals(header.codec)) {
@@ -134,21 +134,22 @@ final class AvroContainer {
             GenericDatumReader<GenericRecord> reader = header.entry.reader.get();
             List<GenericRecord> records = new ArrayList<>(1);
             int blocks = 0;
-            while (in.pos < message.length) {
-                long count = in.readLong();
-                long size = in.readLong();
-                if (count < 0 || size < 0 || size > message.length - in.pos) {
+            while (in.remaining() > 0) {
+                long count = in.avro.readLong();
+                long size = in.avro.readLong();
+                if (count < 0 || size < 0 || size > in.remaining()) {
                     throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": block " + blocks
-                            + " declares " + count + " records in " + size + " bytes (" + (message.length - in.pos)
+                            + " declares " + count + " records in " + size + " bytes (" + in.remaining()
                             + " bytes follow)");
                 }
-                int blockStart = in.pos;
-                in.skip(size);
-                if (!Arrays.equals(message, in.pos, in.pos + SYNC_SIZE, message, header.syncOffset, header.syncOffset + SYNC_SIZE)) {
+                int blockStart = in.pos();
+                in.skip(size, "block " + blocks);
+                int syncAt = in.pos();
+                in.skip(SYNC_SIZE, "the sync marker after block " + blocks);
+                if (!Arrays.equals(message, syncAt, syncAt + SYNC_SIZE, message, header.syncOffset, header.syncOffset + SYNC_SIZE)) {
                     throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": sync marker after block "
                             + blocks + " does not match the header's (truncated or garbled?)");
                 }
-                in.skip(SYNC_SIZE);
                 BinaryDecoder data = DecoderFactory.get().binaryDecoder(message, blockStart, (int) size, null);
                 for (long i = 0; i < count; i++) {
                     records.add(reader.read(null, data));
@@ -173,8 +174,8 @@ final class AvroContainer {
      */
     Schema schema(byte[] message, String where) throws DeepMergeException {
         try {
-            return header(new Cursor(message, where)).entry.schema;
-        } catch (AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            return header(new Framing(message, where)).entry.schema;
+        } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw malformed(where, e);
         }
     }
@@ -184,31 +185,27 @@ final class AvroContainer {
 
     /**
      * The header walked in place (no copy of the schema text, which is most of a one-alert container's bytes):
-     * magic, then the metadata map (Avro map encoding: blocks of {@code count} entries, a negative count followed
-     * by the block's byte size; keys are strings, values bytes, both length-prefixed), then the sync marker.
+     * magic, then the metadata map (keys strings, values bytes, both length-prefixed; read with Avro's map-block
+     * iteration), then the sync marker.
      */
-    private Header header(Cursor in) throws DeepMergeException {
-        byte[] m = in.bytes;
+    private Header header(Framing in) throws IOException, DeepMergeException {
+        byte[] m = in.message;
         int magic = DataFileConstants.MAGIC.length;
         if (m.length < magic || !Arrays.equals(m, 0, magic, DataFileConstants.MAGIC, 0, magic)) {
             throw new DeepMergeException(Reason.MALFORMED_ALERT, in.where + ": not an Avro container (bad magic)");
         }
-        in.pos = magic;
+        in.skip(magic, "the magic");
         int schemaOffset = -1;
         int schemaLength = 0;
         String codec = DataFileConstants.NULL_CODEC;
-        for (long n = in.readLong(); n != 0; n = in.readLong()) {
-            if (n < 0) {
-                n = -n;
-                in.readLong();
-            }
+        for (long n = in.avro.readMapStart(); n != 0; n = in.avro.mapNext()) {
             for (long i = 0; i < n; i++) {
                 int keyLength = in.length("metadata key");
-                int keyOffset = in.pos;
-                in.skip(keyLength);
+                int keyOffset = in.pos();
+                in.skip(keyLength, "a metadata key");
                 int valueLength = in.length("metadata value");
-                int valueOffset = in.pos;
-                in.skip(valueLength);
+                int valueOffset = in.pos();
+                in.skip(valueLength, "a metadata value");
                 if (is(m, keyOffset, keyLength, SCHEMA_KEY)) {
                     schemaOffset = valueOffset;
                     schemaLength = valueLength;
@@ -220,8 +217,8 @@ final class AvroContainer {
         if (schemaOffset < 0) {
             throw new DeepMergeException(Reason.MALFORMED_ALERT, in.where + ": container header has no avro.schema");
         }
-        int syncOffset = in.pos;
-        in.skip(SYNC_SIZE);
+        int syncOffset = in.pos();
+        in.skip(SYNC_SIZE, "the header's sync marker");
         return new Header(entryFor(m, schemaOffset, schemaLength), codec, syncOffset);
     }
 
@@ -233,54 +230,46 @@ final class AvroContainer {
     }
 
     /**
-     * A read position in a message, with Avro's variable-length zig-zag {@code long} (Avro specification, "Binary
-     * Encoding": at most 10 bytes, 7 bits each, least significant group first).
+     * A message read with Avro's unbuffered decoder, so that the read position is known and spans (schema text,
+     * blocks) can be referred to in place instead of copied.
      */
-    private static final class Cursor {
-        final byte[] bytes;
+    private static final class Framing {
+        final byte[] message;
         final String where;
-        int pos;
+        final ByteArrayInputStream bytes;
+        final BinaryDecoder avro;
 
-        Cursor(byte[] bytes, String where) {
-            this.bytes = bytes;
+        Framing(byte[] message, String where) {
+            this.message = message;
             this.where = where;
+            this.bytes = new ByteArrayInputStream(message);
+            this.avro = DecoderFactory.get().directBinaryDecoder(bytes, null);
         }
 
-        long readLong() throws DeepMergeException {
-            long raw = 0;
-            for (int shift = 0; shift < 70; shift += 7) {
-                if (pos >= bytes.length) {
-                    throw truncated("a length or count");
-                }
-                int b = bytes[pos++] & 0xFF;
-                raw |= (long) (b & 0x7F) << shift;
-                if (b < 0x80) {
-                    return (raw >>> 1) ^ -(raw & 1);
-                }
-            }
-            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": invalid Avro long at byte " + pos
-                    + " (more than 10 bytes)");
+        int remaining() {
+            return bytes.available();
         }
 
-        int length(String what) throws DeepMergeException {
-            long n = readLong();
-            if (n < 0 || n > bytes.length - pos) {
+        int pos() {
+            return message.length - bytes.available();
+        }
+
+        /** An Avro length prefix (a {@code long}) that must fit in what follows. */
+        int length(String what) throws IOException, DeepMergeException {
+            long n = avro.readLong();
+            if (n < 0 || n > remaining()) {
                 throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": container header declares a " + what
-                        + " of " + n + " bytes at byte " + pos + ", but " + (bytes.length - pos) + " follow (truncated or garbled?)");
+                        + " of " + n + " bytes at byte " + pos() + ", but " + remaining() + " follow (truncated or garbled?)");
             }
             return (int) n;
         }
 
-        void skip(long n) throws DeepMergeException {
-            if (n > bytes.length - pos) {
-                throw truncated(n + " bytes");
+        void skip(long n, String what) throws DeepMergeException {
+            if (n > remaining()) {
+                throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": truncated container: " + what + " ("
+                        + n + " bytes) expected at byte " + pos() + " of " + message.length);
             }
-            pos += (int) n;
-        }
-
-        private DeepMergeException truncated(String what) {
-            return new DeepMergeException(Reason.MALFORMED_ALERT, where + ": truncated container: " + what
-                    + " expected at byte " + pos + " of " + bytes.length);
+            bytes.skip(n);
         }
     }
 
