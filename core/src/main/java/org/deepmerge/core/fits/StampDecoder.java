@@ -3,7 +3,6 @@ package org.deepmerge.core.fits;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -98,6 +97,21 @@ public final class StampDecoder {
      * @throws DeepMergeException as {@link #decode(CutoutStamp)}
      */
     public Stamp decode(byte[] data, double defaultScaleArcsec, String where) throws DeepMergeException {
+        byte[] fits = gunzip(data, where);
+        return decodeFits(fits, defaultScaleArcsec, where, fits != data);
+    }
+
+    /**
+     * The first half of {@link #decode(byte[], double, String)}: checks the stamp size and inflates gzip (magic
+     * 1F 8B) with the JDK's {@link GZIPInputStream}.
+     *
+     * @param data  stamp bytes, gzipped or not
+     * @param where names the stamp in error messages
+     * @return the inflated bytes, or {@code data} itself when it is not gzipped
+     * @throws DeepMergeException NOT_FITS (empty), STAMP_TOO_LARGE (above {@link StampLimits#maxStampBytes()}, or
+     *                            inflating to more than {@link StampLimits#maxDecompressedBytes()}), CORRUPT_GZIP
+     */
+    public byte[] gunzip(byte[] data, String where) throws DeepMergeException {
         if (data.length == 0) {
             throw new DeepMergeException(Reason.NOT_FITS, where + ": stamp is empty (0 bytes), not FITS");
         }
@@ -105,18 +119,36 @@ public final class StampDecoder {
             throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": stamp of " + data.length
                     + " bytes exceeds the limit of " + limits.maxStampBytes() + " bytes");
         }
-        byte[] fits = data;
-        boolean gzipped = data.length >= 2 && (data[0] & 0xFF) == 0x1F && (data[1] & 0xFF) == 0x8B;
-        if (gzipped) {
-            fits = inflate(data, where);
-        }
+        return isGzip(data) ? inflate(data, where) : data;
+    }
+
+    /**
+     * The second half of {@link #decode(byte[], double, String)}: parses plain FITS bytes with nom-tam-fits.
+     *
+     * @param fits               FITS file bytes, not gzipped (e.g. from {@link #gunzip})
+     * @param defaultScaleArcsec pixel scale to use when the header has no WCS, arcsec/px
+     * @param where              names the stamp in error messages
+     * @return the decoded image
+     * @throws DeepMergeException NOT_FITS (naming what the bytes look like, e.g. JPEG), CORRUPT_FITS,
+     *                            STAMP_TOO_LARGE, WRONG_SHAPE
+     */
+    public Stamp decodeFits(byte[] fits, double defaultScaleArcsec, String where) throws DeepMergeException {
+        return decodeFits(fits, defaultScaleArcsec, where, false);
+    }
+
+    private Stamp decodeFits(byte[] fits, double defaultScaleArcsec, String where, boolean inflated)
+            throws DeepMergeException {
         if (!startsWith(fits, "SIMPLE")) {
             String type = Magic.guessType(fits);
-            String what = gzipped ? "gzip content" : "stamp";
+            String what = inflated ? "gzip content" : "stamp";
             throw new DeepMergeException(Reason.NOT_FITS, where + ": " + what + " is "
                     + (type != null ? type : "not recognised (" + Magic.describe(fits) + ")") + ", not FITS");
         }
         return parseFits(fits, defaultScaleArcsec, where);
+    }
+
+    private static boolean isGzip(byte[] data) {
+        return data.length >= 2 && (data[0] & 0xFF) == 0x1F && (data[1] & 0xFF) == 0x8B;
     }
 
     private byte[] inflate(byte[] gz, String where) throws DeepMergeException {
@@ -185,7 +217,10 @@ public final class StampDecoder {
         for (int index = 0; index < MAX_HDUS && pos < fits.length; index++) {
             Hdu hdu = readHeader(in, fits, pos, index, where);
             boolean isImage = index == 0 || "IMAGE".equals(hdu.header.getStringValue("XTENSION", "").trim());
-            boolean hasData = hdu.axes.length > 0 && Arrays.stream(hdu.axes).allMatch(a -> a > 0);
+            boolean hasData = hdu.axes.length > 0;
+            for (long axis : hdu.axes) {
+                hasData &= axis > 0;
+            }
             if (isImage && hasData) {
                 return readImage(in, hdu, index, defaultScale, where);
             }
@@ -333,12 +368,13 @@ public final class StampDecoder {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": cannot read image data of HDU " + index
                     + ": " + e, e);
         }
-        while (kernel != null && kernel.getClass().isArray() && Array.getLength(kernel) == 1
-                && Array.get(kernel, 0) != null && Array.get(kernel, 0).getClass().isArray()
-                && Array.get(kernel, 0).getClass().getComponentType().isArray()) {
-            kernel = Array.get(kernel, 0);
+        // a 2-D image is an array of rows (no reflection: java.lang.reflect.Array.get is a native call per row);
+        // extra axes of length 1 wrap it in arrays of one element
+        while (kernel instanceof Object[] k && k.length == 1 && k[0] instanceof Object[] inner
+                && inner.getClass().getComponentType().isArray()) {
+            kernel = inner;
         }
-        if (kernel == null || !kernel.getClass().isArray() || Array.getLength(kernel) != height) {
+        if (!(kernel instanceof Object[] rows) || rows.length != height) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": image data of HDU " + index
                     + " does not match its declared shape " + shape(axes));
         }
@@ -349,7 +385,7 @@ public final class StampDecoder {
         boolean hasBlank = bitpix > 0 && h.containsKey("BLANK");
         long blank = hasBlank ? h.getLongValue("BLANK", 0) : 0;
         for (int y = 0; y < height; y++) {
-            convertRow(Array.get(kernel, y), pixels, y * width, width, bscale, bzero, hasBlank, blank);
+            convertRow(rows[y], pixels, y * width, width, bscale, bzero, hasBlank, blank);
         }
         int replaced = replaceNonFinite(pixels);
         if (replaced == pixels.length) {

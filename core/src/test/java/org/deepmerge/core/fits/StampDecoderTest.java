@@ -123,6 +123,23 @@ class StampDecoderTest {
     }
 
     @Test
+    void gunzipThenDecodeFitsIsDecode() throws Exception {
+        float[] pixels = new float[40 * 30];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (float) Math.sin(i);
+        }
+        byte[] plain = FitsBytes.image(-32, 40, 30).end().floats(pixels).bytes();
+        byte[] gz = gzip(plain);
+        assertArrayEquals(plain, decoder.gunzip(gz, "gz"));
+        assertTrue(decoder.gunzip(plain, "plain") == plain, "plain FITS is passed through, not copied");
+        assertArrayEquals(decoder.decode(stamp(gz)).pixels(),
+                decoder.decodeFits(decoder.gunzip(gz, "gz"), 1.0, "gz").pixels());
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> decoder.decodeFits(gz, 1.0, "stamp 7"));
+        assertEquals(Reason.NOT_FITS, e.reason());
+        assertTrue(e.getMessage().startsWith("stamp 7: stamp is gzip"), e.getMessage());
+    }
+
+    @Test
     void pixelScaleFromTheWcs() throws Exception {
         double deg = 0.2 / 3600;
         Stamp cd = decoder.decode(stamp(FitsBytes.image(-32, 1, 1).card("CD1_1", -deg).card("CD1_2", 0.0)
