@@ -1,5 +1,7 @@
 package org.deepmerge.streams.bench;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -9,6 +11,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import nom.tam.fits.FitsException;
+import nom.tam.fits.Header;
+import nom.tam.fits.ImageData;
+import nom.tam.fits.PaddingException;
+import nom.tam.util.FitsInputStream;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.Alert;
@@ -39,6 +46,13 @@ import org.deepmerge.core.preprocess.Preprocessor;
  * decode and channel selection), gzip inflation (the JDK's {@link java.util.zip.Inflater}, i.e. the system zlib),
  * FITS parsing (nom-tam-fits, pixel conversion, NaN fill) and preprocessing. Their sum is a little below the
  * end-to-end cost per alert: each loop keeps its own code and data hot in the caches.
+ *
+ * <p>The ceiling: the same thread then times nom-tam-fits alone reading each inflated stamp's first HDU
+ * ({@code Header.readHeader} and {@code ImageData.read} of the primary HDU, as {@link StampDecoder} calls them,
+ * without our checks, conversion or NaN fill). The libraries' share of an alert,
+ * {@link Result#nsLibraries()} = alert read (Avro's decoder with our field mapping) + inflate (zlib) + nom-tam-fits
+ * alone, bounds the rate: no work of ours can make decoding faster than {@link Result#libraryCeilingPerCpuSecond()}
+ * stamps per CPU-second.
  */
 public final class DecodeBenchmark {
 
@@ -74,12 +88,14 @@ public final class DecodeBenchmark {
      * @param nsInflate         single thread: mean CPU ns per alert in {@link StampDecoder#gunzip} of its stamps
      * @param nsFits            single thread: mean CPU ns per alert in {@link StampDecoder#decodeFits} of its stamps
      * @param nsPreprocess      single thread: mean CPU ns per alert resampling/normalising into {@code [C,H,W]}
+     * @param nsNomTamFits      single thread: mean CPU ns per alert in nom-tam-fits alone (primary header and image
+     *                          data of each inflated stamp)
      * @param cpuSeconds        CPU time of the worker threads in the timed passes, s
      */
     public record Result(int messages, int prepared, Map<String, Integer> rejectedByReason, int threads, long alerts,
                          long stamps, double seconds, double stampsPerSecond, double alertsPerSecond,
                          double nsReadAlert, double nsInflate, double nsFits, double nsPreprocess,
-                         double cpuSeconds) {
+                         double nsNomTamFits, double cpuSeconds) {
         public Result {
             rejectedByReason = Map.copyOf(rejectedByReason);
         }
@@ -93,10 +109,21 @@ public final class DecodeBenchmark {
         public double stampsPerCpuSecond() {
             return stamps / cpuSeconds;
         }
+
+        /** @return CPU ns per alert spent in the libraries: alert read + inflate + nom-tam-fits alone */
+        public double nsLibraries() {
+            return nsReadAlert + nsInflate + nsNomTamFits;
+        }
+
+        /** @return stamps per CPU-second if all our own work cost nothing: the libraries' ceiling */
+        public double libraryCeilingPerCpuSecond() {
+            return 1e9 / nsLibraries() * ((double) stamps / alerts);
+        }
     }
 
     /** Timed single-threaded passes per step in the split of where the time goes. */
     public static final int PHASE_PASSES = 20;
+    private static final int FITS_BLOCK = 2880;
 
     private DecodeBenchmark() {
     }
@@ -185,7 +212,8 @@ public final class DecodeBenchmark {
 
         double[] phases = phases(c, ok, imageSize);
         return new Result(c.messages().size(), ok.size(), rejected, c.threads(), alerts, stamps, seconds,
-                stamps / seconds, alerts / seconds, phases[0], phases[1], phases[2], phases[3], cpuNanos.get() / 1e9);
+                stamps / seconds, alerts / seconds, phases[0], phases[1], phases[2], phases[3], phases[4],
+                cpuNanos.get() / 1e9);
     }
 
     /** One thread's passes over the messages. */
@@ -205,7 +233,10 @@ public final class DecodeBenchmark {
         }
     }
 
-    /** @return mean thread CPU ns per alert in: reading the alert, inflating, parsing FITS, preprocessing */
+    /**
+     * @return mean thread CPU ns per alert in: reading the alert, inflating, parsing FITS, preprocessing, and
+     *         nom-tam-fits alone
+     */
     private static double[] phases(Config c, List<byte[]> messages, int imageSize) throws DeepMergeException {
         double runs = (double) PHASE_PASSES * messages.size();
         List<List<CutoutStamp>> selections = new ArrayList<>();
@@ -259,7 +290,37 @@ public final class DecodeBenchmark {
             }
             prep += pass == 0 ? 0 : CpuTime.threadNanos() - t0;
         }
-        return new double[] {read / runs, inflate / runs, parse / runs, prep / runs};
+        long library = 0;
+        for (int pass = 0; pass <= PHASE_PASSES; pass++) {
+            long t0 = CpuTime.threadNanos();
+            for (byte[] f : fits) {
+                readFirstHdu(f);
+            }
+            library += pass == 0 ? 0 : CpuTime.threadNanos() - t0;
+        }
+        return new double[] {read / runs, inflate / runs, parse / runs, prep / runs, library / runs};
+    }
+
+    /**
+     * nom-tam-fits on its own, called as {@link StampDecoder} calls it: the primary header
+     * ({@code Header.readHeader}) and its image data ({@code ImageData.read}) through one stream with a one-block
+     * buffer.
+     */
+    private static void readFirstHdu(byte[] fits) throws DeepMergeException {
+        try {
+            FitsInputStream in = new FitsInputStream(new ByteArrayInputStream(fits), FITS_BLOCK);
+            ImageData data = new ImageData(Header.readHeader(in));
+            try {
+                data.read(in);
+            } catch (PaddingException e) {
+                // data complete, padding cut short
+            }
+            if (data.getKernel() == null) {
+                throw new DeepMergeException(Reason.CORRUPT_FITS, "nom-tam-fits read no primary image data");
+            }
+        } catch (FitsException | IOException e) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, "nom-tam-fits cannot read the primary HDU: " + e, e);
+        }
     }
 
     private static int distinct(List<CutoutStamp> stamps) {

@@ -157,6 +157,9 @@ public final class BenchCommand implements Runnable {
                 phases.put("inflate", r.nsInflate() / 1000);
                 phases.put("fits", r.nsFits() / 1000);
                 phases.put("preprocess", r.nsPreprocess() / 1000);
+                phases.put("nom_tam_fits_alone", r.nsNomTamFits() / 1000);
+                phases.put("libraries", r.nsLibraries() / 1000);
+                report.put("library_ceiling_stamps_per_cpu_second", r.libraryCeilingPerCpuSecond());
                 report.finish();
 
                 out.printf(Locale.ROOT, "decode: %s%n", source);
@@ -169,6 +172,9 @@ public final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "  single thread, CPU us per alert, each step on its own: alert (Avro) %.1f, gzip inflate"
                         + " (JDK Inflater) %.1f, FITS (nom-tam-fits) %.1f, preprocess %.1f%n", r.nsReadAlert() / 1000,
                         r.nsInflate() / 1000, r.nsFits() / 1000, r.nsPreprocess() / 1000);
+                out.printf(Locale.ROOT, "  libraries alone (alert read + inflate + nom-tam-fits header + data %.1f): %.1f us per alert,"
+                        + " a ceiling of %.0f stamps per CPU-second%n", r.nsNomTamFits() / 1000, r.nsLibraries() / 1000,
+                        r.libraryCeilingPerCpuSecond());
                 out.printf(Locale.ROOT, "  machine: %s%n", MachineInfo.probe().summary());
                 out.flush();
                 if (json != null) {

@@ -56,9 +56,14 @@ class BenchCommandTest {
         assertEquals(5, j.get("prepared").asInt(), "every real ZTF alert carries a template stamp");
         assertEquals(2 * 5, j.get("stamps_timed").asLong(), "2 threads x 1 pass x 5 single-band alerts");
         assertEquals("3x75x75", j.get("input_shape").asText());
-        for (String phase : List.of("read_alert", "inflate", "fits", "preprocess")) {
+        for (String phase : List.of("read_alert", "inflate", "fits", "preprocess", "nom_tam_fits_alone", "libraries")) {
             assertPositiveFinite(j.get("single_thread_cpu_us_per_alert"), phase);
         }
+        JsonNode us = j.get("single_thread_cpu_us_per_alert");
+        assertEquals(us.get("read_alert").asDouble() + us.get("inflate").asDouble()
+                + us.get("nom_tam_fits_alone").asDouble(), us.get("libraries").asDouble(), 1e-9);
+        assertEquals(1e6 / us.get("libraries").asDouble(), j.get("library_ceiling_stamps_per_cpu_second").asDouble(),
+                1e-6 * j.get("library_ceiling_stamps_per_cpu_second").asDouble(), "one stamp per ZTF alert");
         assertPositiveFinite(j.get("machine"), "logicalCpus");
         assertTrue(j.get("machine").get("loadAverage").isArray());
         assertTrue(out.toString().contains("stamps/s"), out.toString());
