@@ -11,6 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * precomputed 1-D weights (the same weights as a "drizzle" with pixfrac 1 and no rotation; Fruchter &amp; Hook
  * 2002, PASP 114, 144). Per-axis weights are cached per (input size, output size, scale ratio, offset).
  *
+ * <p>Inputs are expected finite ({@code StampDecoder} replaces NaN/Inf); a non-finite input pixel makes the output
+ * pixels it overlaps non-finite.
+ *
  * <p>Consequences, all in input units: a constant image stays constant (surface brightness conserved); the
  * total of a fully covered source scales by the pixel-area ratio: {@code sum(out) = sum(in) * A_in / A_out}.
  */
@@ -28,13 +31,24 @@ final class AreaResampler {
     /**
      * 1-D weights: output pixel j covers input coordinates {@code [start + j*step, start + (j+1)*step)} where input
      * pixel i covers {@code [i, i+1)}. Output pixel j takes input pixels {@code first[j] .. first[j]+count[j]-1} with
-     * weights {@code w[offset[j] + k] = overlap / step}.
+     * weights {@code w[offset[j] + k] = overlap / step}. When no output pixel overlaps more than two input pixels
+     * (any upsampling, and downsampling by less than 2x in the common case) the weights are also kept as two taps per
+     * output pixel, {@code w0[j] * in[i0[j]] + w1[j] * in[i1[j]]} ({@code w1[j] = 0} for a single overlap) for
+     * the output pixels {@code lo <= j < hi} that overlap the input at all (those outside are zero padding), so the
+     * horizontal pass runs without a data-dependent inner loop.
      */
     static final class AxisWeights {
         final int[] first;
         final int[] count;
         final int[] offset;
         final float[] w;
+        final boolean twoTaps;
+        final int lo;
+        final int hi;
+        final int[] i0;
+        final int[] i1;
+        final float[] w0;
+        final float[] w1;
 
         AxisWeights(int in, int out, double step, double start) {
             first = new int[out];
@@ -60,6 +74,31 @@ final class AreaResampler {
                     double overlap = Math.min(b, i + 1.0) - Math.max(a, i);
                     w[offset[j] + k] = (float) (Math.max(0.0, overlap) / step);
                 }
+            }
+            int l = 0;
+            while (l < out && count[l] == 0) {
+                l++;
+            }
+            int h = out;
+            while (h > l && count[h - 1] == 0) {
+                h--;
+            }
+            boolean two = l < h;
+            for (int j = l; j < h; j++) {
+                two &= count[j] >= 1 && count[j] <= 2;
+            }
+            lo = l;
+            hi = h;
+            twoTaps = two;
+            i0 = new int[two ? out : 0];
+            i1 = new int[two ? out : 0];
+            w0 = new float[two ? out : 0];
+            w1 = new float[two ? out : 0];
+            for (int j = l; two && j < h; j++) {
+                i0[j] = first[j];
+                w0[j] = w[offset[j]];
+                i1[j] = count[j] == 2 ? first[j] + 1 : first[j];
+                w1[j] = count[j] == 2 ? w[offset[j] + 1] : 0f;
             }
         }
     }
@@ -104,6 +143,14 @@ final class AreaResampler {
         for (int y = yLo; y < yHi; y++) {
             int row = srcOff + y * srcW;
             int trow = y * dstW;
+            if (wx.twoTaps) {
+                java.util.Arrays.fill(tmp, trow, trow + wx.lo, 0f);
+                for (int j = wx.lo; j < wx.hi; j++) {
+                    tmp[trow + j] = wx.w0[j] * src[row + wx.i0[j]] + wx.w1[j] * src[row + wx.i1[j]];
+                }
+                java.util.Arrays.fill(tmp, trow + wx.hi, trow + dstW, 0f);
+                continue;
+            }
             for (int j = 0; j < dstW; j++) {
                 float s = 0f;
                 int o = wx.offset[j];
@@ -116,9 +163,27 @@ final class AreaResampler {
         }
         for (int l = 0; l < dstH; l++) {
             int drow = dstOff + l * dstW;
-            java.util.Arrays.fill(dst, drow, drow + dstW, 0f);
+            int n = wy.count[l];
+            if (n == 0) {
+                java.util.Arrays.fill(dst, drow, drow + dstW, 0f);
+                continue;
+            }
+            // the first two taps are one fused pass; the sum runs in the same order as a tap-by-tap accumulation
             int o = wy.offset[l];
-            for (int k = 0, n = wy.count[l]; k < n; k++) {
+            int t0 = wy.first[l] * dstW;
+            float w0 = wy.w[o];
+            if (n == 1) {
+                for (int j = 0; j < dstW; j++) {
+                    dst[drow + j] = w0 * tmp[t0 + j];
+                }
+                continue;
+            }
+            float w1 = wy.w[o + 1];
+            int t1 = t0 + dstW;
+            for (int j = 0; j < dstW; j++) {
+                dst[drow + j] = w0 * tmp[t0 + j] + w1 * tmp[t1 + j];
+            }
+            for (int k = 2; k < n; k++) {
                 float w = wy.w[o + k];
                 int trow = (wy.first[l] + k) * dstW;
                 for (int j = 0; j < dstW; j++) {
