@@ -16,7 +16,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.AlertReader;
+import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.alert.LocalSchemaDirectory;
 import org.deepmerge.core.fits.StampDecoder;
 import org.deepmerge.core.fits.StampLimits;
@@ -113,6 +115,11 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report here.")
         Path json;
 
+        @Option(names = "--save-stamps", paramLabel = "DIR",
+                description = "Also write each selected stamp, bytes as in the alert, to DIR/<sourceId>-<kind>.fits[.gz] "
+                        + "(e.g. to time gzip with another zlib, docs/benchmarks.md).")
+        Path saveStamps;
+
         @Mixin
         ContractOptions contract;
 
@@ -133,6 +140,9 @@ public final class BenchCommand implements Runnable {
                 ChannelMapping mapping = channelMap == null ? ChannelMapping.defaults() : ChannelMapping.parse(channelMap);
                 AlertReader reader = new AlertReader(schemaDir == null ? null : new LocalSchemaDirectory(schemaDir),
                         mapping::kindsFor);
+                if (saveStamps != null) {
+                    saveStamps(messages, reader, mapping, mc, saveStamps);
+                }
                 DecodeBenchmark.Result r = DecodeBenchmark.run(new DecodeBenchmark.Config(messages, reader, mapping,
                         new StampDecoder(StampLimits.defaults()), new Preprocessor(mc), threads, warmup, iterations));
 
@@ -183,6 +193,32 @@ public final class BenchCommand implements Runnable {
                 return 0;
             } catch (DeepMergeException e) {
                 return fail(spec, "decode", e);
+            }
+        }
+
+        /** Writes the stamps the mapping selects (each once) of every message that has them. */
+        private static void saveStamps(List<byte[]> messages, AlertReader reader, ChannelMapping mapping,
+                                       ModelContract mc, Path dir) throws DeepMergeException {
+            try {
+                Files.createDirectories(dir);
+                for (byte[] m : messages) {
+                    Alert alert;
+                    List<CutoutStamp> stamps;
+                    try {
+                        alert = reader.read(m);
+                        stamps = mapping.select(alert, mc).stamps();
+                    } catch (DeepMergeException e) {
+                        continue;
+                    }
+                    for (CutoutStamp s : new java.util.LinkedHashSet<>(stamps)) {
+                        boolean gz = s.data().length >= 2 && (s.data()[0] & 0xFF) == 0x1F && (s.data()[1] & 0xFF) == 0x8B;
+                        String name = (alert.sourceId() + "-" + s.kind()).replaceAll("[^A-Za-z0-9._-]", "_")
+                                + (gz ? ".fits.gz" : ".fits");
+                        Files.write(dir.resolve(name), s.data());
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "cannot write stamps to " + dir + ": " + e, e);
             }
         }
 

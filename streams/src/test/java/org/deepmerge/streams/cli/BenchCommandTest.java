@@ -7,9 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.deepmerge.core.fits.StampDecoder;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.bench.TinyConvNetAccess;
 import org.junit.jupiter.api.Test;
@@ -42,10 +45,21 @@ class BenchCommandTest {
     void decodeOnFiveRealZtfAlerts() throws Exception {
         Path json = tmp.resolve("decode.json");
         int code = run("bench", "decode", TestData.require("alerts/ztf").toString(), "--limit", "5", "--warmup", "0",
-                "--iterations", "1", "--threads", "2", "--json", json.toString());
+                "--iterations", "1", "--threads", "2", "--json", json.toString(), "--save-stamps",
+                tmp.resolve("stamps").toString());
         assertEquals(0, code, err.toString());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals("decode", j.get("benchmark").asText());
+        List<Path> saved;
+        try (Stream<Path> files = Files.list(tmp.resolve("stamps"))) {
+            saved = files.sorted().toList();
+        }
+        assertEquals(5, saved.size(), "one template stamp per alert: " + saved);
+        StampDecoder decoder = StampDecoder.withDefaults();
+        for (Path p : saved) {
+            assertTrue(p.getFileName().toString().matches("\\d+-template\\.fits\\.gz"), p.toString());
+            assertEquals(63, decoder.decode(Files.readAllBytes(p), 1.0, p.toString()).width(), p.toString());
+        }
         assertEquals("CPU", j.get("device").asText());
         assertEquals(2, j.get("threads").asInt());
         assertPositiveFinite(j, "stamps_per_second");
