@@ -89,7 +89,12 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
         metrics = m;
         ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
                 serde.serializer(), m);
-        KafkaStreams streams = new KafkaStreams(ScoringTopology.build(config, deps), config.streamsProperties());
+        KafkaStreams streams;
+        try {
+            streams = new KafkaStreams(ScoringTopology.build(config, deps), config.streamsProperties());
+        } catch (ConfigException e) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid Kafka Streams setting: " + e.getMessage(), e);
+        }
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING) {

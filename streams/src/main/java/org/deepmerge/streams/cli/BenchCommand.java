@@ -432,6 +432,11 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--no-infer-ceiling", description = "Skip measuring the infer rate at --max-batch-size in the same run.")
         boolean noCeiling;
 
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "A setting of the scoring application, as for 'deepmerge serve --set': a Kafka Streams or "
+                        + "client key (e.g. consumer.max.partition.fetch.bytes=8388608); repeatable.")
+        Map<String, String> sets = new java.util.LinkedHashMap<>();
+
         @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report here.")
         Path json;
 
@@ -483,6 +488,7 @@ public final class BenchCommand implements Runnable {
                 settings.put("deepmerge.max.batch.size", maxBatch);
                 settings.put("deepmerge.max.wait.ms", maxWaitMs);
                 settings.put("num.stream.threads", streamThreads);
+                settings.putAll(sets);
                 String mode;
                 PipelineBenchmark.Result r;
                 ScoringMetrics meters;
@@ -517,6 +523,7 @@ public final class BenchCommand implements Runnable {
                         .put("max_wait_ms", maxWaitMs)
                         .put("infer_batch", runBatch)
                         .put("processing_guarantee", "exactly_once_v2")
+                        .put("settings", sets.toString())
                         .put("rss_start_bytes", r.rssStartBytes())
                         .put("rss_end_bytes", r.rssEndBytes())
                         .put("cpu_seconds", r.cpuSeconds())

@@ -1,5 +1,6 @@
 package org.deepmerge.streams.cli;
 
+import org.deepmerge.core.DeepMergeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +20,27 @@ public final class DeepMergeCli implements Runnable {
      */
     public static void main(String[] args) {
         trustAvroPackage();
-        System.exit(new CommandLine(new DeepMergeCli()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line as {@link #main} runs it: a {@link DeepMergeException} that a subcommand lets through (serve,
+     * replay, broker) is printed as one line, {@code deepmerge <command>: <REASON>: <message>}, with exit code
+     * {@link BenchCommand#EXIT_FAILED}, not as a stack trace; other exceptions propagate as picocli reports them.
+     *
+     * @return a new command line for {@code deepmerge}
+     */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new DeepMergeCli());
+        cli.setExecutionExceptionHandler((e, command, parseResult) -> {
+            if (!(e instanceof DeepMergeException d)) {
+                throw e;
+            }
+            command.getErr().println("deepmerge " + command.getCommandName() + ": " + d.reason() + ": " + d.getMessage());
+            command.getErr().flush();
+            return BenchCommand.EXIT_FAILED;
+        });
+        return cli;
     }
 
     /**

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -100,7 +101,12 @@ public final class ServeCommand implements Callable<Integer> {
                 follower = runtime.followModelTopic(props, config);
                 follower.addListener(o -> System.err.println("model topic " + config.modelTopic() + ": " + o));
             }
-            KafkaStreams streams = new KafkaStreams(ScoringTopology.build(config, deps), props);
+            KafkaStreams streams;
+            try {
+                streams = new KafkaStreams(ScoringTopology.build(config, deps), props);
+            } catch (ConfigException e) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid Kafka Streams setting: " + e.getMessage(), e);
+            }
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream thread failed; replacing it", e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -138,16 +138,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void pipelineRejectsABadKafkaSettingNamingIt() throws Exception {
+        Path model = TinyConvNetAccess.write(tmp.resolve("tiny-bad-setting.onnx"), -1);
+        int code = run("bench", "pipeline", "--model", model.toString(), "--alerts", "5", "--count", "2",
+                "--partitions", "1", "--stream-threads", "1", "--no-infer-ceiling", "--timeout", "60",
+                "--set", "processing.guarantee=bogus");
+        assertTrue(code != 0, "a bad Kafka Streams setting must fail the run");
+        assertTrue(err.toString().contains("processing.guarantee"), err.toString());
+    }
+
+    @Test
     void pipelineThroughAnEmbeddedBrokerScoresEveryPreloadedAlert() throws Exception {
         Path model = TinyConvNetAccess.write(tmp.resolve("tiny-pipe.onnx"), -1);
         Path json = tmp.resolve("pipeline.json");
         int code = run("bench", "pipeline", "--model", model.toString(), "--alerts", "30", "--count", "6",
                 "--synthetic-survey", "LSST", "--partitions", "1", "--stream-threads", "1", "--max-batch-size", "8",
-                "--max-wait-ms", "20", "--timeout", "120", "--json", json.toString());
+                "--max-wait-ms", "20", "--timeout", "120", "--json", json.toString(),
+                "--set", "consumer.max.partition.fetch.bytes=4194304");
         assertEquals(0, code, err.toString());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals("pipeline", j.get("benchmark").asText());
         assertEquals("preloaded", j.get("mode").asText());
+        assertEquals("{consumer.max.partition.fetch.bytes=4194304}", j.get("settings").asText());
         assertEquals("exactly_once_v2", j.get("processing_guarantee").asText());
         assertEquals(30, j.get("alerts").asInt());
         assertEquals(30, j.get("scores").asInt() + j.get("dead_letters").asInt(), "one output per alert");
