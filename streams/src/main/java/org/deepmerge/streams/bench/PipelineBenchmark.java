@@ -109,11 +109,13 @@ public final class PipelineBenchmark {
      * @param jitSeconds       JIT compilation time during the timed part (the JVM's accounting: duration of the
      *                         compile tasks, summed over compiler threads), s; -1 when the JVM does not report it
      * @param gcPauseSeconds   GC pause time during the timed part, wall-clock s
+     * @param host             what the whole machine did during the timed part (CPU states of all cores, page
+     *                         cache written back); {@code null} where /proc is not readable
      */
     public record Result(String mode, int alerts, int scores, int deadLetters, double seconds, double alertsPerSecond,
                          double offeredRate, Percentiles latency, Percentiles visible, long rssStartBytes,
                          long rssEndBytes, double cpuSeconds, Map<String, Double> cpuByThreadGroup, double jitSeconds,
-                         double gcPauseSeconds) {
+                         double gcPauseSeconds, HostStats host) {
         /** @return outputs per CPU-second of the JVM: what the pipeline would do with one full core per CPU-second */
         public double alertsPerCpuSecond() {
             return cpuSeconds > 0 ? (scores + deadLetters) / cpuSeconds : Double.NaN;
@@ -135,14 +137,10 @@ public final class PipelineBenchmark {
         Run run = new Run(c, "preloaded");
         try (run) {
             run.produce(n, 0);
-            long rss0 = RssProbe.rssBytes();
-            long cpu0 = CpuTime.processNanos();
-            run.threads0 = CpuTime.snapshot();
-            run.gc0 = CpuTime.gcMillis();
-            run.jit0 = CpuTime.jitMillis();
+            run.markStart();
             run.startApp();
             run.collector.await(n, c.timeout());
-            return run.result(n, Double.NaN, rss0, cpu0, false);
+            return run.result(n, Double.NaN, false);
         }
     }
 
@@ -166,14 +164,10 @@ public final class PipelineBenchmark {
             run.startApp();
             run.warmUp(warmup);
             int n = (int) Math.round(rate * seconds);
-            long rss0 = RssProbe.rssBytes();
-            long cpu0 = CpuTime.processNanos();
-            run.threads0 = CpuTime.snapshot();
-            run.gc0 = CpuTime.gcMillis();
-            run.jit0 = CpuTime.jitMillis();
+            run.markStart();
             run.produce(n, rate);
             run.collector.await(n, c.timeout());
-            return run.result(n, rate, rss0, cpu0, true);
+            return run.result(n, rate, true);
         }
     }
 
@@ -192,14 +186,10 @@ public final class PipelineBenchmark {
         try (run) {
             run.startApp();
             run.warmUp(warmup);
-            long rss0 = RssProbe.rssBytes();
-            long cpu0 = CpuTime.processNanos();
-            run.threads0 = CpuTime.snapshot();
-            run.gc0 = CpuTime.gcMillis();
-            run.jit0 = CpuTime.jitMillis();
+            run.markStart();
             run.produce(n, 0);
             run.collector.await(n, c.timeout());
-            return run.result(n, Double.NaN, rss0, cpu0, true);
+            return run.result(n, Double.NaN, true);
         }
     }
 
@@ -217,6 +207,9 @@ public final class PipelineBenchmark {
         private CpuTime.Snapshot threads0 = CpuTime.snapshot();
         private long gc0;
         private long jit0;
+        private long rss0;
+        private long cpu0;
+        private HostStats host0;
 
         Run(Config c, String mode) throws DeepMergeException {
             if (c.messages().isEmpty() || c.partitions() < 1) {
@@ -301,8 +294,20 @@ public final class PipelineBenchmark {
             }
         }
 
-        Result result(int n, double rate, long rss0, long cpu0, boolean fromFirstAppend) {
+        /** Takes the counters the result is measured from: the start of the timed part. */
+        void markStart() {
+            rss0 = RssProbe.rssBytes();
+            cpu0 = CpuTime.processNanos();
+            threads0 = CpuTime.snapshot();
+            gc0 = CpuTime.gcMillis();
+            jit0 = CpuTime.jitMillis();
+            host0 = HostStats.now();
+        }
+
+        Result result(int n, double rate, boolean fromFirstAppend) {
             long rss1 = RssProbe.rssBytes();
+            HostStats host1 = HostStats.now();
+            HostStats host = host0 == null || host1 == null ? null : host1.since(host0);
             double cpu = (CpuTime.processNanos() - cpu0) / 1e9;
             Map<String, Double> groups = CpuTime.byThreadGroup(threads0);
             long jit1 = CpuTime.jitMillis();
@@ -312,7 +317,7 @@ public final class PipelineBenchmark {
             long start = fromFirstAppend ? s.firstAppendMs : s.firstReceiveMs;
             double seconds = Math.max(1, s.lastReceiveMs - start) / 1000.0;
             return new Result(mode, n, s.scores, s.deadLetters, seconds, (s.scores + s.deadLetters) / seconds, rate,
-                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups, jit, gc);
+                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups, jit, gc, host);
         }
 
         @Override

@@ -35,6 +35,7 @@ import org.deepmerge.core.synthetic.SurveyPreset;
 import org.deepmerge.streams.bench.BenchInputs;
 import org.deepmerge.streams.bench.BenchReport;
 import org.deepmerge.streams.bench.DecodeBenchmark;
+import org.deepmerge.streams.bench.HostStats;
 import org.deepmerge.streams.bench.InferBenchmark;
 import org.deepmerge.streams.bench.MachineInfo;
 import org.deepmerge.streams.bench.ModelCost;
@@ -384,6 +385,11 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this broker instead of an embedded one.")
         String bootstrap;
 
+        @Option(names = "--broker-dir", paramLabel = "DIR",
+                description = "Where the embedded broker keeps its log: a new directory in DIR, deleted afterwards "
+                        + "(default: in java.io.tmpdir); e.g. on tmpfs (/dev/shm) to take the disk out of the measurement.")
+        Path brokerParent;
+
         @Option(names = "--alerts", defaultValue = "5000", paramLabel = "N", description = "Pre-loaded alerts (default mode; default: ${DEFAULT-VALUE}).")
         int alerts;
 
@@ -475,7 +481,8 @@ public final class BenchCommand implements Runnable {
                             List.of(runBatch), 3, 5, 3), row -> { }).best();
                 }
                 if (bootstrap == null) {
-                    brokerDir = Files.createTempDirectory("deepmerge-bench-broker-");
+                    brokerDir = brokerParent == null ? Files.createTempDirectory("deepmerge-bench-broker-")
+                            : Files.createTempDirectory(Files.createDirectories(brokerParent), "deepmerge-bench-broker-");
                     broker = DevBroker.start(brokerDir, 0);
                 }
                 String servers = bootstrap != null ? bootstrap : broker.bootstrapServers();
@@ -518,6 +525,7 @@ public final class BenchCommand implements Runnable {
                         .put("source", source)
                         .put("model", file.toString())
                         .put("broker", bootstrap != null ? bootstrap : "embedded KRaft (same JVM)")
+                        .put("broker_log_dir", broker != null ? broker.dataDir().toString() : "")
                         .put("partitions", partitions)
                         .put("max_batch_size", maxBatch)
                         .put("max_wait_ms", maxWaitMs)
@@ -536,6 +544,16 @@ public final class BenchCommand implements Runnable {
                 }
                 ObjectNode groups = report.object("cpu_seconds_by_thread_group");
                 r.cpuByThreadGroup().forEach(groups::put);
+                if (r.host() != null) {
+                    ObjectNode host = report.object("host_during_timed_part");
+                    host.put("user_cpu_seconds", r.host().userSeconds());
+                    host.put("system_cpu_seconds", r.host().systemSeconds());
+                    host.put("iowait_seconds", r.host().iowaitSeconds());
+                    host.put("steal_seconds", r.host().stealSeconds());
+                    host.put("idle_seconds", r.host().idleSeconds());
+                    host.put("page_cache_dirtied_bytes", r.host().dirtiedBytes());
+                    host.put("written_to_storage_bytes", r.host().writtenBytes());
+                }
                 if (meters != null) {
                     report.put("changelog_bytes_per_alert", meters.meanEntryBytes());
                     report.put("micro_batches", meters.batches());
@@ -583,6 +601,12 @@ public final class BenchCommand implements Runnable {
                 out.printf(Locale.ROOT, "  CPU %.1f s: %s%n", r.cpuSeconds(), r.cpuByThreadGroup().entrySet().stream().limit(8)
                         .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
                         .collect(java.util.stream.Collectors.joining(", ")));
+                if (r.host() != null) {
+                    HostStats h = r.host();
+                    out.printf(Locale.ROOT, "  machine in the timed part: user %.1f, system %.1f, iowait %.1f, steal %.1f, idle %.1f CPU-s; "
+                                    + "%d MiB dirtied, %d MiB written to storage%n", h.userSeconds(), h.systemSeconds(),
+                            h.iowaitSeconds(), h.stealSeconds(), h.idleSeconds(), h.dirtiedBytes() >> 20, h.writtenBytes() >> 20);
+                }
                 out.printf(Locale.ROOT, "  JVM in the timed part (after %d warm-up alerts): JIT compilation %.1f s, GC pauses %.2f s%n",
                         warmup, r.jitSeconds(), r.gcPauseSeconds());
                 out.printf(Locale.ROOT, "  RSS %d MiB -> %d MiB; machine: %s%n", r.rssStartBytes() >> 20, r.rssEndBytes() >> 20,

@@ -154,7 +154,7 @@ class BenchCommandTest {
         int code = run("bench", "pipeline", "--model", model.toString(), "--alerts", "30", "--count", "6",
                 "--synthetic-survey", "LSST", "--partitions", "1", "--stream-threads", "1", "--max-batch-size", "8",
                 "--max-wait-ms", "20", "--timeout", "120", "--json", json.toString(),
-                "--set", "consumer.max.partition.fetch.bytes=4194304");
+                "--set", "consumer.max.partition.fetch.bytes=4194304", "--broker-dir", tmp.resolve("broker").toString());
         assertEquals(0, code, err.toString());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals("pipeline", j.get("benchmark").asText());
@@ -172,6 +172,14 @@ class BenchCommandTest {
         assertPositiveFinite(j, "rss_end_bytes");
         assertTrue(j.get("gc_pause_seconds").asDouble() >= 0);
         assertTrue(j.get("jit_compilation_seconds").isNumber());
+        Path brokerLog = Path.of(j.get("broker_log_dir").asText());
+        assertEquals(tmp.resolve("broker"), brokerLog.getParent(), "the embedded broker's log is under --broker-dir");
+        assertTrue(Files.isDirectory(tmp.resolve("broker")) && !Files.exists(brokerLog),
+                "the run's log directory is deleted afterwards, --broker-dir itself kept");
+        if (Files.isReadable(Path.of("/proc/stat"))) {
+            assertTrue(j.get("host_during_timed_part").get("user_cpu_seconds").asDouble() > 0,
+                    "the machine did work while the alerts were scored");
+        }
     }
 
     @Test
