@@ -186,6 +186,26 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void aBufferEntryThatIsNotWhatTheProcessorWroteIsScoredFromTheStore() throws Exception {
+        start(64, 1000L, Map.of());
+        Path first = Alerts.ztf().get(0);
+        Path other = Alerts.ztf().get(1);
+        in.pipeInput(key(first), Alerts.bytes(first));
+        KeyValueStore<Long, byte[]> store = driver.getKeyValueStore(config.storeName());
+        long seq;
+        try (KeyValueIterator<Long, byte[]> it = store.all()) {
+            seq = it.next().key;
+        }
+        PreparedInput replacement = runtime.preparer().prepare(Alerts.bytes(other));
+        store.put(seq, new PendingImage(replacement, T0.toEpochMilli(), T0.toEpochMilli()).encode());
+        driver.advanceWallClockTime(Duration.ofMillis(1100));
+        List<TestRecord<String, MergerScore>> out = scores.readRecordsToList();
+        assertEquals(1, out.size());
+        assertEquals(replacement.sourceId(), out.get(0).value().getSourceId(), "the store is the buffer of record");
+        assertEquals(TestModels.expected(replacement.image()), out.get(0).value().getPMerger(), 1e-4);
+    }
+
+    @Test
     void badInputGoesToTheDeadLetterTopicWithOriginalBytesAndReasonHeaders() throws Exception {
         start(2, 3_600_000L, Map.of());
         byte[] garbage = "this is not an alert".getBytes(StandardCharsets.UTF_8);
