@@ -23,6 +23,10 @@ import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.fits.StampDecoder;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.model.ResampleMode;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.core.preprocess.Preprocessor;
@@ -126,6 +130,17 @@ public final class DecodeBenchmark {
     private static final int FITS_BLOCK = 2880;
 
     private DecodeBenchmark() {
+    }
+
+    /**
+     * @return the DeepMerge input geometry (Ciprijanovic et al. 2020): 3 channels (g, r, i) of 75x75 px at
+     *         0.1875 arcsec/px, angular resampling, no normalisation; the contract {@code bench decode} prepares for
+     *         when no model is given
+     */
+    public static ModelContract deepMergeContract() {
+        return new ModelContract("images", -1, List.of("g", "r", "i"), 75, 75, 0.1875, ResampleMode.ANGULAR,
+                Normalisation.none(), "p", OutputKind.SIGMOID, List.of("non-merger", "merger"), 1, "bench", "0",
+                Map.of());
     }
 
     /**

@@ -26,9 +26,6 @@ import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelContracts;
-import org.deepmerge.core.model.Normalisation;
-import org.deepmerge.core.model.OutputKind;
-import org.deepmerge.core.model.ResampleMode;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.core.preprocess.Preprocessor;
 import org.deepmerge.core.synthetic.SurveyPreset;
@@ -137,7 +134,7 @@ public final class BenchCommand implements Runnable {
                     messages = BenchInputs.read(inputs, limit);
                     source = inputs.toString();
                 }
-                ModelContract mc = model != null ? ModelContracts.read(model, contract.overrides()) : defaultContract();
+                ModelContract mc = model != null ? ModelContracts.read(model, contract.overrides()) : DecodeBenchmark.deepMergeContract();
                 ChannelMapping mapping = channelMap == null ? ChannelMapping.defaults() : ChannelMapping.parse(channelMap);
                 AlertReader reader = new AlertReader(schemaDir == null ? null : new LocalSchemaDirectory(schemaDir),
                         mapping::kindsFor);
@@ -221,13 +218,6 @@ public final class BenchCommand implements Runnable {
             } catch (java.io.IOException e) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "cannot write stamps to " + dir + ": " + e, e);
             }
-        }
-
-        /** The DeepMerge geometry: 3 channels (g, r, i) of 75x75 at 0.1875 arcsec/px, angular resampling, no normalisation. */
-        static ModelContract defaultContract() {
-            return new ModelContract("images", -1, List.of("g", "r", "i"), 75, 75, 0.1875, ResampleMode.ANGULAR,
-                    Normalisation.none(), "p", OutputKind.SIGMOID, List.of("non-merger", "merger"), 1, "bench", "0",
-                    Map.of());
         }
     }
 
