@@ -3,9 +3,8 @@ package org.deepmerge.streams.bench.micro;
 import java.util.ArrayList;
 import java.util.List;
 import org.deepmerge.core.DeepMergeException;
-import org.deepmerge.core.pipeline.PreparedImage;
+import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.topology.PendingImage;
-import org.deepmerge.streams.topology.PreparedInput;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
 
@@ -26,10 +25,7 @@ public class BufferBench extends RealAlertsBench {
         images = new ArrayList<>();
         encoded = new ArrayList<>();
         for (byte[] m : data.messages()) {
-            PreparedImage p = data.pipeline().prepare(m);
-            PendingImage pending = new PendingImage(new PreparedInput(p.alert().sourceId(), p.alert().objectId(),
-                    p.alert().survey(), p.alert().ra(), p.alert().dec(), p.alert().epochMjd(), p.bands(), p.incomplete(),
-                    p.image()), 0L, 0L);
+            PendingImage pending = new PendingImage(ScoringRuntime.toInput(data.pipeline().prepare(m)), 0L, 0L);
             images.add(pending);
             encoded.add(pending.encode());
         }
