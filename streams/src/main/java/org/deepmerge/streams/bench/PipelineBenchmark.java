@@ -41,8 +41,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
  *   <li>{@code visible} = time a read_committed consumer received it - append time: what a downstream broker
  *       sees, including the transaction commit interval.</li>
  * </ul>
- * Modes: {@link #preloaded} (N alerts appended before the application starts; sustained alerts/s from the first
- * to the last committed output), {@link #offered} (a fixed offered rate for a duration, latency percentiles) and
+ * Modes: {@link #preloaded} (N alerts appended before the application starts, after a warm-up application;
+ * sustained alerts/s from the first to the last committed output), {@link #offered} (a fixed offered rate for a duration, latency percentiles) and
  * {@link #visit} (a burst of N alerts, the time from the first append to the last committed score). Messages are
  * the given list, cycled.
  */
@@ -111,11 +111,12 @@ public final class PipelineBenchmark {
      * @param gcPauseSeconds   GC pause time during the timed part, wall-clock s
      * @param host             what the whole machine did during the timed part (CPU states of all cores, page
      *                         cache written back); {@code null} where /proc is not readable
+     * @param warmupAlerts     outputs (scores + dead letters) received before the timed part, from the warm-up
      */
     public record Result(String mode, int alerts, int scores, int deadLetters, double seconds, double alertsPerSecond,
                          double offeredRate, Percentiles latency, Percentiles visible, long rssStartBytes,
                          long rssEndBytes, double cpuSeconds, Map<String, Double> cpuByThreadGroup, double jitSeconds,
-                         double gcPauseSeconds, HostStats host) {
+                         double gcPauseSeconds, HostStats host, int warmupAlerts) {
         /** @return outputs per CPU-second of the JVM: what the pipeline would do with one full core per CPU-second */
         public double alertsPerCpuSecond() {
             return cpuSeconds > 0 ? (scores + deadLetters) / cpuSeconds : Double.NaN;
@@ -127,20 +128,35 @@ public final class PipelineBenchmark {
 
     /**
      * N alerts appended before the application starts; sustained rate from the first to the last committed output.
+     * A warm-up (JIT, ONNX Runtime session, batch store code) runs first the same way, as its own application
+     * scoring alerts appended before it started, on its own topics, and is closed before the N alerts are appended,
+     * so the timed application starts in a JVM warmed up on the same code paths; its start-up
+     * (rebalance, store creation) is in the timed part's CPU but not in its seconds, which run from the first
+     * committed output.
      *
-     * @param c config
-     * @param n alerts, &gt;= 1
+     * @param c      config
+     * @param n      alerts, &gt;= 1
+     * @param warmup alerts scored by the warm-up application before the timed part, &gt;= 0
      * @return figures
      * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
      */
-    public static Result preloaded(Config c, int n) throws DeepMergeException {
+    public static Result preloaded(Config c, int n, int warmup) throws DeepMergeException {
+        int warmed = 0;
+        if (warmup > 0) {
+            Run warm = new Run(c, "preloaded-warmup");
+            try (warm) {
+                warm.produce(warmup, 0);
+                warm.startApp();
+                warmed = warm.warmUp(0, warmup);
+            }
+        }
         Run run = new Run(c, "preloaded");
         try (run) {
             run.produce(n, 0);
             run.markStart();
             run.startApp();
             run.collector.await(n, c.timeout());
-            return run.result(n, Double.NaN, false);
+            return run.result(n, Double.NaN, false, warmed);
         }
     }
 
@@ -162,12 +178,12 @@ public final class PipelineBenchmark {
         Run run = new Run(c, "offered");
         try (run) {
             run.startApp();
-            run.warmUp(warmup);
+            int warmed = run.warmUp(warmup);
             int n = (int) Math.round(rate * seconds);
             run.markStart();
             run.produce(n, rate);
             run.collector.await(n, c.timeout());
-            return run.result(n, rate, true);
+            return run.result(n, rate, true, warmed);
         }
     }
 
@@ -185,11 +201,11 @@ public final class PipelineBenchmark {
         Run run = new Run(c, "visit");
         try (run) {
             run.startApp();
-            run.warmUp(warmup);
+            int warmed = run.warmUp(warmup);
             run.markStart();
             run.produce(n, 0);
             run.collector.await(n, c.timeout());
-            return run.result(n, Double.NaN, true);
+            return run.result(n, Double.NaN, true, warmed);
         }
     }
 
@@ -258,12 +274,26 @@ public final class PipelineBenchmark {
             app = c.app().start(c.bootstrap(), "deepmerge-bench-" + input, input, output, dlq);
         }
 
-        void warmUp(int n) throws DeepMergeException {
-            if (n > 0) {
+        /** Sends n alerts and waits for their outputs; @return the outputs (scores + dead letters) received */
+        int warmUp(int n) throws DeepMergeException {
+            return warmUp(n, n);
+        }
+
+        /**
+         * Sends n alerts, waits for the outputs of {@code awaited} (&gt;= n: some already appended) and forgets them.
+         *
+         * @return the outputs (scores + dead letters) received
+         */
+        int warmUp(int n, int awaited) throws DeepMergeException {
+            int outputs = 0;
+            if (awaited > 0) {
                 produce(n, 0);
-                collector.await(n, c.timeout());
+                collector.await(awaited, c.timeout());
+                Collector.Snapshot s = collector.snapshot();
+                outputs = s.scores() + s.deadLetters();
             }
             collector.reset();
+            return outputs;
         }
 
         /**
@@ -304,7 +334,7 @@ public final class PipelineBenchmark {
             host0 = HostStats.now();
         }
 
-        Result result(int n, double rate, boolean fromFirstAppend) {
+        Result result(int n, double rate, boolean fromFirstAppend, int warmed) {
             long rss1 = RssProbe.rssBytes();
             HostStats host1 = HostStats.now();
             HostStats host = host0 == null || host1 == null ? null : host1.since(host0);
@@ -317,7 +347,8 @@ public final class PipelineBenchmark {
             long start = fromFirstAppend ? s.firstAppendMs : s.firstReceiveMs;
             double seconds = Math.max(1, s.lastReceiveMs - start) / 1000.0;
             return new Result(mode, n, s.scores, s.deadLetters, seconds, (s.scores + s.deadLetters) / seconds, rate,
-                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups, jit, gc, host);
+                    Percentiles.of(s.latencyMs), Percentiles.of(s.visibleMs), rss0, rss1, cpu, groups, jit, gc, host,
+                    warmed);
         }
 
         @Override

@@ -392,7 +392,8 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--visit", paramLabel = "N", description = "Visit mode: a burst of N alerts (Rubin peak: 40000).")
         Integer visit;
 
-        @Option(names = "--warmup", defaultValue = "500", paramLabel = "N", description = "Alerts scored before the timed part (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "500", paramLabel = "N", description = "Alerts scored before the timed part (default: ${DEFAULT-VALUE}); in the "
+                + "preloaded mode by a warm-up application of their own, closed before the alerts are appended.")
         int warmup;
 
         @Option(names = "--count", defaultValue = "1000", paramLabel = "N", description = "Distinct synthetic messages when no INPUT (default: ${DEFAULT-VALUE}).")
@@ -500,7 +501,7 @@ public final class BenchCommand implements Runnable {
                         r = PipelineBenchmark.offered(cfg, rate, duration, warmup);
                     } else {
                         mode = "preloaded";
-                        r = PipelineBenchmark.preloaded(cfg, alerts);
+                        r = PipelineBenchmark.preloaded(cfg, alerts, warmup);
                     }
                     meters = app.metrics();
                 }
@@ -526,7 +527,7 @@ public final class BenchCommand implements Runnable {
                         .put("rss_end_bytes", r.rssEndBytes())
                         .put("cpu_seconds", r.cpuSeconds())
                         .put("alerts_per_cpu_second", r.alertsPerCpuSecond())
-                        .put("warmup_alerts", warmup)
+                        .put("warmup_alerts", r.warmupAlerts())
                         .put("jit_compilation_seconds", r.jitSeconds())
                         .put("gc_pause_seconds", r.gcPauseSeconds());
                 if (visit != null) {
@@ -598,7 +599,7 @@ public final class BenchCommand implements Runnable {
                             h.iowaitSeconds(), h.stealSeconds(), h.idleSeconds(), h.dirtiedBytes() >> 20, h.writtenBytes() >> 20);
                 }
                 out.printf(Locale.ROOT, "  JVM in the timed part (after %d warm-up alerts): JIT compilation %.1f s, GC pauses %.2f s%n",
-                        warmup, r.jitSeconds(), r.gcPauseSeconds());
+                        r.warmupAlerts(), r.jitSeconds(), r.gcPauseSeconds());
                 out.printf(Locale.ROOT, "  RSS %d MiB -> %d MiB; machine: %s%n", r.rssStartBytes() >> 20, r.rssEndBytes() >> 20,
                         MachineInfo.probe().summary());
                 out.flush();

@@ -153,7 +153,7 @@ class BenchCommandTest {
         Path json = tmp.resolve("pipeline.json");
         int code = run("bench", "pipeline", "--model", model.toString(), "--alerts", "30", "--count", "6",
                 "--synthetic-survey", "LSST", "--partitions", "1", "--stream-threads", "1", "--max-batch-size", "8",
-                "--max-wait-ms", "20", "--timeout", "120", "--json", json.toString(),
+                "--max-wait-ms", "20", "--warmup", "7", "--timeout", "120", "--json", json.toString(),
                 "--set", "consumer.max.partition.fetch.bytes=4194304", "--broker-dir", tmp.resolve("broker").toString());
         assertEquals(0, code, err.toString());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
@@ -164,6 +164,7 @@ class BenchCommandTest {
         assertEquals(30, j.get("alerts").asInt());
         assertEquals(30, j.get("scores").asInt() + j.get("dead_letters").asInt(), "one output per alert");
         assertEquals(30, j.get("scores").asInt(), "synthetic cutouts are all scorable");
+        assertEquals(7, j.get("warmup_alerts").asInt(), "the warm-up application scored its alerts before the timed part");
         assertPositiveFinite(j, "alerts_per_second");
         assertPositiveFinite(j, "infer_images_per_second");
         assertTrue(j.get("latency_ms_p50").asDouble() >= 0, "score time is not before the append time");
