@@ -6,9 +6,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,14 +19,18 @@ import net.jpountz.lz4.LZ4Factory;
  * One preprocessed image waiting in the changelogged batch buffer, and its compact, lossless byte encoding
  * (the value of the buffer store and so of its changelog topic).
  *
- * <p>Encoding v2: version byte 2; record timestamp (ms); enqueue wall-clock time (ms); ids, position, epoch,
- * bands and the incomplete flag (DataOutput); then the {@code [C,H,W]} float32 image as its IEEE-754 bits,
- * byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and compressed as
- * one LZ4 block (lz4-java, the library Kafka's own lz4 compression uses). Shuffling groups the slowly varying
- * exponent bytes together, which compresses astronomical images far better; the round trip is bit-exact, so the
- * scorer sees exactly what preprocessing produced. v1 (the same with deflate instead of LZ4) is still read, so a
- * buffer changelog written by an earlier version restores; LZ4 replaced deflate because deflating each 67.5 KB
- * image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
+ * <p>Encoding v3: version byte 3; record timestamp (ms); enqueue wall-clock time (ms); ids, position, epoch,
+ * bands and the incomplete flag (DataOutput); the image's value count {@code n}; the plane count {@code P} (the
+ * number of bands when it divides {@code n}, else 1) and, per plane, the index of the plane it repeats (its own
+ * index when it is stored); then the stored planes of the {@code [C,H,W]} float32 image, in order, as their IEEE-754
+ * bits, byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and compressed
+ * as one LZ4 block (lz4-java, the library Kafka's own lz4 compression uses). A plane is a repeat when its bits equal
+ * an earlier plane's: a single-band ZTF or Rubin alert fills all model channels with the same stamp, so only one of
+ * three planes is shuffled and compressed. Shuffling groups the slowly varying exponent bytes together, which
+ * compresses astronomical images far better; the round trip is bit-exact, so the scorer sees exactly what
+ * preprocessing produced. v2 (all planes stored, no plane table) and v1 (v2 with deflate instead of LZ4) are still
+ * read, so a buffer changelog written by an earlier version restores; LZ4 replaced deflate because deflating each
+ * 67.5 KB image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
  *
  * @param input           the preprocessed alert
  * @param recordTimestamp the input record's timestamp (ms since epoch); the score is forwarded with it
@@ -38,18 +39,20 @@ import net.jpountz.lz4.LZ4Factory;
 public record PendingImage(PreparedInput input, long recordTimestamp, long enqueuedWallMs) {
 
     private static final byte VERSION_DEFLATE = 1;
-    private static final byte VERSION = 2;
+    private static final byte VERSION_ALL_PLANES = 2;
+    private static final byte VERSION = 3;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     /** Largest image accepted when decoding, values (a sanity bound against a corrupt store entry). */
     private static final int MAX_PIXELS = 1 << 26;
-    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    /** Per thread: the shuffled bytes (encode and decode) and the compressed block (encode). */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+    private static final ThreadLocal<byte[]> BLOCK = ThreadLocal.withInitial(() -> new byte[0]);
 
     /** @return the encoded bytes (store value) */
     public byte[] encode() {
         try {
             float[] img = input.image();
-            ByteArrayOutputStream bos = new ByteArrayOutputStream(256);
+            ByteArrayOutputStream bos = new ByteArrayOutputStream(256 + img.length * 4 / 8);
             DataOutputStream out = new DataOutputStream(bos);
             out.writeByte(VERSION);
             out.writeLong(recordTimestamp);
@@ -69,19 +72,83 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             }
             out.writeBoolean(input.incomplete());
             out.writeInt(img.length);
+            int planes = planes(img.length, input.bands().size());
+            byte[] source = repeats(img, planes);
+            out.writeByte(planes);
+            out.write(source);
             out.flush();
-            byte[] shuffled = scratch(img.length * 4);
-            shuffle(img, shuffled);
+            int prefix = storedPrefix(img.length, source);
+            float[] stored = prefix >= 0 ? img : storedPlanes(img, source);
+            int values = prefix >= 0 ? prefix : stored.length;
+            byte[] shuffled = scratch(SCRATCH, values * 4);
+            shuffle(stored, values, shuffled);
             LZ4Compressor lz4 = LZ4.fastCompressor();
-            int header = bos.size();
-            byte[] entry = new byte[header + 4 + lz4.maxCompressedLength(img.length * 4)];
-            System.arraycopy(bos.toByteArray(), 0, entry, 0, header);
-            int compressedLength = lz4.compress(shuffled, 0, img.length * 4, entry, header + 4, entry.length - header - 4);
-            INTS.set(entry, header, compressedLength);
-            return Arrays.copyOf(entry, header + 4 + compressedLength);
+            byte[] block = scratch(BLOCK, lz4.maxCompressedLength(values * 4));
+            int compressedLength = lz4.compress(shuffled, 0, values * 4, block, 0, block.length);
+            out.writeInt(compressedLength);
+            out.write(block, 0, compressedLength);
+            return bos.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Planes of an image of {@code n} values with {@code bands} channels: the bands when they divide n, else 1. */
+    private static int planes(int n, int bands) {
+        return bands >= 1 && bands <= Byte.MAX_VALUE && n % bands == 0 && n > 0 ? bands : 1;
+    }
+
+    /** Per plane, the first plane with the same bits (itself when none before it has). */
+    static byte[] repeats(float[] img, int planes) {
+        byte[] source = new byte[planes];
+        int size = img.length / planes;
+        for (int p = 0; p < planes; p++) {
+            source[p] = (byte) p;
+            for (int q = 0; q < p; q++) {
+                if (source[q] == q && samePlane(img, q * size, p * size, size)) {
+                    source[p] = (byte) q;
+                    break;
+                }
+            }
+        }
+        return source;
+    }
+
+    private static boolean samePlane(float[] img, int a, int b, int size) {
+        for (int i = 0; i < size; i++) {
+            if (Float.floatToRawIntBits(img[a + i]) != Float.floatToRawIntBits(img[b + i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Values of the stored planes when they are the image's first planes, else -1. */
+    private static int storedPrefix(int n, byte[] source) {
+        int size = n / source.length;
+        int k = 0;
+        while (k < source.length && source[k] == k) {
+            k++;
+        }
+        for (int p = k; p < source.length; p++) {
+            if (source[p] == p) {
+                return -1;
+            }
+        }
+        return k * size;
+    }
+
+    /** A copy of just the stored planes, in order (when they are not the image's first planes). */
+    private static float[] storedPlanes(float[] img, byte[] source) {
+        int size = img.length / source.length;
+        int k = 0;
+        float[] stored = new float[img.length];
+        for (int p = 0; p < source.length; p++) {
+            if (source[p] == p) {
+                System.arraycopy(img, p * size, stored, k++ * size, size);
+            }
+        }
+        return Arrays.copyOf(stored, k * size);
     }
 
     /**
@@ -94,7 +161,7 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             ByteArrayInputStream raw = new ByteArrayInputStream(bytes);
             DataInputStream in = new DataInputStream(raw);
             byte v = in.readByte();
-            if (v != VERSION && v != VERSION_DEFLATE) {
+            if (v != VERSION && v != VERSION_ALL_PLANES && v != VERSION_DEFLATE) {
                 throw new IllegalStateException("batch buffer entry has unknown encoding version " + v);
             }
             long ts = in.readLong();
@@ -112,18 +179,39 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             }
             boolean incomplete = in.readBoolean();
             int n = in.readInt();
-            int compressedLength = in.readInt();
-            int at = bytes.length - raw.available();
             if (n < 0 || n > MAX_PIXELS) {
                 throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
             }
+            byte[] source = {0};
+            if (v == VERSION) {
+                int planes = in.readUnsignedByte();
+                if (planes < 1 || n % planes != 0) {
+                    throw new IllegalStateException("batch buffer entry declares " + planes + " planes for " + n
+                            + " values");
+                }
+                source = new byte[planes];
+                in.readFully(source);
+                for (int p = 0; p < planes; p++) {
+                    if (source[p] < 0 || source[p] > p || source[source[p]] != source[p]) {
+                        throw new IllegalStateException("batch buffer entry plane " + p + " repeats plane " + source[p]
+                                + ", which is not a stored plane before it");
+                    }
+                }
+            }
+            int size = n / source.length;
+            int stored = 0;
+            for (int p = 0; p < source.length; p++) {
+                stored += source[p] == p ? size : 0;
+            }
+            int compressedLength = in.readInt();
+            int at = bytes.length - raw.available();
             if (compressedLength < 0 || compressedLength > bytes.length - at) {
                 throw new IllegalStateException("batch buffer entry declares " + compressedLength
                         + " compressed bytes but " + (bytes.length - at) + " follow");
             }
-            byte[] shuffled = v == VERSION ? unlz4(bytes, at, compressedLength, n * 4)
-                    : inflate(Arrays.copyOfRange(bytes, at, at + compressedLength), n * 4);
-            float[] img = unshuffle(shuffled, n);
+            byte[] shuffled = v == VERSION_DEFLATE ? inflate(Arrays.copyOfRange(bytes, at, at + compressedLength), n * 4)
+                    : unlz4(bytes, at, compressedLength, stored * 4);
+            float[] img = expand(unshuffle(shuffled, stored), source, n);
             return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img),
                     ts, wall);
         } catch (IOException | DataFormatException | LZ4Exception e) {
@@ -131,22 +219,39 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         }
     }
 
-    /** This thread's reusable shuffle buffer of at least {@code size} bytes. */
-    private static byte[] scratch(int size) {
-        byte[] b = SCRATCH.get();
+    /** The image of {@code n} values from its stored planes (in order) and the plane table. */
+    private static float[] expand(float[] stored, byte[] source, int n) {
+        if (stored.length == n) {
+            return stored;
+        }
+        int size = n / source.length;
+        float[] img = new float[n];
+        int k = 0;
+        for (int p = 0; p < source.length; p++) {
+            if (source[p] == p) {
+                System.arraycopy(stored, k++ * size, img, p * size, size);
+            } else {
+                System.arraycopy(img, source[p] * size, img, p * size, size);
+            }
+        }
+        return img;
+    }
+
+    /** This thread's reusable buffer of at least {@code size} bytes. */
+    private static byte[] scratch(ThreadLocal<byte[]> buffer, int size) {
+        byte[] b = buffer.get();
         if (b.length < size) {
             b = new byte[size];
-            SCRATCH.set(b);
+            buffer.set(b);
         }
         return b;
     }
 
     /**
-     * Byte shuffle of the IEEE-754 bits into {@code out[0 .. 4n)}: plane p (most significant byte first) holds byte p
-     * of every value, in order.
+     * Byte shuffle of the IEEE-754 bits of {@code img[0 .. n)} into {@code out[0 .. 4n)}: byte plane p (most
+     * significant byte first) holds byte p of every value, in order.
      */
-    static void shuffle(float[] img, byte[] out) {
-        int n = img.length;
+    static void shuffle(float[] img, int n, byte[] out) {
         for (int plane = 0; plane < 4; plane++) {
             int shift = 24 - 8 * plane;
             int base = plane * n;
@@ -167,7 +272,7 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     }
 
     private static byte[] unlz4(byte[] entry, int offset, int length, int size) {
-        byte[] out = scratch(size);
+        byte[] out = scratch(SCRATCH, size);
         int read = LZ4.safeDecompressor().decompress(entry, offset, length, out, 0, size);
         if (read != size) {
             throw new LZ4Exception("image decompressed to " + read + " bytes, expected " + size);

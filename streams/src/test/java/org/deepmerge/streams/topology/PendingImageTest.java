@@ -46,9 +46,8 @@ class PendingImageTest {
     }
 
     /**
-     * The word-at-a-time shuffle writes exactly the bytes of the plain definition (byte p of value i at
-     * {@code p*n + i}), so v2 entries written before it still decode; and unshuffle inverts it, for lengths that are
-     * and are not multiples of 8.
+     * The shuffle writes exactly the bytes of the plain definition (byte p of value i at {@code p*n + i}), the layout
+     * of every version's entries; and unshuffle inverts it, for lengths that are and are not multiples of 8.
      */
     @Test
     void shuffleMatchesTheBytewiseDefinitionAndInverts() {
@@ -66,7 +65,7 @@ class PendingImageTest {
                 }
             }
             byte[] got = new byte[4 * n + 5];
-            PendingImage.shuffle(img, got);
+            PendingImage.shuffle(img, n, got);
             assertArrayEquals(expected, java.util.Arrays.copyOf(got, 4 * n), "n = " + n);
             float[] back = PendingImage.unshuffle(got, n);
             for (int i = 0; i < n; i++) {
@@ -86,12 +85,12 @@ class PendingImageTest {
         assertThrows(IllegalStateException.class, () -> PendingImage.decode(truncated));
     }
 
-    /** A v1 entry (deflate), as an earlier version wrote it into the buffer changelog (format in the class Javadoc). */
-    private static byte[] v1(PendingImage p) throws Exception {
-        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+    /** The fields every version writes before the image, from the version byte to the value count. */
+    private static java.io.DataOutputStream header(PendingImage p, int version, java.io.ByteArrayOutputStream bos)
+            throws Exception {
         java.io.DataOutputStream out = new java.io.DataOutputStream(bos);
         PreparedInput in = p.input();
-        out.writeByte(1);
+        out.writeByte(version);
         out.writeLong(p.recordTimestamp());
         out.writeLong(p.enqueuedWallMs());
         out.writeUTF(in.sourceId());
@@ -108,7 +107,12 @@ class PendingImageTest {
             out.writeUTF(b);
         }
         out.writeBoolean(in.incomplete());
-        float[] img = in.image();
+        out.writeInt(in.image().length);
+        return out;
+    }
+
+    /** Every value's bytes, shuffled by the plain definition. */
+    private static byte[] shuffled(float[] img) {
         int n = img.length;
         byte[] shuffled = new byte[4 * n];
         for (int i = 0; i < n; i++) {
@@ -118,15 +122,129 @@ class PendingImageTest {
             shuffled[2 * n + i] = (byte) (bits >>> 8);
             shuffled[3 * n + i] = (byte) bits;
         }
+        return shuffled;
+    }
+
+    /** A v1 entry (deflate), as an earlier version wrote it into the buffer changelog (format in the class Javadoc). */
+    private static byte[] v1(PendingImage p) throws Exception {
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = header(p, 1, bos);
         java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
         try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
-            d.write(shuffled);
+            d.write(shuffled(p.input().image()));
         }
-        out.writeInt(n);
         out.writeInt(z.size());
         out.write(z.toByteArray());
         out.flush();
         return bos.toByteArray();
+    }
+
+    /** A v2 entry (every plane stored, LZ4), as the previous version wrote it. */
+    private static byte[] v2(PendingImage p) throws Exception {
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = header(p, 2, bos);
+        byte[] block = net.jpountz.lz4.LZ4Factory.safeInstance().fastCompressor().compress(shuffled(p.input().image()));
+        out.writeInt(block.length);
+        out.write(block);
+        out.flush();
+        return bos.toByteArray();
+    }
+
+    /** An image of {@code planes} planes of {@code size} random values, plane p a copy of plane {@code copyOf[p]}. */
+    private static float[] planes(int size, int... copyOf) {
+        java.util.Random rnd = new java.util.Random(11);
+        float[] img = new float[size * copyOf.length];
+        for (int p = 0; p < copyOf.length; p++) {
+            for (int i = 0; i < size; i++) {
+                img[p * size + i] = copyOf[p] == p ? (float) rnd.nextGaussian() : img[copyOf[p] * size + i];
+            }
+        }
+        return img;
+    }
+
+    private static PendingImage pending(float[] img, String... bands) {
+        return new PendingImage(new PreparedInput("7", "o", "ZTF", 1, 2, 3, List.of(bands), false, img), 5L, 6L);
+    }
+
+    private static void assertSameBits(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), what + ", value " + i);
+        }
+    }
+
+    /**
+     * A single-band alert's stamp replicated into three channels is stored once: the entry is the size of the
+     * one-channel image's entry (plus the band names and plane table), and restores all three planes bit-exactly.
+     */
+    @Test
+    void aStampReplicatedIntoEveryChannelIsStoredOnce() {
+        int size = 75 * 75;
+        float[] three = planes(size, 0, 0, 0);
+        byte[] replicated = pending(three, "r", "r", "r").encode();
+        byte[] single = pending(java.util.Arrays.copyOf(three, size), "r").encode();
+        assertTrue(replicated.length - single.length < 16, replicated.length + " vs " + single.length + " bytes");
+        assertSameBits(three, PendingImage.decode(replicated).input().image(), "replicated planes");
+        float[] distinct = planes(size, 0, 1, 2);
+        assertTrue(pending(distinct, "g", "r", "i").encode().length > 2 * single.length,
+                "three distinct planes are all stored");
+    }
+
+    /**
+     * Repeats are found by bits, wherever they are: a repeat of a later-stored plane, planes differing only in
+     * the sign of a zero or a NaN payload (kept apart), and band counts that do not divide the image.
+     */
+    @Test
+    void repeatedPlanesRoundTripInAnyLayout() {
+        int size = 10 * 10;
+        assertSameBits(planes(size, 0, 1, 0), PendingImage.decode(pending(planes(size, 0, 1, 0), "g", "r", "g").encode())
+                .input().image(), "layout A B A");
+        assertSameBits(planes(size, 0, 0, 2), PendingImage.decode(pending(planes(size, 0, 0, 2), "g", "g", "i").encode())
+                .input().image(), "layout A A B");
+        float[] signed = planes(size, 0, 0, 0);
+        signed[size + 3] = 0f;
+        signed[3] = -0f;
+        signed[2 * size + 4] = Float.intBitsToFloat(0x7fc00001);
+        signed[4] = Float.intBitsToFloat(0x7fc00002);
+        signed[size + 4] = Float.intBitsToFloat(0x7fc00002);
+        assertEquals(List.of((byte) 0, (byte) 1, (byte) 2), asList(PendingImage.repeats(signed, 3)),
+                "-0 differs from 0 and NaN payloads differ");
+        assertSameBits(signed, PendingImage.decode(pending(signed, "r", "r", "r").encode()).input().image(), "signs");
+        float[] odd = planes(7, 0, 0, 0);
+        assertSameBits(odd, PendingImage.decode(pending(odd, "g", "r").encode()).input().image(), "21 values, 2 bands");
+        assertSameBits(new float[0], PendingImage.decode(pending(new float[0], "r").encode()).input().image(), "empty");
+    }
+
+    private static List<Byte> asList(byte[] b) {
+        List<Byte> l = new java.util.ArrayList<>();
+        for (byte x : b) {
+            l.add(x);
+        }
+        return l;
+    }
+
+    @Test
+    void aPlaneTableThatPointsForwardIsAClearFault() throws Exception {
+        PendingImage p = pending(planes(4, 0, 0, 0), "r", "r", "r");
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = header(p, 3, bos);
+        out.writeByte(3);
+        out.write(new byte[] {0, 2, 2});
+        out.writeInt(0);
+        out.flush();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PendingImage.decode(bos.toByteArray()));
+        assertTrue(e.getMessage().contains("plane 1 repeats plane 2"), e.getMessage());
+    }
+
+    @Test
+    void entriesWrittenByTheAllPlanesVersionStillRestore() throws Exception {
+        float[] img = planes(20 * 20, 0, 0, 2);
+        PendingImage p = pending(img, "g", "g", "i");
+        byte[] old = v2(p);
+        assertEquals(2, old[0]);
+        assertSameBits(img, PendingImage.decode(old).input().image(), "v2 entry");
+        assertEquals(List.of(5L, 6L, "7"), List.of(PendingImage.decode(old).recordTimestamp(),
+                PendingImage.decode(old).enqueuedWallMs(), PendingImage.decode(old).input().sourceId()));
     }
 
     @Test
@@ -139,7 +257,7 @@ class PendingImageTest {
                 List.of("g", "r", "i"), false, img), 123L, 456L);
         byte[] old = v1(p);
         assertEquals(1, old[0]);
-        assertEquals(2, p.encode()[0], "new entries are v2 (LZ4)");
+        assertEquals(3, p.encode()[0], "new entries are v3 (LZ4, repeated planes once)");
         PendingImage q = PendingImage.decode(old);
         assertEquals(List.of(123L, 456L), List.of(q.recordTimestamp(), q.enqueuedWallMs()));
         assertEquals(List.of("src-9", "obj-9", "LSST", "g,r,i"), List.of(q.input().sourceId(), q.input().objectId(),

@@ -10,8 +10,9 @@ import org.openjdk.jmh.annotations.Setup;
 
 /**
  * The micro-batch buffer's store value for one real preprocessed image ({@code [3,75,75]} float32, 67.5 kB):
- * {@link PendingImage#encode()} (byte shuffle + LZ4), which every buffered alert pays on the stream thread, and
- * {@link PendingImage#decode}, which only restored entries pay. µs per image.
+ * {@link PendingImage#encode()} (repeated-plane check, byte shuffle + LZ4 of the stored planes), which every
+ * buffered alert pays on the stream thread, and {@link PendingImage#decode}, which only restored entries pay.
+ * µs per image.
  */
 public class BufferBench extends RealAlertsBench {
 
