@@ -4,6 +4,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -15,6 +17,7 @@ import org.deepmerge.core.alert.LocalSchemaDirectory;
 import org.deepmerge.core.alert.RegistrySchemaResolver;
 import org.deepmerge.core.alert.SchemaResolver;
 import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.InferenceBatcher;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.inference.Prediction;
@@ -35,6 +38,8 @@ import org.deepmerge.streams.topology.BatchScorer;
 import org.deepmerge.streams.topology.AlertPreparer;
 import org.deepmerge.streams.topology.ImagePreparer;
 import org.deepmerge.streams.topology.PreparedInput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JVM-wide scoring parts behind the topology: the ONNX Runtime session ({@link OnnxScorer}) in a hot-swappable
@@ -43,6 +48,7 @@ import org.deepmerge.streams.topology.PreparedInput;
  * float32). Owns the native sessions: close it after the Kafka Streams instance.
  */
 public final class ScoringRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringRuntime.class);
     private final ScorerHolder holder;
     private final CutoutPipeline pipeline;
     private final ChannelMapping mapping;
@@ -77,6 +83,7 @@ public final class ScoringRuntime implements AutoCloseable {
             mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), true);
         }
         OnnxScorer scorer = OnnxScorer.open(model, options, overrides);
+        paddingWarning(scorer, config.maxBatchSize()).ifPresent(LOG::warn);
         Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
         ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));
         try {
@@ -87,6 +94,31 @@ public final class ScoringRuntime implements AutoCloseable {
             holder.close();
             throw e;
         }
+    }
+
+    /**
+     * The cost of serving a fixed-batch model on CPU: {@link OnnxScorer} pads every ONNX Runtime run to the model's
+     * N, so a micro-batch of M &lt; N images costs N images of arithmetic. Measured on 2 cores with the DeepMerge
+     * PyTorch export (N = 256) and micro-batches of 64: the model's thread used 56.0 CPU-s for 40,000 real ZTF alerts,
+     * against about 8 CPU-s with the same model made dynamic-batch (docs/benchmarks.md, sixth round). On CUDA the
+     * padding runs in parallel on the device and pinned sizes are the norm, so no warning is given there.
+     *
+     * @param scorer     the opened scorer
+     * @param microBatch most images one stream thread's micro-batch holds ({@code deepmerge.max.batch.size})
+     * @return the warning text when the scorer runs on CPU with a fixed batch N &gt; microBatch; empty otherwise
+     */
+    public static Optional<String> paddingWarning(OnnxScorer scorer, int microBatch) {
+        if (!scorer.fixedBatch() || scorer.device() != Device.CPU || scorer.maxBatch() <= microBatch) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT,
+                "model %s has a fixed batch dimension N = %d and runs on CPU: every ONNX Runtime run computes %d images"
+                        + " whatever the number pending, and a micro-batch holds at most %d (%s), so up to %.0f%% of"
+                        + " the model's CPU time goes on padding. Export the model with a symbolic batch dimension"
+                        + " (e.g. torch.onnx.export dynamic_axes={input: {0: 'N'}}), or set %s to %d.",
+                scorer.identity().name(), scorer.maxBatch(), scorer.maxBatch(), microBatch,
+                DeepMergeStreamsConfig.MAX_BATCH_SIZE, 100.0 * (scorer.maxBatch() - microBatch) / scorer.maxBatch(),
+                DeepMergeStreamsConfig.MAX_BATCH_SIZE, scorer.maxBatch()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.deepmerge.streams.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,9 @@ import org.deepmerge.core.inference.InferenceBatcher;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.testing.TestData;
+import org.deepmerge.streams.bench.OnnxGraphCost;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.models.ScorerHolder;
 import org.deepmerge.streams.testing.TestModels;
@@ -68,6 +72,27 @@ class ScoringRuntimeTest {
                 ContractOverrides.none())) {
             assertEquals(java.util.List.of("r"), r.alertPreparer().channels());
             assertEquals("template", r.alertPreparer().kindFor("ZTF"));
+        }
+    }
+
+    /**
+     * A fixed-batch model on CPU whose N exceeds the micro-batch is warned about (with N, the micro-batch and the
+     * setting to change); the same model made dynamic-batch, or micro-batches as large as N, are not.
+     */
+    @Test
+    void paddingWarningNamesFixedBatchLargerThanMicroBatch() throws Exception {
+        Path fixed = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        ContractOverrides third = ContractOverrides.none().withOutputName("52").withOutputKind(OutputKind.LOGITS);
+        try (OnnxScorer s = OnnxScorer.open(fixed, CPU, third)) {
+            String w = ScoringRuntime.paddingWarning(s, 64).orElseThrow();
+            assertTrue(w.contains("N = 256") && w.contains("at most 64") && w.contains("75%")
+                    && w.contains(DeepMergeStreamsConfig.MAX_BATCH_SIZE), w);
+            assertTrue(ScoringRuntime.paddingWarning(s, 256).isEmpty(), "micro-batches of N: nothing padded at full load");
+        }
+        Path dynamic = OnnxGraphCost.withDynamicBatch(fixed, tmp.resolve("dynamic.onnx"));
+        try (OnnxScorer s = OnnxScorer.open(dynamic, CPU.withDynamicBatchSize(16), third)) {
+            assertFalse(s.fixedBatch());
+            assertTrue(ScoringRuntime.paddingWarning(s, 1).isEmpty(), "a dynamic-batch model runs at the pending size");
         }
     }
 }
