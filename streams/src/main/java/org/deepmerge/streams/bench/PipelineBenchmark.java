@@ -10,9 +10,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -217,6 +220,8 @@ public final class PipelineBenchmark {
         private final String output;
         private final String dlq;
         private final KafkaProducer<byte[], byte[]> producer;
+        private final AtomicLong sendFailures = new AtomicLong();
+        private final AtomicReference<Exception> firstSendFailure = new AtomicReference<>();
         private final Collector collector;
         private AutoCloseable app;
         private int next;
@@ -261,12 +266,36 @@ public final class PipelineBenchmark {
                         new NewTopic(dlq, 1, (short) 1).configs(Map.of(
                                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))))
                         .all().get(60, TimeUnit.SECONDS);
+                awaitLeaders(admin, List.of(input, output, dlq));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DeepMergeException(Reason.IO_ERROR, "interrupted creating benchmark topics", e);
             } catch (ExecutionException | TimeoutException e) {
                 throw new DeepMergeException(Reason.IO_ERROR, "cannot create benchmark topics on " + c.bootstrap() + ": "
                         + e.getMessage(), e);
+            }
+        }
+
+        /**
+         * Waits until every partition of the new topics has a leader in the broker's metadata: a producer that
+         * sends to a partition its broker has not loaded yet gets NOT_LEADER_OR_FOLLOWER, and an idempotent
+         * producer's retry of that first batch has been seen to loop on OUT_OF_ORDER_SEQUENCE_NUMBER until its
+         * delivery timeout (Kafka 4.3.1, embedded broker, 2 Dec 2026).
+         */
+        private static void awaitLeaders(Admin admin, List<String> topics)
+                throws InterruptedException, ExecutionException, TimeoutException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+                boolean ready = d.values().stream().flatMap(t -> t.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (ready) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("partitions of " + topics + " still without a leader after 30 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
             }
         }
 
@@ -313,9 +342,20 @@ public final class PipelineBenchmark {
                         }
                     }
                     byte[] m = c.messages().get(next++ % c.messages().size());
-                    producer.send(new ProducerRecord<>(input, null, m));
+                    producer.send(new ProducerRecord<>(input, null, m), (meta, e) -> {
+                        if (e != null && sendFailures.getAndIncrement() == 0) {
+                            firstSendFailure.set(e);
+                        }
+                    });
                 }
                 producer.flush();
+                long failed = sendFailures.get();
+                if (failed > 0) {
+                    Exception e = firstSendFailure.get();
+                    throw new DeepMergeException(Reason.IO_ERROR, failed + " of the alerts sent to " + input
+                            + " were not appended (the benchmark would wait for their scores in vain); first error: "
+                            + e, e);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DeepMergeException(Reason.IO_ERROR, "interrupted producing alerts", e);
