@@ -100,7 +100,7 @@ public final class ScoringRuntime implements AutoCloseable {
      * The cost of serving a fixed-batch model on CPU: {@link OnnxScorer} pads every ONNX Runtime run to the model's
      * N, so a micro-batch of M &lt; N images costs N images of arithmetic. Measured on 2 cores with the DeepMerge
      * PyTorch export (N = 256) and micro-batches of 64: the model's thread used 56.0 CPU-s for 40,000 real ZTF alerts,
-     * against about 8 CPU-s with the same model made dynamic-batch (docs/benchmarks.md, sixth round). On CUDA the
+     * against 12.6 CPU-s with the same model made dynamic-batch (docs/benchmarks.md, sixth round). On CUDA the
      * padding runs in parallel on the device and pinned sizes are the norm, so no warning is given there.
      *
      * @param scorer     the opened scorer
