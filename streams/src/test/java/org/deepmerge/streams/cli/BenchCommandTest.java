@@ -183,6 +183,25 @@ class BenchCommandTest {
         }
     }
 
+    /**
+     * An alert the broker cannot take (larger than the producer's 8 MiB request limit) fails the run with the count
+     * of lost appends, instead of leaving the benchmark waiting for a score that cannot come.
+     */
+    @Test
+    void pipelineFailsWhenAnAlertCannotBeAppended() throws Exception {
+        Path model = TinyConvNetAccess.write(tmp.resolve("tiny-lost.onnx"), -1);
+        Path dir = Files.createDirectories(tmp.resolve("alerts"));
+        Files.write(dir.resolve("a.avro"), new byte[100]);
+        Files.write(dir.resolve("b.avro"), new byte[100]);
+        Files.write(dir.resolve("c.avro"), new byte[9 * 1024 * 1024]);
+        int code = run("bench", "pipeline", "--model", model.toString(), dir.toString(), "--alerts", "3",
+                "--warmup", "0", "--partitions", "2", "--stream-threads", "1", "--no-infer-ceiling", "--timeout", "60",
+                "--broker-dir", tmp.resolve("broker-lost").toString());
+        assertEquals(BenchCommand.EXIT_FAILED, code, err.toString());
+        assertTrue(err.toString().contains("1 of the alerts sent to") && err.toString().contains("were not appended")
+                && err.toString().contains("RecordTooLargeException"), err.toString());
+    }
+
     @Test
     void missingModelFailsWithItsName() {
         int code = run("bench", "infer", "--model", tmp.resolve("absent.onnx").toString(), "--seconds", "0");
