@@ -30,6 +30,7 @@ class DeepMergeStreamsConfigTest {
         Properties p = c.streamsProperties();
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals("deepmerge-scorer", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertEquals("true", p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
         assertFalse(p.keySet().stream().anyMatch(k -> k.toString().startsWith("deepmerge.")));
     }
 
@@ -43,7 +44,8 @@ class DeepMergeStreamsConfigTest {
                 "security.protocol=SASL_SSL",
                 "sasl.mechanism=SCRAM-SHA-512",
                 "ssl.truststore.location=/etc/kafka/truststore.jks",
-                "processing.guarantee=at_least_once"));
+                "processing.guarantee=at_least_once",
+                "processing.exception.handler.global.enabled=false"));
         Map<String, String> env = Map.of(
                 "DEEPMERGE_MAX_BATCH_SIZE", "16",
                 "DEEPMERGE_INPUT_TOPIC", "from-env",
@@ -61,6 +63,7 @@ class DeepMergeStreamsConfigTest {
         assertEquals("jaas-line", p.get("sasl.jaas.config"));
         assertEquals("127.0.0.1:9092", p.get("bootstrap.servers"));
         assertEquals("at_least_once", p.get("processing.guarantee"), "an explicit guarantee overrides the default");
+        assertEquals("false", p.get("processing.exception.handler.global.enabled"), "and so does any other default");
         assertFalse(p.containsKey("path"));
     }
 
