@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.avro.AvroRuntimeException;
 import org.deepmerge.avro.v1.ModelArtifact;
@@ -63,6 +64,7 @@ public final class ModelArtifactInstaller {
     private final ScorerHolder holder;
     private final Path cacheDir;
     private final ScorerOptions options;
+    private final Consumer<OnnxScorer> onInstalled;
 
     /**
      * @param holder   where compatible models are swapped in
@@ -70,9 +72,21 @@ public final class ModelArtifactInstaller {
      * @param options  device, threads, dynamic batch size for the new scorers (as for the initial one)
      */
     public ModelArtifactInstaller(ScorerHolder holder, Path cacheDir, ScorerOptions options) {
+        this(holder, cacheDir, options, s -> { });
+    }
+
+    /**
+     * @param holder      where compatible models are swapped in
+     * @param cacheDir    local directory for received ONNX files (created if missing)
+     * @param options     device, threads, dynamic batch size for the new scorers (as for the initial one)
+     * @param onInstalled called with each newly installed scorer, after the swap (e.g. to warn about its batch size)
+     */
+    public ModelArtifactInstaller(ScorerHolder holder, Path cacheDir, ScorerOptions options,
+                                  Consumer<OnnxScorer> onInstalled) {
         this.holder = Objects.requireNonNull(holder, "holder");
         this.cacheDir = Objects.requireNonNull(cacheDir, "cacheDir");
         this.options = Objects.requireNonNull(options, "options");
+        this.onInstalled = Objects.requireNonNull(onInstalled, "onInstalled");
     }
 
     /**
@@ -148,6 +162,7 @@ public final class ModelArtifactInstaller {
             String msg = "installed model " + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
                     + actual.substring(0, 12) + ") from " + file + ", epoch " + epoch;
             LOG.info(msg);
+            onInstalled.accept(scorer);
             return new Outcome(Outcome.Status.INSTALLED, declared, epoch, null, msg);
         } catch (DeepMergeException e) {
             deleteQuietly(file);

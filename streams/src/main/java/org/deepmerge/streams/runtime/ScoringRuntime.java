@@ -256,7 +256,9 @@ public final class ScoringRuntime implements AutoCloseable {
             }
         }
         return new ModelTopicFollower(consumer, config.modelTopic(), identity().name(),
-                new ModelArtifactInstaller(holder, config.modelCacheDir(), options), Duration.ofSeconds(1));
+                new ModelArtifactInstaller(holder, config.modelCacheDir(), options,
+                        s -> paddingWarning(s, config.maxBatchSize()).ifPresent(LOG::warn)),
+                Duration.ofSeconds(1));
     }
 
     /** @return the holder of the current model (swap target of the model-topic follower) */

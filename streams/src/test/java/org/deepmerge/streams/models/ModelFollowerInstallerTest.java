@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -66,11 +68,14 @@ class ModelFollowerInstallerTest {
         Path v2 = model("2", "g,r");
         Path cache = dir.resolve("cache");
         try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(v1, ScorerOptions.defaults(), null))) {
-            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults());
+            List<OnnxScorer> installed = new ArrayList<>();
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults(),
+                    installed::add);
 
             Outcome same = installer.install(encode(artifact(v1, "1", ModelIdentity.sha256(v1))));
             assertEquals(Outcome.Status.ALREADY_RUNNING, same.status(), same.message());
             assertEquals(0, holder.epoch());
+            assertTrue(installed.isEmpty(), "nothing new was installed");
 
             String sha2 = ModelIdentity.sha256(v2);
             Outcome o = installer.install(encode(artifact(v2, "2", sha2)));
@@ -84,6 +89,7 @@ class ModelFollowerInstallerTest {
             assertEquals(sha2, ModelIdentity.sha256(cached));
             try (ScorerHolder.Lease l = holder.acquire()) {
                 assertEquals(1, l.scorer().score(new float[32], 1).size());
+                assertEquals(List.of(l.scorer()), installed, "the hook saw the scorer that now serves");
             }
         }
     }
