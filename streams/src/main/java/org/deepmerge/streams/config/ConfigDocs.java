@@ -32,7 +32,7 @@ public final class ConfigDocs {
                 .append("`commit.interval.ms`, TLS (`security.protocol`, `ssl.*`) and SASL (`sasl.*`). ")
                 .append("`processing.guarantee` defaults to `exactly_once_v2`, and `processing.exception.handler.global.enabled` ")
                 .append("to `true` (Kafka 5.0's default; the topology has no global state, so this only stops Kafka Streams ")
-                .append("4.3's warning at every start).\n\n")
+                .append("4.3's warning at every start; set with the `main.consumer.` prefix too, for the partition assignor).\n\n")
                 .append("| Key | Environment variable | Type | Default | Valid values | Importance | Description |\n")
                 .append("|---|---|---|---|---|---|---|\n");
         List<ConfigDef.ConfigKey> keys = DeepMergeStreamsConfig.CONFIG.configKeys().values().stream()

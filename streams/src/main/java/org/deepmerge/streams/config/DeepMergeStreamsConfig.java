@@ -274,7 +274,9 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
      * The Kafka Streams properties: every non-DeepMerge setting as given, plus project defaults where unset:
      * {@code application.id=deepmerge-scorer}, {@code processing.guarantee=exactly_once_v2} and
      * {@code processing.exception.handler.global.enabled=true} (Kafka 5.0's default; the scoring topology has no
-     * global state, so this only stops Kafka Streams 4.3 warning at every start that it is off).
+     * global state, so this only stops Kafka Streams 4.3 warning at every start that it is off), also with the
+     * {@code main.consumer.} prefix: the partition assignor reads a Streams config of its own from the main
+     * consumer's settings and would warn again.
      *
      * @return a fresh Properties object
      */
@@ -283,6 +285,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "deepmerge-scorer");
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), "true");
         passThrough.forEach(p::put);
         return p;
     }

@@ -31,6 +31,7 @@ class DeepMergeStreamsConfigTest {
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         assertEquals("deepmerge-scorer", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("true", p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
+        assertEquals("true", p.get("main.consumer." + StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
         assertFalse(p.keySet().stream().anyMatch(k -> k.toString().startsWith("deepmerge.")));
     }
 
