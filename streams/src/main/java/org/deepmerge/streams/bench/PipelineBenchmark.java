@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -267,37 +266,12 @@ public final class PipelineBenchmark {
                         new NewTopic(dlq, 1, (short) 1).configs(Map.of(
                                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))))
                         .all().get(60, TimeUnit.SECONDS);
-                awaitLeaders(admin, List.of(input, output, dlq));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DeepMergeException(Reason.IO_ERROR, "interrupted creating benchmark topics", e);
             } catch (ExecutionException | TimeoutException e) {
                 throw new DeepMergeException(Reason.IO_ERROR, "cannot create benchmark topics on " + c.bootstrap() + ": "
                         + e.getMessage(), e);
-            }
-        }
-
-        /**
-         * Waits until every partition of the new topics has a leader in the broker's metadata. Not enough on its own:
-         * the broker can still answer the first produce request NOT_LEADER_OR_FOLLOWER, and when later batches of
-         * the idempotent producer were already appended its retry of that first batch loops on
-         * OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout (Kafka 4.3.1, embedded broker, after a 100,000-alert
-         * warm-up, 2 Dec 2026). So {@link #produce} appends one record per partition synchronously first.
-         */
-        private static void awaitLeaders(Admin admin, List<String> topics)
-                throws InterruptedException, ExecutionException, TimeoutException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
-                boolean ready = d.values().stream().flatMap(t -> t.partitions().stream())
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-                if (ready) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("partitions of " + topics + " still without a leader after 30 s");
-                }
-                TimeUnit.MILLISECONDS.sleep(50);
             }
         }
 
@@ -336,10 +310,13 @@ public final class PipelineBenchmark {
             long t0 = System.nanoTime();
             try {
                 int i = 0;
+                // One acknowledged record per partition of a new topic before the pipelined burst: a just-created
+                // partition can answer the first produce request NOT_LEADER_OR_FOLLOWER, and when later batches of
+                // the idempotent producer were already appended, its retry of that first batch loops on
+                // OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout (Kafka 4.3.1, embedded broker, after a
+                // 100,000-alert warm-up, 2 Dec 2026). A lone record retries cleanly.
                 for (; !primed && i < Math.min(n, c.partitions()); i++) {
-                    // one acknowledged record per partition before the pipelined burst: see awaitLeaders
-                    byte[] m = c.messages().get(next++ % c.messages().size());
-                    producer.send(new ProducerRecord<>(input, i, null, m)).get(60, TimeUnit.SECONDS);
+                    producer.send(new ProducerRecord<>(input, i, null, nextMessage())).get(60, TimeUnit.SECONDS);
                 }
                 primed = true;
                 for (; i < n; i++) {
@@ -350,8 +327,7 @@ public final class PipelineBenchmark {
                             TimeUnit.NANOSECONDS.sleep(wait);
                         }
                     }
-                    byte[] m = c.messages().get(next++ % c.messages().size());
-                    producer.send(new ProducerRecord<>(input, null, m), (meta, e) -> {
+                    producer.send(new ProducerRecord<>(input, null, nextMessage()), (meta, e) -> {
                         if (e != null && sendFailures.getAndIncrement() == 0) {
                             firstSendFailure.set(e);
                         }
@@ -374,6 +350,11 @@ public final class PipelineBenchmark {
             } catch (RuntimeException e) {
                 throw new DeepMergeException(Reason.IO_ERROR, "cannot produce alerts to " + input + ": " + e.getMessage(), e);
             }
+        }
+
+        /** @return the next message of the cycled inputs */
+        private byte[] nextMessage() {
+            return c.messages().get(next++ % c.messages().size());
         }
 
         /** Takes the counters the result is measured from: the start of the timed part. */

@@ -83,7 +83,7 @@ public final class ScoringRuntime implements AutoCloseable {
             mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), true);
         }
         OnnxScorer scorer = OnnxScorer.open(model, options, overrides);
-        paddingWarning(scorer, config.maxBatchSize()).ifPresent(LOG::warn);
+        warnAboutPadding(scorer, config);
         Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
         ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));
         try {
@@ -114,11 +114,17 @@ public final class ScoringRuntime implements AutoCloseable {
         return Optional.of(String.format(Locale.ROOT,
                 "model %s has a fixed batch dimension N = %d and runs on CPU: every ONNX Runtime run computes %d images"
                         + " whatever the number pending, and a micro-batch holds at most %d (%s), so up to %.0f%% of"
-                        + " the model's CPU time goes on padding. Export the model with a symbolic batch dimension"
-                        + " (e.g. torch.onnx.export dynamic_axes={input: {0: 'N'}}), or set %s to %d.",
+                        + " the model's CPU time goes on padding. Export the model with a symbolic batch dimension on"
+                        + " its input and outputs (torch.onnx.export dynamic_axes, see docs/model-contract.md), or set"
+                        + " %s to %d.",
                 scorer.identity().name(), scorer.maxBatch(), scorer.maxBatch(), microBatch,
                 DeepMergeStreamsConfig.MAX_BATCH_SIZE, 100.0 * (scorer.maxBatch() - microBatch) / scorer.maxBatch(),
                 DeepMergeStreamsConfig.MAX_BATCH_SIZE, scorer.maxBatch()));
+    }
+
+    /** Logs {@link #paddingWarning} at WARN for a model opened at start or installed from the model topic. */
+    private static void warnAboutPadding(OnnxScorer scorer, DeepMergeStreamsConfig config) {
+        paddingWarning(scorer, config.maxBatchSize()).ifPresent(LOG::warn);
     }
 
     /**
@@ -257,7 +263,7 @@ public final class ScoringRuntime implements AutoCloseable {
         }
         return new ModelTopicFollower(consumer, config.modelTopic(), identity().name(),
                 new ModelArtifactInstaller(holder, config.modelCacheDir(), options,
-                        s -> paddingWarning(s, config.maxBatchSize()).ifPresent(LOG::warn)),
+                        s -> warnAboutPadding(s, config)),
                 Duration.ofSeconds(1));
     }
 
