@@ -43,12 +43,22 @@ import org.deepmerge.core.DeepMergeException.Reason;
  *   <li>{@code visible} = time a read_committed consumer received it - append time: what a downstream broker
  *       sees, including the transaction commit interval.</li>
  * </ul>
- * Modes: {@link #preloaded} (N alerts appended before the application starts, after a warm-up application;
- * sustained alerts/s from the first to the last committed output), {@link #offered} (a fixed offered rate for a duration, latency percentiles) and
+ * Modes: {@link #preloaded} (after a warm-up, N alerts appended while the application is paused; sustained
+ * alerts/s from the first to the last committed output), {@link #offered} (a fixed offered rate for a duration,
+ * latency percentiles) and
  * {@link #visit} (a burst of N alerts, the time from the first append to the last committed score). Messages are
  * the given list, cycled.
  */
 public final class PipelineBenchmark {
+
+    /** A started scoring application. The benchmark closes it. */
+    public interface RunningApp extends AutoCloseable {
+        /** Holds processing (Kafka Streams' {@code pause()}): threads, group membership and compiled code stay. */
+        void pause();
+
+        /** Resumes processing after {@link #pause()}. */
+        void resume();
+    }
 
     /** Starts the scoring application; the benchmark closes what it returns. */
     @FunctionalInterface
@@ -62,7 +72,7 @@ public final class PipelineBenchmark {
          * @return the running application
          * @throws DeepMergeException when it cannot start
          */
-        AutoCloseable start(String bootstrap, String applicationId, String inputTopic, String outputTopic,
+        RunningApp start(String bootstrap, String applicationId, String inputTopic, String outputTopic,
                             String dlqTopic) throws DeepMergeException;
     }
 
@@ -129,34 +139,30 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * N alerts appended before the application starts; sustained rate from the first to the last committed output.
-     * A warm-up (JIT, ONNX Runtime session, batch store code) runs first the same way, as its own application
-     * scoring alerts appended before it started, on its own topics, and is closed before the N alerts are appended,
-     * so the timed application starts in a JVM warmed up on the same code paths; its start-up
-     * (rebalance, store creation) is in the timed part's CPU but not in its seconds, which run from the first
-     * committed output.
+     * N alerts appended while the application is paused; sustained rate from the first to the last committed output
+     * after it resumes. The same application first scores {@code warmup} alerts (JIT, ONNX Runtime session, batch
+     * store code), then is paused ({@link RunningApp#pause()}) while the N alerts are appended, so the timed part runs
+     * on the threads, group membership and compiled code of a scorer in its steady state, as a long-running one
+     * does. (Until 2 Dec 2026 the timed part was a second application started after the warm-up one had closed: its
+     * new threads and clients hit branches the warm-up never took in code already compiled, and the JIT
+     * deoptimised and recompiled it during the timed part.) While paused, the stream threads may already fetch (not
+     * process) up to Kafka Streams' {@code buffered.records.per.partition} alerts per partition.
      *
      * @param c      config
      * @param n      alerts, &gt;= 1
-     * @param warmup alerts scored by the warm-up application before the timed part, &gt;= 0
+     * @param warmup alerts scored by the application before the timed part, &gt;= 0
      * @return figures
      * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
      */
     public static Result preloaded(Config c, int n, int warmup) throws DeepMergeException {
-        int warmed = 0;
-        if (warmup > 0) {
-            Run warm = new Run(c, "preloaded-warmup");
-            try (warm) {
-                warm.produce(warmup, 0);
-                warm.startApp();
-                warmed = warm.warmUp(0, warmup);
-            }
-        }
         Run run = new Run(c, "preloaded");
         try (run) {
+            run.startApp();
+            int warmed = run.warmUp(warmup);
+            run.app.pause();
             run.produce(n, 0);
             run.markStart();
-            run.startApp();
+            run.app.resume();
             run.collector.await(n, c.timeout());
             return run.result(n, Double.NaN, false, warmed);
         }
@@ -222,7 +228,7 @@ public final class PipelineBenchmark {
         private final AtomicLong sendFailures = new AtomicLong();
         private final AtomicReference<Exception> firstSendFailure = new AtomicReference<>();
         private final Collector collector;
-        private AutoCloseable app;
+        private RunningApp app;
         private int next;
         private boolean primed;
         private CpuTime.Snapshot threads0 = CpuTime.snapshot();
@@ -279,21 +285,12 @@ public final class PipelineBenchmark {
             app = c.app().start(c.bootstrap(), "deepmerge-bench-" + input, input, output, dlq);
         }
 
-        /** Sends n alerts and waits for their outputs; @return the outputs (scores + dead letters) received */
+        /** Sends n alerts, waits for their outputs and forgets them; @return the outputs (scores + dead letters) received */
         int warmUp(int n) throws DeepMergeException {
-            return warmUp(n, n);
-        }
-
-        /**
-         * Sends n alerts, waits for the outputs of {@code awaited} (&gt;= n: some already appended) and forgets them.
-         *
-         * @return the outputs (scores + dead letters) received
-         */
-        int warmUp(int n, int awaited) throws DeepMergeException {
             int outputs = 0;
-            if (awaited > 0) {
+            if (n > 0) {
                 produce(n, 0);
-                collector.await(awaited, c.timeout());
+                collector.await(n, c.timeout());
                 Collector.Snapshot s = collector.snapshot();
                 outputs = s.scores() + s.deadLetters();
             }

@@ -26,7 +26,7 @@ import org.deepmerge.streams.topology.ScoringTopology;
 /**
  * Runs the production scoring topology ({@link ScoringTopology}) in Kafka Streams for the pipeline benchmark,
  * assembled as {@code deepmerge serve} assembles it: one {@link ScoringRuntime} (model, shared inference batcher,
- * core cutout pipeline) for the whole run, one {@link KafkaStreams} instance per benchmark mode on fresh topics.
+ * core cutout pipeline) for the whole run, one {@link KafkaStreams} instance per benchmark mode on fresh topics, which the preloaded mode pauses while it appends.
  * Scores are written in the plain encoding (Avro binary), which {@link #scoreTimestampMs} reads.
  */
 public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, PipelineBenchmark.ScoreClock, AutoCloseable {
@@ -75,7 +75,7 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
     }
 
     @Override
-    public AutoCloseable start(String bootstrap, String applicationId, String inputTopic, String outputTopic,
+    public PipelineBenchmark.RunningApp start(String bootstrap, String applicationId, String inputTopic, String outputTopic,
                                String dlqTopic) throws DeepMergeException {
         Map<String, Object> p = new HashMap<>(settings);
         p.put(DeepMergeStreamsConfig.INPUT_TOPIC, inputTopic);
@@ -113,7 +113,22 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
                 throw new DeepMergeException(Reason.IO_ERROR, "interrupted starting Kafka Streams", e);
             }
         }
-        return () -> streams.close(Duration.ofSeconds(30));
+        return new PipelineBenchmark.RunningApp() {
+            @Override
+            public void pause() {
+                streams.pause();
+            }
+
+            @Override
+            public void resume() {
+                streams.resume();
+            }
+
+            @Override
+            public void close() {
+                streams.close(Duration.ofSeconds(30));
+            }
+        };
     }
 
     /** @return the meters of the most recently started application (buffer entry bytes, micro-batch sizes), or null */

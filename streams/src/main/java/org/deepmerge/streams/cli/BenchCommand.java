@@ -392,8 +392,8 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--visit", paramLabel = "N", description = "Visit mode: a burst of N alerts (Rubin peak: 40000).")
         Integer visit;
 
-        @Option(names = "--warmup", defaultValue = "500", paramLabel = "N", description = "Alerts scored before the timed part (default: ${DEFAULT-VALUE}); in the "
-                + "preloaded mode by a warm-up application of their own, closed before the alerts are appended.")
+        @Option(names = "--warmup", defaultValue = "500", paramLabel = "N", description = "Alerts scored before the timed part by the same application (default: ${DEFAULT-VALUE}); "
+                + "the preloaded mode then pauses it while it appends the alerts.")
         int warmup;
 
         @Option(names = "--count", defaultValue = "1000", paramLabel = "N", description = "Distinct synthetic messages when no INPUT (default: ${DEFAULT-VALUE}).")
@@ -586,7 +586,7 @@ public final class BenchCommand implements Runnable {
                                     "; pipeline/infer = %.2f (target >= 0.5)", r.alertsPerSecond() / ceiling.imagesPerSecond()));
                 }
                 if (meters != null) {
-                    out.printf(Locale.ROOT, "  batch buffer: %.0f changelog bytes per alert; %d micro-batches, largest %.0f%n",
+                    out.printf(Locale.ROOT, "  batch buffer (warm-up included): %.0f changelog bytes per alert; %d micro-batches, largest %.0f%n",
                             meters.meanEntryBytes(), meters.batches(), meters.maxBatch());
                 }
                 out.printf(Locale.ROOT, "  CPU %.1f s: %s%n", r.cpuSeconds(), r.cpuByThreadGroup().entrySet().stream().limit(8)

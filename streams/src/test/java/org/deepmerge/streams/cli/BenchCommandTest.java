@@ -164,7 +164,7 @@ class BenchCommandTest {
         assertEquals(30, j.get("alerts").asInt());
         assertEquals(30, j.get("scores").asInt() + j.get("dead_letters").asInt(), "one output per alert");
         assertEquals(30, j.get("scores").asInt(), "synthetic cutouts are all scorable");
-        assertEquals(7, j.get("warmup_alerts").asInt(), "the warm-up application scored its alerts before the timed part");
+        assertEquals(7, j.get("warmup_alerts").asInt(), "the warm-up alerts were scored before the timed part");
         assertPositiveFinite(j, "alerts_per_second");
         assertPositiveFinite(j, "infer_images_per_second");
         assertTrue(j.get("latency_ms_p50").asDouble() >= 0, "score time is not before the append time");
