@@ -426,7 +426,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--timeout", defaultValue = "900", paramLabel = "S", description = "Longest wait for all scores of a mode, s (default: ${DEFAULT-VALUE}).")
         long timeout;
 
-        @Option(names = "--no-infer-ceiling", description = "Skip measuring the infer rate at --max-batch-size in the same run.")
+        @Option(names = "--no-infer-ceiling", description = "Skip measuring the infer rate at --infer-batch before and after the run.")
         boolean noCeiling;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE",
@@ -464,12 +464,13 @@ public final class BenchCommand implements Runnable {
                 }
                 int runBatch = inferBatch;
                 ScorerOptions options = session.scorerOptions(Device.CPU).withDynamicBatchSize(runBatch);
-                InferBenchmark.Row ceiling = null;
+                InferBenchmark.Config ceilingRun = new InferBenchmark.Config(run, contract.overrides(), options,
+                        List.of(runBatch), 3, 5, 3);
+                double ceilingBefore = Double.NaN;
                 if (!noCeiling) {
                     out.printf(Locale.ROOT, "pipeline: measuring the infer ceiling at batch %d ...%n", runBatch);
                     out.flush();
-                    ceiling = InferBenchmark.run(new InferBenchmark.Config(run, contract.overrides(), options,
-                            List.of(runBatch), 3, 5, 3), row -> { }).best();
+                    ceilingBefore = InferBenchmark.run(ceilingRun, row -> { }).best().imagesPerSecond();
                 }
                 if (bootstrap == null) {
                     brokerDir = brokerParent == null ? Files.createTempDirectory("deepmerge-bench-broker-")
@@ -505,6 +506,15 @@ public final class BenchCommand implements Runnable {
                     }
                     meters = app.metrics();
                 }
+                double ceilingAfter = Double.NaN;
+                if (!noCeiling) {
+                    if (broker != null) {
+                        broker.close();
+                    }
+                    ceilingAfter = InferBenchmark.run(ceilingRun, row -> { }).best().imagesPerSecond();
+                }
+                // the host's speed drifts: the mean of the rates just before and just after is the ceiling
+                double ceiling = (ceilingBefore + ceilingAfter) / 2;
                 BenchReport report = new BenchReport("pipeline", "CPU", streamThreads)
                         .put("mode", mode)
                         .put("spin_wait", session.spin)
@@ -561,10 +571,12 @@ public final class BenchCommand implements Runnable {
                     vis.put("p99", r.visible().p99());
                     vis.put("max", r.visible().max());
                 }
-                if (ceiling != null) {
-                    report.put("infer_images_per_second", ceiling.imagesPerSecond());
+                if (!noCeiling) {
+                    report.put("infer_images_per_second", ceiling);
+                    report.put("infer_images_per_second_before", ceilingBefore);
+                    report.put("infer_images_per_second_after", ceilingAfter);
                     if (rate == null) {
-                        report.put("pipeline_to_infer_ratio", r.alertsPerSecond() / ceiling.imagesPerSecond());
+                        report.put("pipeline_to_infer_ratio", r.alertsPerSecond() / ceiling);
                     }
                 }
                 report.finish();
@@ -580,10 +592,10 @@ public final class BenchCommand implements Runnable {
                 if (visit != null) {
                     out.printf(Locale.ROOT, "  visit of %d alerts: %.2f s (target < 30 s)%n", visit, r.seconds());
                 }
-                if (ceiling != null) {
-                    out.printf(Locale.ROOT, "  infer ceiling at batch %d: %.1f images/s%s%n", runBatch, ceiling.imagesPerSecond(),
-                            rate != null ? " (rate-limited mode: no ratio)" : String.format(Locale.ROOT,
-                                    "; pipeline/infer = %.2f (target >= 0.5)", r.alertsPerSecond() / ceiling.imagesPerSecond()));
+                if (!noCeiling) {
+                    out.printf(Locale.ROOT, "  infer ceiling at batch %d: %.1f images/s (%.1f before, %.1f after)%s%n", runBatch,
+                            ceiling, ceilingBefore, ceilingAfter, rate != null ? " (rate-limited mode: no ratio)"
+                                    : String.format(Locale.ROOT, "; pipeline/infer = %.2f (target >= 0.5)", r.alertsPerSecond() / ceiling));
                 }
                 if (meters != null) {
                     out.printf(Locale.ROOT, "  batch buffer (warm-up included): %.0f changelog bytes per alert; %d micro-batches, largest %.0f%n",

@@ -167,6 +167,10 @@ class BenchCommandTest {
         assertEquals(7, j.get("warmup_alerts").asInt(), "the warm-up alerts were scored before the timed part");
         assertPositiveFinite(j, "alerts_per_second");
         assertPositiveFinite(j, "infer_images_per_second");
+        assertPositiveFinite(j, "infer_images_per_second_before");
+        assertPositiveFinite(j, "infer_images_per_second_after");
+        assertEquals((j.get("infer_images_per_second_before").asDouble() + j.get("infer_images_per_second_after").asDouble())
+                / 2, j.get("infer_images_per_second").asDouble(), 1e-9, "the ceiling is the mean of the rates before and after");
         assertTrue(j.get("latency_ms_p50").asDouble() >= 0, "score time is not before the append time");
         assertTrue(j.get("latency_ms_p50").asDouble() <= j.get("latency_ms_p99").asDouble());
         assertTrue(j.get("visible_latency_ms").get("p99").asDouble() >= 0);
