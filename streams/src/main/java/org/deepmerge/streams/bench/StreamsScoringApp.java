@@ -26,7 +26,8 @@ import org.deepmerge.streams.topology.ScoringTopology;
 /**
  * Runs the production scoring topology ({@link ScoringTopology}) in Kafka Streams for the pipeline benchmark,
  * assembled as {@code deepmerge serve} assembles it: one {@link ScoringRuntime} (model, shared inference batcher,
- * core cutout pipeline) for the whole run, one {@link KafkaStreams} instance per benchmark mode on fresh topics, which the preloaded mode pauses while it appends.
+ * core cutout pipeline) for the whole run, one {@link KafkaStreams} instance per benchmark mode on fresh topics
+ * (the preloaded mode pauses it while it appends).
  * Scores are written in the plain encoding (Avro binary), which {@link #scoreTimestampMs} reads.
  */
 public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, PipelineBenchmark.ScoreClock, AutoCloseable {
@@ -75,8 +76,8 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
     }
 
     @Override
-    public PipelineBenchmark.RunningApp start(String bootstrap, String applicationId, String inputTopic, String outputTopic,
-                               String dlqTopic) throws DeepMergeException {
+    public PipelineBenchmark.RunningApp start(String bootstrap, String applicationId, String inputTopic,
+                                              String outputTopic, String dlqTopic) throws DeepMergeException {
         Map<String, Object> p = new HashMap<>(settings);
         p.put(DeepMergeStreamsConfig.INPUT_TOPIC, inputTopic);
         p.put(DeepMergeStreamsConfig.OUTPUT_TOPIC, outputTopic);

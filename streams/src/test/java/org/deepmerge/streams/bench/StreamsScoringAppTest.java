@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
@@ -71,10 +70,10 @@ class StreamsScoringAppTest {
     /** @return records read until {@code enough} arrived or {@code time} passed */
     private static int poll(KafkaConsumer<byte[], byte[]> consumer, int enough, Duration time) {
         long deadline = System.nanoTime() + time.toNanos();
-        List<Object> seen = new ArrayList<>();
-        while (seen.size() < enough && System.nanoTime() < deadline) {
-            consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+        int seen = 0;
+        while (seen < enough && System.nanoTime() < deadline) {
+            seen += consumer.poll(Duration.ofMillis(100)).count();
         }
-        return seen.size();
+        return seen;
     }
 }
