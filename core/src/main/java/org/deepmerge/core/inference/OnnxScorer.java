@@ -347,28 +347,66 @@ public final class OnnxScorer implements AutoCloseable {
         return pinnedSizes.clone();
     }
 
+    /**
+     * Output row to prediction. The merger logit is the network's own value for single-logit and binary-logit
+     * outputs, else recovered from the merger probability. With a calibration temperature T != 1 in the contract a
+     * binary model's merger probability is {@code sigmoid(logit / T)}; a K &gt; 2 logits model gets
+     * {@code softmax(logits / T)}.
+     */
     private Prediction toPrediction(float[] row) {
+        double t = contract.calibrationTemperature();
+        int m = contract.mergerClass();
+        boolean binary = contract.classNames().size() == 2;
         List<Float> probs;
+        double logit;
         switch (contract.outputKind()) {
             case SIGMOID:
-                probs = List.of(1f - row[0], row[0]);
+                logit = Math.log(row[0]) - Math.log1p(-(double) row[0]);
+                probs = t == 1.0 ? List.of(1f - row[0], row[0]) : binary(sigmoid(logit / t), 1);
                 break;
             case LOGITS:
                 if (row.length == 1) {
-                    float p = (float) (1.0 / (1.0 + Math.exp(-row[0])));
-                    probs = List.of(1f - p, p);
+                    logit = row[0];
+                    probs = binary(sigmoid(logit / t), 1);
+                } else if (binary) {
+                    logit = (double) row[m] - row[1 - m];
+                    probs = t == 1.0 ? softmax(row) : binary(sigmoid(logit / t), m);
                 } else {
-                    probs = softmax(row);
+                    float[] scaled = row.clone();
+                    for (int i = 0; i < scaled.length; i++) {
+                        scaled[i] = (float) (scaled[i] / t);
+                    }
+                    probs = softmax(scaled);
+                    double pm = softmax(row).get(m);
+                    logit = Math.log(pm) - Math.log1p(-pm);
                 }
                 break;
             default:
-                probs = new ArrayList<>(row.length);
-                for (float v : row) {
-                    probs.add(v);
+                probs = floats(row);
+                double pm = row[m];
+                logit = Math.log(pm) - Math.log1p(-pm);
+                if (binary && t != 1.0) {
+                    probs = binary(sigmoid(logit / t), m);
                 }
                 break;
         }
-        return new Prediction(probs.get(contract.mergerClass()), probs);
+        return new Prediction(probs.get(m), probs, logit);
+    }
+
+    private static float sigmoid(double x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    private static List<Float> binary(float pMerger, int mergerClass) {
+        return mergerClass == 1 ? List.of(1f - pMerger, pMerger) : List.of(pMerger, 1f - pMerger);
+    }
+
+    private static List<Float> floats(float[] row) {
+        List<Float> out = new ArrayList<>(row.length);
+        for (float v : row) {
+            out.add(v);
+        }
+        return out;
     }
 
     /**

@@ -67,6 +67,18 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
     public static final String KEY_TRAINING_FINGERPRINT = "deepmerge.training.data_fingerprint";
     /** JSON object of test metrics. */
     public static final String KEY_METRICS = "deepmerge.training.metrics";
+    /**
+     * Temperature T of the merger logit (temperature scaling, Guo et al. 2017, ICML, "On Calibration of Modern Neural
+     * Networks"), fitted on the validation part: the served probability is {@code sigmoid(logit / T)}. Absent = 1.
+     */
+    public static final String KEY_CALIBRATION_TEMPERATURE = "deepmerge.calibration.temperature";
+    /**
+     * The merger prior (base rate) the calibrated probabilities refer to, e.g. {@code 0.06}: to re-weight to a prior
+     * {@code q}, add {@code ln(q/(1-q)) - ln(prior/(1-prior))} to the logit (docs/science.md).
+     */
+    public static final String KEY_CALIBRATION_PRIOR = "deepmerge.calibration.prior";
+    /** The cutout kind each channel wants ({@code science}, {@code template}, {@code difference}), comma-separated or one for all. */
+    public static final String KEY_CUTOUT_KIND = "deepmerge.input.cutout_kind";
     /** Code version that produced the file (provenance). */
     public static final String KEY_PRODUCER = "deepmerge.producer";
 
@@ -104,6 +116,23 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
         m.put(KEY_MODEL_VERSION, modelVersion);
         extra.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> m.putIfAbsent(e.getKey(), e.getValue()));
         return m;
+    }
+
+    /**
+     * @return the calibration temperature T (&gt; 0) from {@link #KEY_CALIBRATION_TEMPERATURE}, 1 when absent or not
+     *         a finite positive number ({@link ModelContracts#resolve} rejects such a file)
+     */
+    public double calibrationTemperature() {
+        String t = extra.get(KEY_CALIBRATION_TEMPERATURE);
+        if (t == null) {
+            return 1.0;
+        }
+        try {
+            double v = Double.parseDouble(t.trim());
+            return v > 0 && Double.isFinite(v) ? v : 1.0;
+        } catch (NumberFormatException e) {
+            return 1.0;
+        }
     }
 
     /** @return the merger class name */

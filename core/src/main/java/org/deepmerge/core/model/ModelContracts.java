@@ -249,6 +249,23 @@ public final class ModelContracts {
                     + ") but the model has C=" + c + " channels");
         }
 
+        for (String key : List.of(ModelContract.KEY_CALIBRATION_TEMPERATURE, ModelContract.KEY_CALIBRATION_PRIOR)) {
+            String v = md.get(key);
+            if (v != null) {
+                double d;
+                try {
+                    d = Double.parseDouble(v.trim());
+                } catch (NumberFormatException e) {
+                    throw bad(key, v, "expected a number");
+                }
+                boolean ok = key.equals(ModelContract.KEY_CALIBRATION_TEMPERATURE) ? d > 0 && Double.isFinite(d) : d > 0 && d < 1;
+                if (!ok) {
+                    throw bad(key, v, key.equals(ModelContract.KEY_CALIBRATION_TEMPERATURE)
+                            ? "the temperature must be a finite number > 0" : "the prior must be in (0, 1)");
+                }
+            }
+        }
+
         String outputName = first(o.outputName(), md.get(KEY_OUTPUT_NAME));
         if (outputName == null) {
             if (graph.outputs().size() != 1) {
@@ -357,6 +374,11 @@ public final class ModelContracts {
                         throw missing(KEY_NORM_SOFTENING, ContractOverrides.FLAG_NORMALISATION, KEY_NORMALISATION + " is display");
                     }
                     return Normalisation.display(Float.parseFloat(md.get(KEY_NORM_SOFTENING).trim()));
+                case SURVEY:
+                    if (!md.containsKey(KEY_NORM_SOFTENING)) {
+                        throw missing(KEY_NORM_SOFTENING, ContractOverrides.FLAG_NORMALISATION, KEY_NORMALISATION + " is survey");
+                    }
+                    return Normalisation.survey(Float.parseFloat(md.get(KEY_NORM_SOFTENING).trim()));
                 default:
                     return Normalisation.none();
             }

@@ -14,16 +14,26 @@ import org.deepmerge.core.DeepMergeException.Reason;
  *                  Lupton et al. 1999 "asinh magnitudes") or DISPLAY, a per-image colour-preserving display stretch
  *                  like the SDSS gri composites (Lupton et al. 2004, PASP 116, 133): with {@code M} the largest
  *                  pixel of the whole image over all channels and {@code b = softening * M},
- *                  {@code x -> clip(asinh(x / b) / asinh(M / b), 0, 1)}; one scale for all channels keeps colours
+ *                  {@code x -> clip(asinh(x / b) / asinh(M / b), 0, 1)}; one scale for all channels keeps colours;
+ *                  or SURVEY, the flux-domain normalisation for survey stamps that makes the input independent of the
+ *                  survey's units, zero point and sky level: per channel the sky (sigma-clipped median of the stamp's
+ *                  border, {@link org.deepmerge.core.preprocess.RobustStats}) is subtracted, then with {@code P} the
+ *                  largest over the channels of the {@value #SURVEY_PERCENTILE}th percentile of the image and
+ *                  {@code b = softening * P}, {@code x -> asinh(x / b) / asinh(1 / softening)}; so
+ *                  {@code x -> a x + c} leaves the input unchanged for any {@code a > 0}, {@code c}
  * @param mean      per-channel means (STANDARDIZE only, else empty), in the stamp's pixel units
  * @param std       per-channel standard deviations, all &gt; 0 (STANDARDIZE only, else empty)
  * @param softening ASINH: softening in the stamp's pixel units, &gt; 0; DISPLAY: softening as a fraction of the
- *                  image maximum, in (0, 1]; else 1
+ *                  image maximum, in (0, 1]; SURVEY: softening as a fraction of the image's flux scale, in (0, 1];
+ *                  else 1
  */
 public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float softening) {
 
     /** Normalisation kinds. */
-    public enum Kind { NONE, STANDARDIZE, ASINH, DISPLAY }
+    public enum Kind { NONE, STANDARDIZE, ASINH, DISPLAY, SURVEY }
+
+    /** Percentile of the sky-subtracted image that sets the SURVEY flux scale. */
+    public static final double SURVEY_PERCENTILE = 99.5;
 
     /**
      * @throws IllegalArgumentException when mean/std lengths differ, a std is not &gt; 0, or softening is not &gt; 0
@@ -50,8 +60,9 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
         if (!(softening > 0f) || !Float.isFinite(softening)) {
             throw new IllegalArgumentException("asinh softening must be finite and > 0, got " + softening);
         }
-        if (kind == Kind.DISPLAY && softening > 1f) {
-            throw new IllegalArgumentException("display softening is a fraction of the image maximum, in (0, 1], got " + softening);
+        if ((kind == Kind.DISPLAY || kind == Kind.SURVEY) && softening > 1f) {
+            throw new IllegalArgumentException(kind.name().toLowerCase(Locale.ROOT)
+                    + " softening is a fraction of the image's flux scale, in (0, 1], got " + softening);
         }
     }
 
@@ -86,8 +97,17 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
     }
 
     /**
+     * @param fraction softening as a fraction of the image's flux scale (the {@value #SURVEY_PERCENTILE}th percentile
+     *                 of the sky-subtracted image), in (0, 1]
+     * @return the SURVEY normalisation: sky subtraction, flux scaling, asinh stretch
+     */
+    public static Normalisation survey(float fraction) {
+        return new Normalisation(Kind.SURVEY, List.of(), List.of(), fraction);
+    }
+
+    /**
      * Parses the command-line form: {@code none}, {@code asinh:SOFTENING} (e.g. {@code asinh:0.5}),
-     * {@code display:FRACTION} (e.g. {@code display:0.05}) or {@code standardize:M0,M1,...:S0,S1,...} (means, then
+     * {@code display:FRACTION} (e.g. {@code display:0.05}), {@code survey:FRACTION} (e.g. {@code survey:0.1}) or {@code standardize:M0,M1,...:S0,S1,...} (means, then
      * standard deviations, one per channel).
      *
      * @param spec the text
@@ -114,6 +134,11 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
                         return display(Float.parseFloat(parts[1].trim()));
                     }
                     break;
+                case "survey":
+                    if (parts.length == 2) {
+                        return survey(Float.parseFloat(parts[1].trim()));
+                    }
+                    break;
                 case "standardize":
                 case "standardise":
                     if (parts.length == 3) {
@@ -127,7 +152,7 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
             throw new DeepMergeException(Reason.INVALID_CONFIG, "normalisation '" + spec + "': " + e.getMessage(), e);
         }
         throw new DeepMergeException(Reason.INVALID_CONFIG, "normalisation '" + spec
-                + "' is not one of none | asinh:SOFTENING | display:FRACTION | standardize:M0,M1,..:S0,S1,..");
+                + "' is not one of none | asinh:SOFTENING | display:FRACTION | survey:FRACTION | standardize:M0,M1,..:S0,S1,..");
     }
 
     /** @return the command-line form accepted by {@link #parse(String)} */
@@ -137,6 +162,8 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
                 return "asinh:" + softening;
             case DISPLAY:
                 return "display:" + softening;
+            case SURVEY:
+                return "survey:" + softening;
             case STANDARDIZE:
                 return "standardize:" + join(mean) + ":" + join(std);
             default:
@@ -154,7 +181,7 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
         if (kind == Kind.STANDARDIZE) {
             m.put(ModelContract.KEY_NORM_MEAN, join(mean));
             m.put(ModelContract.KEY_NORM_STD, join(std));
-        } else if (kind == Kind.ASINH || kind == Kind.DISPLAY) {
+        } else if (kind == Kind.ASINH || kind == Kind.DISPLAY || kind == Kind.SURVEY) {
             m.put(ModelContract.KEY_NORM_SOFTENING, Float.toString(softening));
         }
         return m;

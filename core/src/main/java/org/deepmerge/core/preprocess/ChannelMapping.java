@@ -22,6 +22,10 @@ import org.deepmerge.core.model.ModelContract;
  * present stamp of that kind fills the channel (a ZTF alert carries one band, so it fills every channel) and the
  * selection is flagged {@link Selection#incomplete()}; when replicate is false that is a MISSING_CUTOUT error.
  *
+ * <p>A model channel named {@value #ANY_BAND} is band-agnostic: it takes the present stamp of that kind in the
+ * survey's preferred order ({@code r}, then the first present; a ZTF or Rubin alert carries one band) and counts as a
+ * band match.
+ *
  * <p>Defaults ({@link #defaults()}): ZTF {@code template}, LSST {@code template} (the reference image shows the
  * host galaxy's morphology without the transient), everything else, e.g. the project's own Cutout records,
  * {@code science} matched by band; replicate on.
@@ -31,6 +35,9 @@ import org.deepmerge.core.model.ModelContract;
  * @param replicate    fill channels without a band match with the first present stamp of the chosen kind
  */
 public record ChannelMapping(Map<String, String> kindBySurvey, String defaultKind, boolean replicate) {
+
+    /** Channel name of a band-agnostic model channel (e.g. the single channel of the default model). */
+    public static final String ANY_BAND = "any";
 
     /** The cutout kinds an alert can carry. */
     public static final List<String> KINDS = List.of("science", "template", "difference");
@@ -175,6 +182,17 @@ public record ChannelMapping(Map<String, String> kindBySurvey, String defaultKin
         }
         List<Source> sources = new ArrayList<>(contract.channelCount());
         for (String band : contract.channels()) {
+            if (band.equalsIgnoreCase(ANY_BAND)) {
+                CutoutStamp pick = present.get(0);
+                for (CutoutStamp s : present) {
+                    if (s.band().equalsIgnoreCase("r")) {
+                        pick = s;
+                        break;
+                    }
+                }
+                sources.add(new Source(band, pick, true));
+                continue;
+            }
             CutoutStamp match = null;
             for (CutoutStamp s : present) {
                 if (s.band().equalsIgnoreCase(band)) {

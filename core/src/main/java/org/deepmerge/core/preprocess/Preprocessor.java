@@ -29,12 +29,16 @@ import org.deepmerge.core.model.ResampleMode;
  * north-up (rows stay in FITS storage order).
  *
  * <p><b>Normalisation</b> from the contract, per channel after resampling: none, {@code (x - mean[c]) / std[c]},
- * or {@code asinh(x / softening)}.
+ * or {@code asinh(x / softening)}; DISPLAY and SURVEY act on the whole image. SURVEY (the flux-domain normalisation
+ * of survey stamps, {@link Normalisation#survey}) first subtracts each stamp's own sky (sigma-clipped median of the
+ * stamp's border, {@link RobustStats#borderSky}) before resampling, so that grid pixels the stamp does not cover are
+ * at the sky level, then scales and stretches the resampled image ({@link #normaliseImage}).
  *
  * <p>Thread-safe; the hot path allocates nothing after warm-up (per-axis overlap weights are cached, the
  * intermediate row buffer is per thread).
  */
 public final class Preprocessor {
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private final ModelContract contract;
 
     /** Decodes a stamp's FITS bytes, e.g. {@code stampDecoder::decode}. */
@@ -93,17 +97,32 @@ public final class Preprocessor {
             if (same >= 0) {
                 // a replicated stamp is resampled once and copied
                 System.arraycopy(dest, offset + same * plane, dest, at, plane);
+            } else if (contract.normalisation().kind() == Normalisation.Kind.SURVEY) {
+                float[] scratch = SCRATCH.get();
+                if (scratch.length < s.pixels().length) {
+                    scratch = new float[s.pixels().length];
+                    SCRATCH.set(scratch);
+                }
+                float sky = (float) RobustStats.borderSky(s.pixels(), 0, s.width(), s.height()).level();
+                float[] px = s.pixels();
+                for (int i = 0; i < px.length; i++) {
+                    scratch[i] = px[i] - sky;
+                }
+                resample(scratch, 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, w, h,
+                        contract.pixelScaleArcsec(), contract.resample());
             } else {
                 resample(s.pixels(), 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, w, h,
                         contract.pixelScaleArcsec(), contract.resample());
             }
         }
-        normaliseImage(dest, offset, c, plane, contract.normalisation());
+        normaliseImage(dest, offset, c, h, w, contract.normalisation());
     }
 
     /**
      * Applies the normalisation to one {@code [C,H,W]} image in place: per channel, or across all channels for
-     * {@link Normalisation.Kind#DISPLAY}.
+     * {@link Normalisation.Kind#DISPLAY} and {@link Normalisation.Kind#SURVEY}. SURVEY here estimates each channel's
+     * sky from the border of the resampled image (close to 0 when {@link #toTensor} already subtracted the stamp's
+     * own sky), subtracts it, and applies the common flux scale and asinh stretch.
      *
      * @param data     array holding the image
      * @param offset   start of the image
@@ -112,8 +131,32 @@ public final class Preprocessor {
      * @param n        the normalisation
      */
     public static void normaliseImage(float[] data, int offset, int channels, int plane, Normalisation n) {
+        int side = (int) Math.round(Math.sqrt(plane));
+        if (side * side == plane) {
+            normaliseImage(data, offset, channels, side, side, n);
+        } else {
+            normaliseImage(data, offset, channels, 1, plane, n);
+        }
+    }
+
+    /**
+     * As {@link #normaliseImage(float[], int, int, int, Normalisation)} for an image of known H and W.
+     *
+     * @param data     array holding the image
+     * @param offset   start of the image
+     * @param channels C
+     * @param height   H
+     * @param width    W
+     * @param n        the normalisation
+     */
+    public static void normaliseImage(float[] data, int offset, int channels, int height, int width, Normalisation n) {
+        int plane = height * width;
         if (n.kind() == Normalisation.Kind.DISPLAY) {
             displayStretch(data, offset, channels * plane, n.softening());
+            return;
+        }
+        if (n.kind() == Normalisation.Kind.SURVEY) {
+            surveyStretch(data, offset, channels, height, width, n.softening());
             return;
         }
         for (int ch = 0; ch < channels; ch++) {
@@ -141,6 +184,37 @@ public final class Preprocessor {
         for (int i = offset, e = offset + length; i < e; i++) {
             double v = asinh(data[i] / b) * norm;
             data[i] = (float) Math.min(1.0, Math.max(0.0, v));
+        }
+    }
+
+    /**
+     * The SURVEY normalisation of {@link Normalisation} on a resampled {@code [C,H,W]} image: per channel
+     * subtract the border sky; {@code P} = the largest per-channel {@value Normalisation#SURVEY_PERCENTILE}th
+     * percentile; {@code x -> asinh(x / (f P)) / asinh(1 / f)}. An image with no positive flux scale becomes 0.
+     * Square planes are assumed by the (data, offset, channels, plane) overload only.
+     */
+    private static void surveyStretch(float[] data, int offset, int channels, int height, int width, float fraction) {
+        int plane = height * width;
+        double scale = 0;
+        for (int ch = 0; ch < channels; ch++) {
+            int at = offset + ch * plane;
+            float sky = (float) RobustStats.borderSky(data, at, width, height).level();
+            for (int i = at, e = at + plane; i < e; i++) {
+                data[i] -= sky;
+            }
+            double p = RobustStats.quantile(data, at, plane, Normalisation.SURVEY_PERCENTILE / 100.0);
+            if (p > scale) {
+                scale = p;
+            }
+        }
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            java.util.Arrays.fill(data, offset, offset + channels * plane, 0f);
+            return;
+        }
+        double inv = 1.0 / (fraction * scale);
+        double norm = 1.0 / asinh(1.0 / fraction);
+        for (int i = offset, e = offset + channels * plane; i < e; i++) {
+            data[i] = (float) (asinh(data[i] * inv) * norm);
         }
     }
 

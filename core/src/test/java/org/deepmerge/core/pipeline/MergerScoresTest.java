@@ -24,7 +24,7 @@ class MergerScoresTest {
 
     @Test
     void carriesIdsPositionProbabilitiesAndProvenance() {
-        MergerScore s = MergerScores.of(prepared(58373.2), new Prediction(0.7f, List.of(0.3f, 0.7f)),
+        MergerScore s = MergerScores.of(prepared(58373.2), Prediction.of(0.7f, List.of(0.3f, 0.7f)),
                 List.of("non-merger", "merger"), new ModelIdentity("deepmerge-da", "0.1", "ab".repeat(32)), 1000L, 2500L);
         assertEquals("739260766315010006", s.getSourceId());
         assertEquals("ZTF17aaacxxf", s.getObjectId());
@@ -46,7 +46,7 @@ class MergerScoresTest {
 
     @Test
     void missingEpochIsNullAndClassCountMustMatch() {
-        Prediction p = new Prediction(0.5f, List.of(0.5f, 0.5f));
+        Prediction p = Prediction.of(0.5f, List.of(0.5f, 0.5f));
         assertNull(MergerScores.of(prepared(Double.NaN), p, List.of("a", "b"), new ModelIdentity("m", "1", "00"), 0, 0).getEpochMjd());
         assertThrows(IllegalArgumentException.class,
                 () -> MergerScores.of(prepared(1), p, List.of("a", "b", "c"), new ModelIdentity("m", "1", "00"), 0, 0));

@@ -1,0 +1,136 @@
+package org.deepmerge.core.preprocess;
+
+import java.util.Arrays;
+
+/**
+ * Robust statistics of stamp pixels, shared by the survey normalisation ({@link Preprocessor}) and the applicability
+ * gate: the sky level and noise of a stamp from its border, and percentiles.
+ *
+ * <p>Sky: the sigma-clipped median of the border ring (3 sigma, at most 5 iterations, sigma from the median absolute
+ * deviation scaled by 1.4826, the Gaussian consistency factor), as astropy's {@code sigma_clipped_stats} and
+ * SExtractor-style background estimators do. The border is the outer {@code max(2, min(W,H)/8)} pixels of the stamp,
+ * where a centred host galaxy contributes least.
+ */
+public final class RobustStats {
+    /** Clipping threshold, sigma. */
+    public static final double CLIP_SIGMA = 3.0;
+    /** MAD to Gaussian sigma: 1 / Phi^-1(3/4). */
+    public static final double MAD_TO_SIGMA = 1.4826;
+    private static final int CLIP_ITERATIONS = 5;
+
+    /**
+     * Sky level and noise of a stamp.
+     *
+     * @param level sigma-clipped median of the border ring, the stamp's units
+     * @param sigma robust standard deviation of the clipped border pixels (1.4826 MAD), the stamp's units, &gt;= 0
+     * @param count border pixels kept after clipping
+     */
+    public record Sky(double level, double sigma, int count) {
+    }
+
+    private RobustStats() {
+    }
+
+    /** @return the border ring width used for a W x H stamp: {@code max(2, min(W, H) / 8)}, at most half the size */
+    public static int borderWidth(int width, int height) {
+        int m = Math.min(width, height);
+        return Math.max(1, Math.min(m / 2, Math.max(2, m / 8)));
+    }
+
+    /**
+     * @param pixels row-major {@code [height, width]} starting at offset
+     * @param offset first pixel
+     * @param width  W
+     * @param height H
+     * @return the sigma-clipped sky of the border ring (non-finite pixels ignored; level 0, sigma 0 when none is finite)
+     */
+    public static Sky borderSky(float[] pixels, int offset, int width, int height) {
+        int b = borderWidth(width, height);
+        double[] ring = new double[width * height];
+        int n = 0;
+        for (int y = 0; y < height; y++) {
+            boolean edgeRow = y < b || y >= height - b;
+            int row = offset + y * width;
+            for (int x = 0; x < width; x++) {
+                if (edgeRow || x < b || x >= width - b) {
+                    float v = pixels[row + x];
+                    if (Float.isFinite(v)) {
+                        ring[n++] = v;
+                    }
+                }
+            }
+        }
+        return clippedStats(ring, n);
+    }
+
+    /**
+     * Sigma-clipped median and robust sigma of {@code values[0..n)}; the array is reordered.
+     *
+     * @param values values (reordered in place)
+     * @param n      how many are used
+     * @return level, sigma and kept count; (0, 0, 0) when n = 0
+     */
+    public static Sky clippedStats(double[] values, int n) {
+        if (n == 0) {
+            return new Sky(0, 0, 0);
+        }
+        double median = 0;
+        double sigma = 0;
+        int kept = n;
+        for (int it = 0; it < CLIP_ITERATIONS; it++) {
+            Arrays.sort(values, 0, kept);
+            median = median(values, kept);
+            double[] dev = new double[kept];
+            for (int i = 0; i < kept; i++) {
+                dev[i] = Math.abs(values[i] - median);
+            }
+            Arrays.sort(dev);
+            sigma = MAD_TO_SIGMA * median(dev, kept);
+            if (!(sigma > 0)) {
+                break;
+            }
+            int k = 0;
+            double lo = median - CLIP_SIGMA * sigma;
+            double hi = median + CLIP_SIGMA * sigma;
+            for (int i = 0; i < kept; i++) {
+                if (values[i] >= lo && values[i] <= hi) {
+                    values[k++] = values[i];
+                }
+            }
+            if (k == kept || k == 0) {
+                break;
+            }
+            kept = k;
+        }
+        return new Sky(median, sigma, kept);
+    }
+
+    /**
+     * @param data    values
+     * @param offset  first value
+     * @param length  how many
+     * @param q       quantile in [0, 1]
+     * @return the q-quantile (linear interpolation between order statistics) of the finite values; NaN when none
+     */
+    public static double quantile(float[] data, int offset, int length, double q) {
+        float[] copy = new float[length];
+        int n = 0;
+        for (int i = offset, e = offset + length; i < e; i++) {
+            if (Float.isFinite(data[i])) {
+                copy[n++] = data[i];
+            }
+        }
+        if (n == 0) {
+            return Double.NaN;
+        }
+        Arrays.sort(copy, 0, n);
+        double pos = q * (n - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(n - 1, lo + 1);
+        return copy[lo] + (pos - lo) * (copy[hi] - copy[lo]);
+    }
+
+    private static double median(double[] sorted, int n) {
+        return (n & 1) == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+}
