@@ -8,7 +8,13 @@ import org.deepmerge.core.model.Normalisation;
 import org.deepmerge.core.preprocess.Preprocessor;
 import org.deepmerge.training.data.Datasets;
 import org.deepmerge.training.data.ImageDataset;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.OutputKind;
+import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.training.data.ImageFolderReader;
+import org.deepmerge.training.data.ReobservedDataset;
+import org.deepmerge.training.data.Reobserver;
 import org.deepmerge.training.data.RotationResidual;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.train.SplitFile;
@@ -59,8 +65,45 @@ public final class DataOptions {
             + " standardize:M0,..:S0,.. (default: ${DEFAULT-VALUE}). Give the same value to evaluate for a DL4J checkpoint.")
     String normalisation;
 
+    @Option(names = "--reobserve", paramLabel = "SURVEY", description = "Image folders: re-observe each gri composite as a"
+            + " survey alert stamp (ztf: 63x63 at 1.012\"/px, one random band, seeing, flux, sky and noise drawn at random,"
+            + " random flips/rotations/shifts for both classes) and preprocess it with the serving preprocessor for a"
+            + " one-channel 'any' contract of --image-size px at --model-pixel-scale, --resample angular and --normalisation"
+            + " (docs/science.md).")
+    String reobserve;
+
+    @Option(names = "--copies", defaultValue = "4", description = "--reobserve: re-observations per training galaxy (default: ${DEFAULT-VALUE}).")
+    int copies;
+
+    @Option(names = "--eval-copies", defaultValue = "1", description = "--reobserve: re-observations per validation/test galaxy (default: ${DEFAULT-VALUE}).")
+    int evalCopies;
+
+    @Option(names = "--model-pixel-scale", defaultValue = "1.2", description = "--reobserve: the model grid's pixel scale, arcsec/px (default: ${DEFAULT-VALUE}).")
+    double modelPixelScale;
+
+    @Option(names = "--reobserve-seed", defaultValue = "7", description = "--reobserve: seed of the observing conditions (default: ${DEFAULT-VALUE}).")
+    long reobserveSeed;
+
+    private Split reobservedSplit;
+
     /** @return the dataset */
     ImageDataset load() throws DeepMergeException {
+        if (reobserve != null) {
+            ModelContract contract = new ModelContract("input", -1, List.of(ChannelMapping.ANY_BAND), imageSize, imageSize,
+                    modelPixelScale, ResampleMode.ANGULAR, normalisation(), "output", OutputKind.SIGMOID,
+                    List.of("non-merger", "merger"), 1, "training", "0", java.util.Map.of());
+            Reobserver r;
+            try {
+                r = new Reobserver(Reobserver.Survey.parse(reobserve), Reobserver.Conditions.defaults());
+            } catch (IllegalArgumentException e) {
+                throw new DeepMergeException(DeepMergeException.Reason.INVALID_CONFIG, "--reobserve: " + e.getMessage(), e);
+            }
+            ReobservedDataset.Result res = ReobservedDataset.build(data, new ImageFolderReader.Options(idColumn, labelColumn,
+                    colour, imageSize, imageSize, limit), contract, r, copies, evalCopies, trainFraction, valFraction,
+                    splitSeed, reobserveSeed);
+            reobservedSplit = res.split();
+            return rotationResidual ? RotationResidual.append(res.data()) : res.data();
+        }
         ImageDataset d = Datasets.open(data, channels, new ImageFolderReader.Options(idColumn, labelColumn, colour, imageSize,
                 imageSize, limit));
         Normalisation n = normalisation();
@@ -87,6 +130,9 @@ public final class DataOptions {
      * @return --split if given, else the seeded stratified split
      */
     Split split(ImageDataset d, String fingerprint) throws DeepMergeException {
+        if (reobservedSplit != null && splitFile == null) {
+            return reobservedSplit;
+        }
         if (splitFile != null) {
             return SplitFile.read(splitFile, fingerprint, d.size());
         }

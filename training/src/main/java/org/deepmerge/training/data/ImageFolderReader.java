@@ -63,13 +63,23 @@ public final class ImageFolderReader {
     }
 
     /**
-     * @param dir     folder holding labels.csv and images/
-     * @param options columns, colour mode, output size
-     * @return the dataset with ids from the id column
-     * @throws DeepMergeException IO_ERROR (missing labels.csv or image), INVALID_CONFIG (unknown column),
-     *                            WRONG_SHAPE (label not 0/1, wrong channel count), CORRUPT_FITS, NOT_FITS
+     * One labelled image of a folder.
+     *
+     * @param id    the id column's value (file name stem)
+     * @param label 0 or 1
+     * @param file  the image file
      */
-    public static ImageDataset read(Path dir, Options options) throws DeepMergeException {
+    public record Entry(String id, int label, Path file) {
+    }
+
+    /**
+     * @param dir     folder holding labels.csv and images/
+     * @param options id and label columns, row limit
+     * @return the labelled images in file order
+     * @throws DeepMergeException IO_ERROR (missing labels.csv, no rows, missing image), INVALID_CONFIG (unknown column),
+     *                            WRONG_SHAPE (short row, label not 0/1)
+     */
+    public static List<Entry> entries(Path dir, Options options) throws DeepMergeException {
         Path csv = dir.resolve("labels.csv");
         List<String[]> rows = readCsv(csv);
         if (rows.isEmpty()) {
@@ -82,9 +92,7 @@ public final class ImageFolderReader {
         if (options.limit() > 0) {
             n = Math.min(n, options.limit());
         }
-        int[] labels = new int[n];
-        List<String> ids = new ArrayList<>(n);
-        Path[] files = new Path[n];
+        List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             String[] row = rows.get(i + 1);
             int line = i + 2;
@@ -92,12 +100,31 @@ public final class ImageFolderReader {
                 throw new DeepMergeException(Reason.WRONG_SHAPE, csv + ":" + line + ": only " + row.length + " columns");
             }
             String id = row[idCol].trim();
-            labels[i] = parseLabel(row[labelCol].trim(), csv, line);
-            ids.add(id);
-            files[i] = findImage(dir.resolve("images"), id);
+            out.add(new Entry(id, parseLabel(row[labelCol].trim(), csv, line), findImage(dir.resolve("images"), id)));
         }
-        if (n == 0) {
+        if (out.isEmpty()) {
             throw new DeepMergeException(Reason.IO_ERROR, csv + ": no rows");
+        }
+        return out;
+    }
+
+    /**
+     * @param dir     folder holding labels.csv and images/
+     * @param options columns, colour mode, output size
+     * @return the dataset with ids from the id column
+     * @throws DeepMergeException IO_ERROR (missing labels.csv or image), INVALID_CONFIG (unknown column),
+     *                            WRONG_SHAPE (label not 0/1, wrong channel count), CORRUPT_FITS, NOT_FITS
+     */
+    public static ImageDataset read(Path dir, Options options) throws DeepMergeException {
+        List<Entry> entries = entries(dir, options);
+        int n = entries.size();
+        int[] labels = new int[n];
+        List<String> ids = new ArrayList<>(n);
+        Path[] files = new Path[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = entries.get(i).label();
+            ids.add(entries.get(i).id());
+            files[i] = entries.get(i).file();
         }
         List<Stamp> first = load(files[0], options.colour());
         int channels = first.size();
