@@ -95,7 +95,18 @@ public final class Reobserver {
      * @return one re-observed single-band stamp, {@code survey.stampSize()} square at the survey's pixel scale
      */
     public Stamp reobserve(List<Stamp> gri, Random rng) {
-        Stamp src = gri.get(rng.nextInt(gri.size()));
+        return reobserve(gri, rng.nextInt(gri.size()), rng);
+    }
+
+    /**
+     * @param gri  the display image's g, r, i planes (values in [0,1])
+     * @param band which plane to observe (0 = g, 1 = r, 2 = i)
+     * @param rng  the random source; two calls with equally seeded sources and different bands observe the same
+     *             geometry, seeing, peak flux and noise level (a multi-band observation)
+     * @return one re-observed stamp of that band
+     */
+    public Stamp reobserve(List<Stamp> gri, int band, Random rng) {
+        Stamp src = gri.get(band);
         int w = src.width();
         int h = src.height();
         double b = 0.05;
@@ -144,8 +155,17 @@ public final class Reobserver {
         return Math.log(x + Math.sqrt(x * x + 1));
     }
 
-    /** One of the 8 symmetries of the square (flips and 90-degree rotations); square images only rotate. */
-    static float[] orient(float[] a, int w, int h, int code) {
+    /**
+     * One of the 8 symmetries of the square: bit 0 flips x, bit 1 flips y, bit 2 transposes (applied in that order);
+     * non-square images ignore bit 2.
+     *
+     * @param a    row-major {@code [h, w]} image
+     * @param w    width
+     * @param h    height
+     * @param code 0..7, 0 = identity
+     * @return a new oriented image
+     */
+    public static float[] orient(float[] a, int w, int h, int code) {
         if (w != h) {
             code &= 3;
         }

@@ -91,4 +91,31 @@ class ReobserverTest {
         }
         return out;
     }
+
+    @Test
+    void reobserveCommandWritesZtfAlertsTheProductionReaderDecodes(@TempDir Path tmp) throws Exception {
+        Path gz1 = TestData.require("galaxies/gz1");
+        Path like;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(TestData.require("alerts/ztf"))) {
+            like = s.filter(p -> p.toString().endsWith(".avro")).sorted().findFirst().orElseThrow();
+        }
+        Path out = tmp.resolve("val");
+        int rc = org.deepmerge.training.cli.TrainCli.commandLine().execute("reobserve", "--data",
+                gz1.toString(), "--format", "ztf", "--like", like.toString(), "--part", "validation", "--out", out.toString());
+        assertEquals(0, rc);
+        List<String> lines = java.nio.file.Files.readAllLines(out.resolve("labels.csv"));
+        assertEquals("objectId,sourceId,label,asymmetry", lines.get(0));
+        assertEquals(151, lines.size(), "150 validation galaxies");
+        assertEquals(9, lines.stream().skip(1).filter(l -> l.split(",")[2].equals("1")).count(), "9 validation mergers");
+        String[] first = lines.get(1).split(",");
+        org.deepmerge.core.alert.Alert a = new org.deepmerge.core.alert.AlertReader(null).read(
+                java.nio.file.Files.readAllBytes(out.resolve(first[1] + ".avro")));
+        assertEquals("ZTF", a.survey());
+        assertEquals(first[0], a.objectId());
+        assertEquals(first[1], a.sourceId());
+        Stamp t = new org.deepmerge.core.fits.StampDecoder(org.deepmerge.core.fits.StampLimits.defaults())
+                .decode(a.stamp("template").orElseThrow());
+        assertEquals(63, t.width());
+        assertTrue(Double.parseDouble(first[3]) > 0, "asymmetry measured");
+    }
 }
