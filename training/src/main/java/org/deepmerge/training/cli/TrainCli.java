@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "deepmerge-train", mixinStandardHelpOptions = true, version = "deepmerge-train 0.1.0",
         description = "Train, evaluate and fine-tune DeepMerge/DeepShadows galaxy-merger CNNs (DL4J).",
-        subcommands = {TrainCommand.class, ReobserveCommand.class, InvarianceCommand.class, EvaluateCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class, Fp16Command.class,
+        subcommands = {TrainCommand.class, ReobserveCommand.class, InvarianceCommand.class, SheetCommand.class, EvaluateCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class, Fp16Command.class,
                 org.deepmerge.training.publish.PublishCommand.class, SimulateCommand.class})
 public final class TrainCli {
 
