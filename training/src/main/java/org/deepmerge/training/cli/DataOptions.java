@@ -78,6 +78,10 @@ public final class DataOptions {
     @Option(names = "--eval-copies", defaultValue = "1", description = "--reobserve: re-observations per validation/test galaxy (default: ${DEFAULT-VALUE}).")
     int evalCopies;
 
+    @Option(names = "--negatives", defaultValue = "0", description = "--reobserve: extra galaxy-free non-merger stamps (blank sky,"
+            + " star fields) as a fraction of the training and validation rows (default: ${DEFAULT-VALUE}).")
+    double negatives;
+
     @Option(names = "--model-pixel-scale", defaultValue = "1.2", description = "--reobserve: the model grid's pixel scale, arcsec/px (default: ${DEFAULT-VALUE}).")
     double modelPixelScale;
 
@@ -100,7 +104,7 @@ public final class DataOptions {
             }
             ReobservedDataset.Result res = ReobservedDataset.build(data, new ImageFolderReader.Options(idColumn, labelColumn,
                     colour, imageSize, imageSize, limit), contract, r, copies, evalCopies, trainFraction, valFraction,
-                    splitSeed, reobserveSeed);
+                    splitSeed, reobserveSeed, negatives);
             reobservedSplit = res.split();
             return rotationResidual ? RotationResidual.append(res.data()) : res.data();
         }

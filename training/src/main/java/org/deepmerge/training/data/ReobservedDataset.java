@@ -18,7 +18,9 @@ import org.deepmerge.core.preprocess.Preprocessor;
  *
  * <p>The split is made on galaxies, not rows: {@link Split#stratified} over the folder's labels (the same split
  * every image-folder run with that seed uses), then each training galaxy contributes {@code trainCopies} independent
- * re-observations and each validation and test galaxy {@code evalCopies}, so no galaxy is in two parts.
+ * re-observations and each validation and test galaxy {@code evalCopies}, so no galaxy is in two parts. Optionally a
+ * share of extra non-merger rows without a galaxy ({@link Reobserver#blankOrStars}) is added to the training and
+ * validation parts (never to the test part, which stays the galaxies' own).
  */
 public final class ReobservedDataset {
 
@@ -49,6 +51,20 @@ public final class ReobservedDataset {
     public static Result build(Path dir, ImageFolderReader.Options options, ModelContract contract, Reobserver reobserver,
                                int trainCopies, int evalCopies, double trainFraction, double valFraction, long splitSeed,
                                long seed) throws DeepMergeException {
+        return build(dir, options, contract, reobserver, trainCopies, evalCopies, trainFraction, valFraction, splitSeed,
+                seed, 0);
+    }
+
+    /**
+     * As {@link #build(Path, ImageFolderReader.Options, ModelContract, Reobserver, int, int, double, double, long, long)}
+     * with galaxy-free negatives.
+     *
+     * @param negatives extra blank-sky/star-field non-merger rows, as a fraction of the training (and validation) rows,
+     *                  in [0, 1]
+     */
+    public static Result build(Path dir, ImageFolderReader.Options options, ModelContract contract, Reobserver reobserver,
+                               int trainCopies, int evalCopies, double trainFraction, double valFraction, long splitSeed,
+                               long seed, double negatives) throws DeepMergeException {
         if (contract.channelCount() != 1) {
             throw new DeepMergeException(DeepMergeException.Reason.WRONG_SHAPE, "re-observed stamps are single-band; the"
                     + " contract has channels " + contract.channels());
@@ -68,7 +84,10 @@ public final class ReobservedDataset {
         for (int g = 0; g < entries.size(); g++) {
             firstRow[g + 1] = firstRow[g] + copies[g];
         }
-        int rows = firstRow[entries.size()];
+        int galaxyRows = firstRow[entries.size()];
+        int trainNeg = (int) Math.round(negatives * galaxies.train().length * trainCopies);
+        int valNeg = (int) Math.round(negatives * galaxies.validation().length * evalCopies);
+        int rows = galaxyRows + trainNeg + valNeg;
         int size = contract.imageSize();
         float[] images = new float[Math.multiplyExact(rows, size)];
         int[] labels = new int[rows];
@@ -95,10 +114,28 @@ public final class ReobservedDataset {
         if (failure.get() != null) {
             throw failure.get();
         }
+        for (int k = 0; k < trainNeg + valNeg; k++) {
+            int row = galaxyRows + k;
+            Random rng = new Random(seed * 1_000_003L - 1_000_000L - k);
+            pre.toTensor(List.of(reobserver.blankOrStars(rng)), images, row * size);
+            labels[row] = 0;
+            ids[row] = (k < trainNeg ? "negative-train#" : "negative-val#") + k;
+        }
         ImageDataset data = new ImageDataset(images, labels, contract.channels(), contract.height(), contract.width(),
                 List.of(ids), dir + " re-observed as " + reobserver.survey().name());
-        return new Result(data, new Split(rows(galaxies.train(), firstRow), rows(galaxies.validation(), firstRow),
-                rows(galaxies.test(), firstRow)));
+        int[] train = concat(rows(galaxies.train(), firstRow), range(galaxyRows, galaxyRows + trainNeg));
+        int[] val = concat(rows(galaxies.validation(), firstRow), range(galaxyRows + trainNeg, rows));
+        return new Result(data, new Split(train, val, rows(galaxies.test(), firstRow)));
+    }
+
+    private static int[] range(int from, int to) {
+        return IntStream.range(from, to).toArray();
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static int[] rows(int[] galaxies, int[] firstRow) {

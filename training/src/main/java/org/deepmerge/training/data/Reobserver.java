@@ -142,6 +142,50 @@ public final class Reobserver {
         return new Stamp(n, n, out, survey.pixelScaleArcsec(), 0);
     }
 
+    /**
+     * A stamp without a galaxy, a negative example for what the applicability gate may let through: blank sky, or sky
+     * with 1-6 unresolved sources (stars, at the survey's seeing) at random positions, one of them within 3" of the
+     * centre half of the time, with the same flux, sky and noise ranges as {@link #reobserve}.
+     *
+     * @param rng the random source
+     * @return the stamp, {@code survey.stampSize()} square at the survey's pixel scale
+     */
+    public Stamp blankOrStars(Random rng) {
+        int n = survey.stampSize();
+        double seeing = survey.seeingMinArcsec() + rng.nextDouble() * (survey.seeingMaxArcsec() - survey.seeingMinArcsec());
+        double sigmaPx = seeing / FWHM_PER_SIGMA / survey.pixelScaleArcsec();
+        double peak = logUniform(rng, conditions.peakMin(), conditions.peakMax());
+        double snr = logUniform(rng, conditions.snrMin(), conditions.snrMax());
+        double noise = peak / snr;
+        double sky = rng.nextDouble() * conditions.skyMax();
+        float[] out = new float[n * n];
+        int stars = rng.nextInt(7);
+        for (int k = 0; k < stars; k++) {
+            double cx;
+            double cy;
+            if (k == 0 && rng.nextBoolean()) {
+                double r = 3.0 / survey.pixelScaleArcsec();
+                cx = n / 2.0 + (rng.nextDouble() * 2 - 1) * r;
+                cy = n / 2.0 + (rng.nextDouble() * 2 - 1) * r;
+            } else {
+                cx = rng.nextDouble() * n;
+                cy = rng.nextDouble() * n;
+            }
+            double amp = k == 0 ? peak : peak * rng.nextDouble();
+            for (int y = 0; y < n; y++) {
+                for (int x = 0; x < n; x++) {
+                    double dx = x + 0.5 - cx;
+                    double dy = y + 0.5 - cy;
+                    out[y * n + x] += (float) (amp * Math.exp(-0.5 * (dx * dx + dy * dy) / (sigmaPx * sigmaPx)));
+                }
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (out[i] + sky + noise * rng.nextGaussian());
+        }
+        return new Stamp(n, n, out, survey.pixelScaleArcsec(), 0);
+    }
+
     /** @return the survey stamps are made for */
     public Survey survey() {
         return survey;

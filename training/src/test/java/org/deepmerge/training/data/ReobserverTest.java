@@ -118,4 +118,25 @@ class ReobserverTest {
         assertEquals(63, t.width());
         assertTrue(Double.parseDouble(first[3]) > 0, "asymmetry measured");
     }
+
+    @Test
+    void galaxyFreeNegativesGoToTrainingAndValidationOnly() throws Exception {
+        Path gz1 = TestData.require("galaxies/gz1");
+        ReobservedDataset.Result res = ReobservedDataset.build(gz1, new ImageFolderReader.Options("objid", "merger",
+                ImageFolderReader.Colour.GRI, 40, 40, 40), contract(), new Reobserver(Reobserver.Survey.ZTF,
+                Reobserver.Conditions.defaults()), 2, 1, 0.7, 0.1, 42, 7, 0.5);
+        ImageDataset d = res.data();
+        assertEquals(2 * 28 + 28, res.split().train().length, "56 galaxy rows and 28 negatives");
+        assertEquals(4 + 2, res.split().validation().length, "4 galaxy rows and 2 negatives");
+        for (int row : res.split().test()) {
+            assertTrue(!d.id(row).startsWith("negative"), "no negative in the test part: " + d.id(row));
+        }
+        long negatives = java.util.stream.IntStream.range(0, d.size()).filter(i -> d.id(i).startsWith("negative")).count();
+        assertEquals(30, negatives);
+        for (int i = 0; i < d.size(); i++) {
+            if (d.id(i).startsWith("negative")) {
+                assertEquals(0, d.label(i), "negatives are non-mergers");
+            }
+        }
+    }
 }
