@@ -36,10 +36,31 @@ public final class ReportWriter {
      */
     public static void write(Path dir, Evaluator.Result result, ImageDataset data, List<EpochStats> history,
                              Evaluator.Result baseline, List<String> context) throws DeepMergeException {
+        write(dir, result, data, history, baseline, context, Map.of(), List.of());
+    }
+
+    /**
+     * As {@link #write(Path, Evaluator.Result, ImageDataset, List, Evaluator.Result, List)}, with more content.
+     *
+     * @param dir       report directory (created)
+     * @param result    the evaluation
+     * @param data      the images (for the example grid)
+     * @param history   training history, or null
+     * @param baseline  a baseline evaluated on the same images, or null
+     * @param context   free-form lines for the Markdown header
+     * @param extraJson entries added to report.json after the metrics (e.g. rejected inputs)
+     * @param extraMd   Markdown lines appended to report.md
+     * @throws DeepMergeException IO_ERROR
+     */
+    public static void write(Path dir, Evaluator.Result result, ImageDataset data, List<EpochStats> history,
+                             Evaluator.Result baseline, List<String> context, Map<String, Object> extraJson,
+                             List<String> extraMd) throws DeepMergeException {
         try {
             Files.createDirectories(dir);
             EvaluationReport r = result.report();
-            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("report.json").toFile(), r.toJsonMap());
+            Map<String, Object> json = new LinkedHashMap<>(r.toJsonMap());
+            json.putAll(extraJson);
+            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("report.json").toFile(), json);
             Map<String, double[][]> curves = new LinkedHashMap<>();
             curves.put(String.format(Locale.ROOT, "%s (AUC %.3f)", r.name(), r.rocAuc().value()),
                     Metrics.rocCurve(result.probabilities(), result.labels()));
@@ -79,6 +100,10 @@ public final class ReportWriter {
             if (history != null && !history.isEmpty()) {
                 md.add("");
                 md.add("![training curves](training.png)");
+            }
+            if (!extraMd.isEmpty()) {
+                md.add("");
+                md.addAll(extraMd);
             }
             Files.writeString(dir.resolve("report.md"), String.join("\n", md) + "\n");
         } catch (IOException e) {
