@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 
 /** Dataset and split options shared by the subcommands. */
 public final class DataOptions {
-    @Option(names = "--data", required = true, description = "Folder with labels.csv + images/, an HLSP .fits file, or an HLSP images .npy file.")
+    @Option(names = "--data", description = "Folder with labels.csv + images/, an HLSP .fits file, or an HLSP images .npy file (required).")
     Path data;
 
     @Option(names = "--channels", split = ",", description = "HLSP filters to use, in order (default: all), e.g. F814W,F160W.")
@@ -92,6 +92,7 @@ public final class DataOptions {
 
     /** @return the dataset */
     ImageDataset load() throws DeepMergeException {
+        requireData();
         if (reobserve != null) {
             ModelContract contract = new ModelContract("input", -1, List.of(ChannelMapping.ANY_BAND), imageSize, imageSize,
                     modelPixelScale, ResampleMode.ANGULAR, normalisation(), "output", OutputKind.SIGMOID,
@@ -118,6 +119,16 @@ public final class DataOptions {
             }
         }
         return rotationResidual ? RotationResidual.append(d) : d;
+    }
+
+    /**
+     * @throws DeepMergeException INVALID_CONFIG when {@code --data} is missing (it is optional only for
+     *                            {@code evaluate --alerts})
+     */
+    void requireData() throws DeepMergeException {
+        if (data == null) {
+            throw new DeepMergeException(DeepMergeException.Reason.INVALID_CONFIG, "--data is required");
+        }
     }
 
     /**

@@ -9,7 +9,9 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.training.data.ImageDataset;
 import org.deepmerge.training.data.Split;
+import org.deepmerge.training.eval.AlertEvaluation;
 import org.deepmerge.training.eval.AsymmetryBaseline;
+import org.deepmerge.training.eval.ContractImageFolder;
 import org.deepmerge.training.eval.Evaluator;
 import org.deepmerge.training.eval.ReportWriter;
 import org.deepmerge.training.train.Checkpoints;
@@ -24,9 +26,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code evaluate}: metrics with bootstrap intervals, figures and report for a checkpoint on a dataset split. */
+/**
+ * {@code evaluate}: metrics with bootstrap intervals, figures and report for a checkpoint on a dataset split, or for
+ * an exported ONNX model through the serving path: an image folder read through the model's contract (every image
+ * when no split.json sits beside the model), or labelled alerts through the core {@code CutoutPipeline}.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a DL4J checkpoint or an exported ONNX model on the test part of a split (split.json beside the model when it matches the data).")
+        description = "Evaluate a DL4J checkpoint or an exported ONNX model on the test part of a split (split.json beside"
+                + " the model when it matches the data). An ONNX model on an image folder reads it through the model's"
+                + " contract and scores every image when no split.json sits beside the model; --alerts scores labelled"
+                + " alerts through the scorer's CutoutPipeline.")
 public final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
@@ -37,8 +46,22 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--report", required = true, description = "Report directory (report.md, report.json, PNG figures).")
     Path report;
 
-    @Option(names = "--part", defaultValue = "test", description = "test | validation | train | all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--part", description = "test | validation | train | all (default: test; all for an ONNX model on an"
+            + " image folder without a split, and for --alerts).")
     String part;
+
+    @Option(names = "--image-pixel-scale", defaultValue = "" + ContractImageFolder.SDSS_PIXEL_SCALE, description = "ONNX"
+            + " model on an image folder: pixel scale the pictures are assumed to have, arcsec/px, for the contract's"
+            + " angular resampling (default: ${DEFAULT-VALUE}, SDSS).")
+    double imagePixelScale;
+
+    @Option(names = "--alerts", split = ",", paramLabel = "PATH", description = "ONNX model: alert files, directories or"
+            + " .tar.gz archives to score through the scorer's CutoutPipeline instead of --data (needs --labels).")
+    List<Path> alerts;
+
+    @Option(names = "--labels", description = "With --alerts: CSV with header, a label column (0/1) and objectId and/or"
+            + " sourceId.")
+    Path labels;
 
     @Option(names = "--history", description = "history.csv for the training curves (default: beside the model).")
     Path history;
@@ -58,6 +81,17 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainCli.threads(threads);
+        boolean isOnnx = model.getFileName().toString().endsWith(".onnx");
+        if (alerts != null && !alerts.isEmpty()) {
+            return evaluateAlerts(isOnnx);
+        }
+        if (labels != null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--labels goes with --alerts");
+        }
+        data.requireData();
+        if (isOnnx && OnnxData.isImageFolder(data.data)) {
+            return evaluateFolderThroughContract();
+        }
         ImageDataset d = data.load();
         String fp = DatasetFingerprint.of(d);
         boolean onnx = model.getFileName().toString().endsWith(".onnx");
@@ -80,7 +114,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             data.splitFile = DataOptions.besideModel(model);
         }
         Split split = data.split(d, fp);
-        int[] idx = indices(split, d.size());
+        int[] idx = indices(split, d.size(), part == null ? "test" : part);
         Evaluator ev = new Evaluator(resamples, seed);
         Evaluator.Result r;
         try (Predictor p = predictor) {
@@ -96,14 +130,119 @@ public final class EvaluateCommand implements Callable<Integer> {
         List<EpochStats> hist = readHistory(h);
         List<String> ctx = new ArrayList<>();
         ctx.add("model: `" + model + "` (" + described + ")");
-        ctx.add("data: `" + d.source() + "`, part `" + part + "`" + (data.splitFile != null ? " of `" + data.splitFile + "`"
+        ctx.add("data: `" + d.source() + "`, part `" + (part == null ? "test" : part) + "`" + (data.splitFile != null ? " of `" + data.splitFile + "`"
                 : " of a stratified split, seed " + data.splitSeed));
         ReportWriter.write(report, r, d, hist, base, ctx);
         System.out.println(ReportWriter.table(base == null ? List.of(r.report()) : List.of(r.report(), base.report())));
         return 0;
     }
 
-    private int[] indices(Split s, int n) throws DeepMergeException {
+    /**
+     * ONNX model on an image folder: images through the model's contract, the split beside the model or every image.
+     */
+    private int evaluateFolderThroughContract() throws DeepMergeException {
+        OnnxData od = OnnxData.load(data, model, imagePixelScale);
+        ImageDataset d = od.data();
+        int[] idx = od.indices(part);
+        Evaluator ev = new Evaluator(resamples, seed);
+        Evaluator.Result r;
+        ModelContract c = od.predictor().contract();
+        try (Predictor p = od.predictor()) {
+            r = ev.evaluate(model.getFileName().toString(), p, d, idx);
+        }
+        Evaluator.Result base = null;
+        if ("asymmetry".equalsIgnoreCase(baseline)) {
+            if (od.split() == null) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline asymmetry is fitted on the training part of"
+                        + " a split; there is no split.json beside the model (pass --split)");
+            }
+            base = ev.evaluate("asymmetry", asymmetry(d, od.split(), "auto"), d, idx);
+        } else if (baseline != null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "', expected asymmetry");
+        }
+        Path h = history != null ? history : model.toAbsolutePath().getParent().resolve(Trainer.HISTORY);
+        List<String> ctx = new ArrayList<>();
+        ctx.add("model: `" + model + "` (ONNX via core OnnxScorer; contract: channels " + c.channels() + ", "
+                + c.height() + "x" + c.width() + " px at " + c.pixelScaleArcsec() + " arcsec/px, resample "
+                + c.resample().name().toLowerCase(java.util.Locale.ROOT) + ", normalisation " + c.normalisation().spec()
+                + ", calibration temperature " + c.calibrationTemperature() + ")");
+        ctx.add("images read through the model contract with the core Preprocessor.toTensor (as the scorer does), pictures"
+                + " taken as stamps of " + imagePixelScale + " arcsec/px" + (c.channels().contains("any")
+                ? "; channel `any` is the picture's green plane (SDSS r)" : ""));
+        if (od.split() == null) {
+            ctx.add("data: `" + d.source() + "`: no split.json beside the model and no --split, so EVERY image of the folder"
+                    + " is scored (" + idx.length + " of " + d.size() + " rows, part `all`); images the model was trained"
+                    + " on may be among them");
+        } else {
+            ctx.add("data: `" + d.source() + "`, part `" + od.partName(part) + "` of `" + od.splitFile() + "`");
+        }
+        ReportWriter.write(report, r, d, readHistory(h), base, ctx,
+                java.util.Map.of("part", od.partName(part), "split", od.splitFile() == null ? "none" : od.splitFile().toString()),
+                List.of());
+        System.out.println(ReportWriter.table(base == null ? List.of(r.report()) : List.of(r.report(), base.report())));
+        return 0;
+    }
+
+    /** ONNX model on labelled alerts through the scorer's CutoutPipeline; all labelled alerts. */
+    private int evaluateAlerts(boolean isOnnx) throws DeepMergeException {
+        if (!isOnnx) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--alerts needs an exported .onnx model (its contract drives the pipeline)");
+        }
+        if (labels == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--alerts needs --labels CSV (objectId and/or sourceId, label)");
+        }
+        if (data.data != null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "give --data or --alerts, not both");
+        }
+        if (part != null && !part.equals("all")) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--alerts scores every labelled alert; --part " + part + " does not apply");
+        }
+        if (baseline != null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline needs a training split, not available with --alerts");
+        }
+        AlertEvaluation.Labels lab = AlertEvaluation.Labels.read(labels);
+        Evaluator.Result r;
+        AlertEvaluation.Prepared prep;
+        ModelContract c;
+        try (OnnxPredictor p = OnnxPredictor.prepared(model)) {
+            c = p.contract();
+            prep = AlertEvaluation.prepare(alerts, lab, c);
+            int[] idx = java.util.stream.IntStream.range(0, prep.images().size()).toArray();
+            r = new Evaluator(resamples, seed).evaluate(model.getFileName().toString(), p, prep.images(), idx);
+        }
+        List<String> ctx = new ArrayList<>();
+        ctx.add("model: `" + model + "` (ONNX via core OnnxScorer, channels " + c.channels() + ", " + c.height() + "x"
+                + c.width() + ")");
+        ctx.add("alerts: `" + alerts + "` through the scorer's CutoutPipeline (default channel mapping and stamp limits);"
+                + " labels `" + labels + "`");
+        ctx.add(prep.read() + " alerts read: " + prep.images().size() + " scored (all labelled ones), "
+                + prep.rejected().size() + " rejected by the pipeline, " + prep.unlabelled().size() + " without a label");
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("alerts_read", prep.read());
+        json.put("rejected_count", prep.rejected().size());
+        json.put("unlabelled_count", prep.unlabelled().size());
+        json.put("rejected", prep.rejected());
+        json.put("unlabelled", prep.unlabelled());
+        List<String> md = new ArrayList<>();
+        md.add("## Rejected by the pipeline (" + prep.rejected().size() + ")");
+        md.add("");
+        for (AlertEvaluation.Rejected x : prep.rejected()) {
+            md.add("- `" + x.location() + "`: " + x.reason() + ": " + x.message());
+        }
+        md.add("");
+        md.add("## Without a label (" + prep.unlabelled().size() + ")");
+        md.add("");
+        for (AlertEvaluation.Unlabelled u : prep.unlabelled()) {
+            md.add("- `" + u.location() + "`: objectId " + u.objectId() + ", sourceId " + u.sourceId());
+        }
+        ReportWriter.write(report, r, prep.images(), null, null, ctx, json, md);
+        System.out.println(ReportWriter.table(List.of(r.report())));
+        System.out.println(prep.read() + " alerts read, " + prep.rejected().size() + " rejected, "
+                + prep.unlabelled().size() + " without a label (listed in " + report.resolve("report.md") + ")");
+        return 0;
+    }
+
+    private static int[] indices(Split s, int n, String part) throws DeepMergeException {
         return switch (part) {
             case "test" -> s.test();
             case "validation" -> s.validation();

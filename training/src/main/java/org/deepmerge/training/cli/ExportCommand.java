@@ -43,12 +43,18 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--metrics", description = "report.json whose metrics go into " + ModelContract.KEY_METRICS + ".")
     Path metrics;
 
+    @Option(names = "--logits", description = "Leave out the final sigmoid: the output is the merger logit (output kind"
+            + " logits), so scores beyond +-17, where a float32 sigmoid is exactly 0 or 1, keep their order and can be"
+            + " temperature-scaled (calibrate).")
+    boolean logits;
+
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded loaded = Checkpoints.load(model);
         ExportResult r = OnnxExporter.export(loaded.network(),
-                metadata(loaded.info(), name, version, pixelScale, resample, metrics), out);
-        System.out.println(r.file() + ": " + r.sizeBytes() + " bytes, sha256 " + r.sha256());
+                metadata(loaded.info(), name, version, pixelScale, resample, metrics), out, logits);
+        System.out.println(r.file() + ": " + r.sizeBytes() + " bytes, sha256 " + r.sha256() + ", output "
+                + r.outputName() + " (" + r.outputKind().name().toLowerCase(java.util.Locale.ROOT) + ")");
         return 0;
     }
 

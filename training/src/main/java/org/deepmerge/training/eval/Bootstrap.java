@@ -23,7 +23,7 @@ public final class Bootstrap {
     public static EvaluationReport evaluate(String name, float[] p, int[] y, double threshold, int resamples, long seed) {
         int n = p.length;
         Metrics.Confusion c = Metrics.confusion(p, y, threshold);
-        double[][] samples = new double[6][resamples];
+        double[][] samples = new double[8][resamples];
         Random rng = new Random(seed);
         float[] bp = new float[n];
         int[] by = new int[n];
@@ -40,11 +40,14 @@ public final class Bootstrap {
             samples[3][r] = bc.f1();
             samples[4][r] = Metrics.rocAuc(bp, by);
             samples[5][r] = Metrics.brier(bp, by);
+            samples[6][r] = Metrics.brierBaseRate(by);
+            samples[7][r] = Metrics.ece(bp, by);
         }
         int pos = (int) Arrays.stream(y).filter(v -> v == 1).count();
         return new EvaluationReport(name, n, pos, threshold, resamples, seed, c,
                 interval(c.accuracy(), samples[0]), interval(c.precision(), samples[1]), interval(c.recall(), samples[2]),
-                interval(c.f1(), samples[3]), interval(Metrics.rocAuc(p, y), samples[4]), interval(Metrics.brier(p, y), samples[5]));
+                interval(c.f1(), samples[3]), interval(Metrics.rocAuc(p, y), samples[4]), interval(Metrics.brier(p, y), samples[5]),
+                interval(Metrics.brierBaseRate(y), samples[6]), interval(Metrics.ece(p, y), samples[7]));
     }
 
     /**

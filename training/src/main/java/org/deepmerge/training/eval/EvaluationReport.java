@@ -20,13 +20,17 @@ import java.util.Map;
  * @param f1         F1
  * @param rocAuc     ROC AUC
  * @param brier      Brier score
+ * @param brierBaseRate Brier score of the constant predictor at the base rate of the same images, {@code pi(1-pi)}
+ * @param ece        expected calibration error, 15 equal-width bins ({@link Metrics#ece})
  */
 public record EvaluationReport(String name, int n, int positives, double threshold, int resamples, long seed,
                                Metrics.Confusion confusion, MetricValue accuracy, MetricValue precision,
-                               MetricValue recall, MetricValue f1, MetricValue rocAuc, MetricValue brier) {
+                               MetricValue recall, MetricValue f1, MetricValue rocAuc, MetricValue brier,
+                               MetricValue brierBaseRate, MetricValue ece) {
 
     /**
-     * The report.json content: keys {@code n}, then each of accuracy, precision, recall, f1, roc_auc, brier with
+     * The report.json content: keys {@code n}, then each of accuracy, precision, recall, f1, roc_auc, brier,
+     * brier_base_rate, ece with
      * {@code _ci_low}/{@code _ci_high}, plus positives, threshold, confusion counts and bootstrap settings.
      *
      * @return ordered map, NaN values as null
@@ -42,6 +46,9 @@ public record EvaluationReport(String name, int n, int positives, double thresho
         put(m, "f1", f1);
         put(m, "roc_auc", rocAuc);
         put(m, "brier", brier);
+        put(m, "brier_base_rate", brierBaseRate);
+        put(m, "ece", ece);
+        m.put("ece_bins", Metrics.CALIBRATION_BINS);
         m.put("threshold", threshold);
         m.put("tp", confusion.tp());
         m.put("fp", confusion.fp());

@@ -64,6 +64,45 @@ public final class Figures {
     }
 
     /**
+     * Reliability diagram (DeGroot and Fienberg 1983; Guo et al. 2017): per non-empty bin, the observed merger
+     * fraction against the mean predicted merger probability, labelled with the bin's image count, and the diagonal
+     * of perfect calibration; beside it the image count per bin.
+     *
+     * @param file PNG to write
+     * @param bins {@link Metrics#reliability} bins
+     * @param ece  the expected calibration error, for the title
+     * @throws IOException when writing fails
+     */
+    public static void reliability(Path file, List<Metrics.CalibrationBin> bins, double ece) throws IOException {
+        XYChart chart = new XYChartBuilder().width(560).height(520)
+                .title(String.format(Locale.ROOT, "Reliability (%d bins, ECE %.3f)", bins.size(), ece))
+                .xAxisTitle("mean predicted merger probability").yAxisTitle("observed merger fraction").build();
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.05).setLegendVisible(true);
+        chart.addSeries("perfect calibration", new double[] {0, 1}, new double[] {0, 1}).setMarker(SeriesMarkers.NONE)
+                .setLineColor(Color.GRAY);
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Metrics.CalibrationBin b : bins) {
+            if (b.count() > 0) {
+                xs.add(b.meanPredicted());
+                ys.add(b.observedFraction());
+                chart.addAnnotation(new org.knowm.xchart.AnnotationText("n=" + b.count(), b.meanPredicted(),
+                        Math.min(1.02, b.observedFraction() + 0.03), false));
+            }
+        }
+        if (!xs.isEmpty()) {
+            chart.addSeries("model", xs, ys).setMarker(SeriesMarkers.CIRCLE);
+        }
+        org.knowm.xchart.CategoryChart counts = new org.knowm.xchart.CategoryChartBuilder().width(560).height(520)
+                .title("Images per bin").xAxisTitle("merger probability bin (upper edge)").yAxisTitle("images").build();
+        counts.getStyler().setLegendVisible(false);
+        counts.getStyler().setXAxisLabelRotation(90);
+        counts.addSeries("images", bins.stream().map(b -> String.format(Locale.ROOT, "%.2f", b.upper())).toList(),
+                bins.stream().map(b -> (Number) b.count()).toList());
+        BitmapEncoder.saveBitmap(List.of(chart, counts), 1, 2, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
      * Loss and accuracy per epoch, training and validation.
      *
      * @param file    PNG to write

@@ -160,4 +160,113 @@ public final class Metrics {
         }
         return out;
     }
+
+    /** Number of equal-width probability bins of {@link #ece} and the reliability diagram (Guo et al. 2017). */
+    public static final int CALIBRATION_BINS = 15;
+
+    /**
+     * One bin of a reliability diagram.
+     *
+     * @param lower             lower edge (exclusive, except 0 for the first bin)
+     * @param upper             upper edge (inclusive)
+     * @param count             images whose merger probability falls in the bin
+     * @param meanPredicted     mean merger probability of those images (NaN when empty)
+     * @param observedFraction  fraction of mergers among them (NaN when empty)
+     */
+    public record CalibrationBin(double lower, double upper, int count, double meanPredicted, double observedFraction) {
+    }
+
+    /**
+     * Equal-width bins of the merger probability: bin m (0-based) of M holds p in {@code (m/M, (m+1)/M]}, p = 0 in
+     * the first bin (the interval convention of Guo et al. 2017).
+     *
+     * @param p    merger probabilities in [0,1]
+     * @param y    labels 0/1
+     * @param bins M &gt;= 1
+     * @return M bins, empty ones included
+     */
+    public static java.util.List<CalibrationBin> reliability(float[] p, int[] y, int bins) {
+        int[] count = new int[bins];
+        double[] sumP = new double[bins];
+        int[] pos = new int[bins];
+        for (int i = 0; i < p.length; i++) {
+            int m = bin(p[i], bins);
+            count[m]++;
+            sumP[m] += p[i];
+            pos[m] += y[i];
+        }
+        java.util.List<CalibrationBin> out = new java.util.ArrayList<>(bins);
+        for (int m = 0; m < bins; m++) {
+            out.add(new CalibrationBin((double) m / bins, (double) (m + 1) / bins, count[m],
+                    count[m] == 0 ? Double.NaN : sumP[m] / count[m], count[m] == 0 ? Double.NaN : (double) pos[m] / count[m]));
+        }
+        return out;
+    }
+
+    /**
+     * Expected calibration error of the merger probability with {@value #CALIBRATION_BINS} equal-width bins:
+     * {@code ECE = sum_m (n_m / n) |o_m - e_m|}, with {@code o_m} the fraction of mergers and {@code e_m} the mean
+     * predicted merger probability of the {@code n_m} images in bin m. This is the binary-classifier ECE of Naeini,
+     * Cooper and Hauskrecht (2015) with the 15 bins of Guo et al. (2017); Guo's multi-class form bins the top-label
+     * confidence {@code max(p, 1-p)} instead, which for two classes folds the diagram at 0.5.
+     *
+     * @param p merger probabilities in [0,1]
+     * @param y labels 0/1
+     * @return ECE in [0,1], lower is better; NaN for no images
+     */
+    public static double ece(float[] p, int[] y) {
+        return ece(p, y, CALIBRATION_BINS);
+    }
+
+    /**
+     * @param p    merger probabilities in [0,1]
+     * @param y    labels 0/1
+     * @param bins number of equal-width bins
+     * @return the ECE of {@link #ece(float[], int[])} with {@code bins} bins
+     */
+    public static double ece(float[] p, int[] y, int bins) {
+        if (p.length == 0) {
+            return Double.NaN;
+        }
+        int[] count = new int[bins];
+        double[] sumP = new double[bins];
+        int[] pos = new int[bins];
+        for (int i = 0; i < p.length; i++) {
+            int m = bin(p[i], bins);
+            count[m]++;
+            sumP[m] += p[i];
+            pos[m] += y[i];
+        }
+        double e = 0;
+        for (int m = 0; m < bins; m++) {
+            if (count[m] > 0) {
+                e += Math.abs(pos[m] - sumP[m]);   // = n_m |o_m - e_m|
+            }
+        }
+        return e / p.length;
+    }
+
+    /**
+     * Brier score of the constant predictor that gives every image the base rate {@code pi} of the same images:
+     * {@code pi (1 - pi)} (the "climatology" reference of the Brier skill score; Murphy 1973).
+     *
+     * @param y labels 0/1
+     * @return the reference Brier score; NaN for no images
+     */
+    public static double brierBaseRate(int[] y) {
+        if (y.length == 0) {
+            return Double.NaN;
+        }
+        double pi = 0;
+        for (int v : y) {
+            pi += v;
+        }
+        pi /= y.length;
+        return pi * (1 - pi);
+    }
+
+    private static int bin(float p, int bins) {
+        int m = (int) Math.ceil(p * (double) bins) - 1;
+        return Math.max(0, Math.min(bins - 1, m));
+    }
 }

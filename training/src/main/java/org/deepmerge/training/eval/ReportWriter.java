@@ -16,7 +16,8 @@ import org.deepmerge.training.train.EpochStats;
 
 /**
  * Writes an evaluation into a report directory: {@code report.json}, {@code report.md}, {@code roc.png},
- * {@code confusion.png}, {@code examples.png}, and {@code training.png} when a training history is given.
+ * {@code confusion.png}, {@code reliability.png} (reliability diagram, {@value Metrics#CALIBRATION_BINS} bins),
+ * {@code examples.png}, and {@code training.png} when a training history is given.
  */
 public final class ReportWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,10 +36,31 @@ public final class ReportWriter {
      */
     public static void write(Path dir, Evaluator.Result result, ImageDataset data, List<EpochStats> history,
                              Evaluator.Result baseline, List<String> context) throws DeepMergeException {
+        write(dir, result, data, history, baseline, context, Map.of(), List.of());
+    }
+
+    /**
+     * As {@link #write(Path, Evaluator.Result, ImageDataset, List, Evaluator.Result, List)}, with more content.
+     *
+     * @param dir       report directory (created)
+     * @param result    the evaluation
+     * @param data      the images (for the example grid)
+     * @param history   training history, or null
+     * @param baseline  a baseline evaluated on the same images, or null
+     * @param context   free-form lines for the Markdown header
+     * @param extraJson entries added to report.json after the metrics (e.g. rejected inputs)
+     * @param extraMd   Markdown lines appended to report.md
+     * @throws DeepMergeException IO_ERROR
+     */
+    public static void write(Path dir, Evaluator.Result result, ImageDataset data, List<EpochStats> history,
+                             Evaluator.Result baseline, List<String> context, Map<String, Object> extraJson,
+                             List<String> extraMd) throws DeepMergeException {
         try {
             Files.createDirectories(dir);
             EvaluationReport r = result.report();
-            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("report.json").toFile(), r.toJsonMap());
+            Map<String, Object> json = new LinkedHashMap<>(r.toJsonMap());
+            json.putAll(extraJson);
+            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("report.json").toFile(), json);
             Map<String, double[][]> curves = new LinkedHashMap<>();
             curves.put(String.format(Locale.ROOT, "%s (AUC %.3f)", r.name(), r.rocAuc().value()),
                     Metrics.rocCurve(result.probabilities(), result.labels()));
@@ -48,6 +70,8 @@ public final class ReportWriter {
             }
             Figures.roc(dir.resolve("roc.png"), curves);
             Figures.confusion(dir.resolve("confusion.png"), r.confusion());
+            Figures.reliability(dir.resolve("reliability.png"),
+                    Metrics.reliability(result.probabilities(), result.labels(), Metrics.CALIBRATION_BINS), r.ece().value());
             Figures.exampleGrid(dir.resolve("examples.png"), data, result.indices(), result.probabilities(), 6);
             if (history != null && !history.isEmpty()) {
                 Figures.trainingCurves(dir.resolve("training.png"), history);
@@ -66,12 +90,20 @@ public final class ReportWriter {
             md.add(String.format(Locale.ROOT, "Confusion at threshold %.2f: TP %d, FP %d, TN %d, FN %d.", r.threshold(),
                     r.confusion().tp(), r.confusion().fp(), r.confusion().tn(), r.confusion().fn()));
             md.add("");
-            md.add("![ROC](roc.png) ![confusion](confusion.png)");
+            md.add(String.format(Locale.ROOT, "Calibration: ECE %s (%d equal-width bins of the merger probability);"
+                    + " Brier %s against %s for the constant base-rate predictor (p = %.4f for every image).",
+                    r.ece(), Metrics.CALIBRATION_BINS, r.brier(), r.brierBaseRate(), r.n() == 0 ? Double.NaN : (double) r.positives() / r.n()));
+            md.add("");
+            md.add("![ROC](roc.png) ![confusion](confusion.png) ![reliability diagram](reliability.png)");
             md.add("");
             md.add("![examples: TP, FP, TN, FN rows](examples.png)");
             if (history != null && !history.isEmpty()) {
                 md.add("");
                 md.add("![training curves](training.png)");
+            }
+            if (!extraMd.isEmpty()) {
+                md.add("");
+                md.addAll(extraMd);
             }
             Files.writeString(dir.resolve("report.md"), String.join("\n", md) + "\n");
         } catch (IOException e) {
@@ -81,15 +113,15 @@ public final class ReportWriter {
 
     /**
      * @param reports rows
-     * @return a Markdown table, one row per report, every metric with its 95% interval
+     * @return a Markdown table, one row per report, every metric with its 95% interval (ECE: {@link Metrics#ece})
      */
     public static String table(List<EvaluationReport> reports) {
-        StringBuilder sb = new StringBuilder("| model | n | accuracy | precision | recall | F1 | ROC AUC | Brier |\n");
-        sb.append("|---|---|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| model | n | accuracy | precision | recall | F1 | ROC AUC | Brier | ECE |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (EvaluationReport r : reports) {
             sb.append("| ").append(r.name()).append(" | ").append(r.n()).append(" | ").append(r.accuracy()).append(" | ")
                     .append(r.precision()).append(" | ").append(r.recall()).append(" | ").append(r.f1()).append(" | ")
-                    .append(r.rocAuc()).append(" | ").append(r.brier()).append(" |\n");
+                    .append(r.rocAuc()).append(" | ").append(r.brier()).append(" | ").append(r.ece()).append(" |\n");
         }
         return sb.toString().stripTrailing();
     }

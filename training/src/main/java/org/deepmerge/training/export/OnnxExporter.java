@@ -121,7 +121,31 @@ public final class OnnxExporter {
      */
     public static ExportResult export(MultiLayerNetwork net, Map<String, String> metadata, Path out)
             throws DeepMergeException {
-        Converted converted = convert(net, metadata);
+        return export(net, metadata, out, false);
+    }
+
+    /**
+     * As {@link #export(MultiLayerNetwork, Map, Path)}, optionally leaving out the final sigmoid.
+     *
+     * <p>With {@code logits}, the network must end in a single-unit layer with a sigmoid activation (the merger
+     * probability); its {@code Sigmoid} node is left out, so the ONNX output {@code [N,1]} is the merger logit
+     * {@code z} with {@code sigma(z)} the probability, written with output kind {@code logits} (default output name
+     * {@value #DEFAULT_LOGITS_OUTPUT}) and classes {@code non-merger,merger}. The scorer applies the sigmoid in
+     * double precision, so logits beyond about +-17, where a float32 sigmoid rounds to exactly 0 or 1, still rank
+     * images and can be temperature-scaled.
+     *
+     * @param net      the network; its parameters are read, not changed
+     * @param metadata contract and other {@code metadata_props}
+     * @param out      file to write; parent directories are created
+     * @param logits   true to export the merger logit instead of the probability
+     * @return what was written
+     * @throws DeepMergeException INVALID_MODEL as {@link #export(MultiLayerNetwork, Map, Path)}, and when
+     *                            {@code logits} is set but the last layer is not a single-unit sigmoid;
+     *                            IO_ERROR if the file cannot be written
+     */
+    public static ExportResult export(MultiLayerNetwork net, Map<String, String> metadata, Path out, boolean logits)
+            throws DeepMergeException {
+        Converted converted = convert(net, metadata, logits);
         byte[] bytes = converted.model.toByteArray();
         try {
             Path abs = out.toAbsolutePath();
@@ -152,7 +176,7 @@ public final class OnnxExporter {
      */
     public static OnnxMl.ModelProto toModel(MultiLayerNetwork net, Map<String, String> metadata)
             throws DeepMergeException {
-        return convert(net, metadata).model;
+        return convert(net, metadata, false).model;
     }
 
     /** @return {@code "deepmerge-training <version>"}, the version from the jar manifest or {@code dev} */
@@ -177,7 +201,8 @@ public final class OnnxExporter {
         }
     }
 
-    private static Converted convert(MultiLayerNetwork net, Map<String, String> metadataIn) throws DeepMergeException {
+    private static Converted convert(MultiLayerNetwork net, Map<String, String> metadataIn, boolean logits)
+            throws DeepMergeException {
         Map<String, String> meta = new TreeMap<>(metadataIn);
         long[] inShape = parseInputShape(meta.get(ModelContract.KEY_INPUT_SHAPE));
         String inputName = meta.getOrDefault(ModelContract.KEY_INPUT_NAME, DEFAULT_INPUT_NAME);
@@ -294,6 +319,9 @@ public final class OnnxExporter {
                 continue;
             } else if (lc.getClass() == ActivationLayer.class) {
                 IActivation act = ((ActivationLayer) lc).getActivationFn();
+                if (logits && i == nLayers - 1) {
+                    act = withoutSigmoid(act, shape, where);
+                }
                 x = activation(g, act, x, i, where, shape);
                 lastActivation = act;
             } else if (lc.getClass() == DenseLayer.class || lc.getClass() == OutputLayer.class) {
@@ -320,6 +348,9 @@ public final class OnnxExporter {
                 }
                 shape = new Shape(ff.getNOut(), 0, 0);
                 IActivation act = ((org.deeplearning4j.nn.conf.layers.BaseLayer) lc).getActivationFn();
+                if (logits && i == nLayers - 1) {
+                    act = withoutSigmoid(act, shape, where);
+                }
                 x = activation(g, act, x, i, where, shape);
                 lastActivation = act;
             } else {
@@ -333,6 +364,10 @@ public final class OnnxExporter {
             throw invalid("the network computes nothing (only identity layers)");
         }
 
+        if (logits && !(lastActivation instanceof ActivationIdentity)) {
+            throw invalid("logits export needs a network whose last layer is a single-unit sigmoid (dense, output or"
+                    + " activation layer); layer " + (nLayers - 1) + " is not");
+        }
         OutputKind kind = outputKind(lastActivation, shape);
         String kindName = kind.name().toLowerCase(Locale.ROOT);
         String givenKind = meta.get(ModelContract.KEY_OUTPUT_KIND);
@@ -353,7 +388,11 @@ public final class OnnxExporter {
         g.output(OnnxGraphBuilder.floatValueInfo(outputName, inShape[0], shape.c));
 
         checkListSize(meta, ModelContract.KEY_CHANNELS, inShape[1], "input channels");
-        checkListSize(meta, ModelContract.KEY_CLASSES, kind == OutputKind.SIGMOID ? 2 : shape.c, "output classes");
+        if (logits) {
+            meta.putIfAbsent(ModelContract.KEY_CLASSES, "non-merger,merger");
+        }
+        checkListSize(meta, ModelContract.KEY_CLASSES, kind == OutputKind.SIGMOID || shape.c == 1 ? 2 : shape.c,
+                "output classes");
         meta.put(ModelContract.KEY_INPUT_NAME, inputName);
         meta.put(ModelContract.KEY_INPUT_SHAPE, inShape[0] + "," + inShape[1] + "," + inShape[2] + "," + inShape[3]);
         meta.put(ModelContract.KEY_OUTPUT_NAME, outputName);
@@ -373,6 +412,19 @@ public final class OnnxExporter {
             model.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
         }
         return new Converted(model.build(), inputName, inShape, outputName, kind, new LinkedHashMap<>(meta));
+    }
+
+    /**
+     * The activation a logits export uses for the final layer: identity in place of a sigmoid on one unit.
+     *
+     * @throws DeepMergeException INVALID_MODEL when the final activation is not a sigmoid or the layer is wider than 1
+     */
+    private static IActivation withoutSigmoid(IActivation act, Shape shape, String where) throws DeepMergeException {
+        if (!(act instanceof ActivationSigmoid) || shape.isImage() || shape.c != 1) {
+            throw invalid(where + ": logits export needs a single-unit sigmoid output, the last layer has "
+                    + (act == null ? "no activation" : act.getClass().getSimpleName()) + " on " + shape);
+        }
+        return new ActivationIdentity();
     }
 
     /** Metadata key naming a channel the graph derives from the input channels (not fed by the scorer). */

@@ -13,19 +13,38 @@ import org.deepmerge.core.preprocess.Preprocessor;
 /**
  * Merger probabilities from an ONNX model through the core {@link OnnxScorer} (the serving code). Dataset images
  * are already {@code [C,H,W]} on the model grid; the contract's per-channel normalisation is applied here with
- * {@link Preprocessor#normalise}, as the scorer's preprocessing would.
+ * {@link Preprocessor#normalise}, as the scorer's preprocessing would, unless the images were {@link #prepared}
+ * by the core {@code Preprocessor.toTensor} with the model's contract (which normalises them already).
  */
 public final class OnnxPredictor implements Predictor {
     private final OnnxScorer scorer;
     private final ModelContract contract;
+    private final boolean normalise;
 
     /**
      * @param model ONNX file with a deepmerge contract in its metadata
      * @throws DeepMergeException INVALID_MODEL, IO_ERROR from the scorer
      */
     public OnnxPredictor(Path model) throws DeepMergeException {
+        this(model, true);
+    }
+
+    private OnnxPredictor(Path model, boolean normalise) throws DeepMergeException {
         this.scorer = OnnxScorer.open(model, ScorerOptions.defaults(), null);
         this.contract = scorer.contract();
+        this.normalise = normalise;
+    }
+
+    /**
+     * A predictor for images that are already the model's input: resampled and normalised by the core
+     * {@code Preprocessor.toTensor} (or {@code CutoutPipeline}) with this model's contract.
+     *
+     * @param model ONNX file with a deepmerge contract in its metadata
+     * @return the predictor; it feeds images to the scorer unchanged
+     * @throws DeepMergeException INVALID_MODEL, IO_ERROR from the scorer
+     */
+    public static OnnxPredictor prepared(Path model) throws DeepMergeException {
+        return new OnnxPredictor(model, false);
     }
 
     /** @return the model contract */
@@ -46,15 +65,28 @@ public final class OnnxPredictor implements Predictor {
         }
     }
 
-    @Override
-    public float[] predict(float[] images, int n) throws DeepMergeException {
+    /**
+     * @param images n images {@code [n,C,H,W]} float32, concatenated
+     * @param n      number of images
+     * @return the scorer's predictions: calibrated merger probability and the merger logit before calibration
+     * @throws DeepMergeException INFERENCE_FAILED from the scorer
+     */
+    public List<Prediction> predictions(float[] images, int n) throws DeepMergeException {
+        if (!normalise) {
+            return scorer.score(images, n);
+        }
         float[] x = images.clone();
         int plane = contract.height() * contract.width();
         for (int i = 0; i < n; i++) {
             Preprocessor.normaliseImage(x, i * contract.channelCount() * plane, contract.channelCount(), plane,
                     contract.normalisation());
         }
-        List<Prediction> p = scorer.score(x, n);
+        return scorer.score(x, n);
+    }
+
+    @Override
+    public float[] predict(float[] images, int n) throws DeepMergeException {
+        List<Prediction> p = predictions(images, n);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             out[i] = p.get(i).pMerger();

@@ -66,15 +66,19 @@ class AsymmetryAndReportTest {
         assertTrue(r.report().rocAuc().value() > 0.9, r.report().toString());
         List<EpochStats> history = List.of(new EpochStats(1, 0.7, 0.5, 0.69, 0.55, 1.0, 0.6), new EpochStats(2, 0.6, 0.6, 0.65, 0.6, 1.0, 0.7));
         ReportWriter.write(tmp, r, d, history, null, List.of("test run"));
-        for (String f : List.of("report.json", "report.md", "roc.png", "confusion.png", "examples.png", "training.png")) {
+        for (String f : List.of("report.json", "report.md", "roc.png", "confusion.png", "reliability.png", "examples.png",
+                "training.png")) {
             assertTrue(Files.size(tmp.resolve(f)) > 100, f);
         }
         Map<?, ?> json = new ObjectMapper().readValue(tmp.resolve("report.json").toFile(), Map.class);
-        for (String k : List.of("accuracy", "precision", "recall", "f1", "roc_auc", "brier")) {
+        for (String k : List.of("accuracy", "precision", "recall", "f1", "roc_auc", "brier", "brier_base_rate", "ece")) {
             assertTrue(json.containsKey(k) && json.containsKey(k + "_ci_low") && json.containsKey(k + "_ci_high"), k);
         }
         assertEquals(s.test().length, json.get("n"));
         assertEquals(r.report().brier().value(), ((Number) json.get("brier")).doubleValue(), 1e-12);
+        assertEquals(Metrics.ece(r.probabilities(), r.labels()), ((Number) json.get("ece")).doubleValue(), 1e-12);
+        assertEquals(Metrics.brierBaseRate(r.labels()), ((Number) json.get("brier_base_rate")).doubleValue(), 1e-12);
+        assertTrue(Files.readString(tmp.resolve("report.md")).contains("constant base-rate predictor"));
         assertTrue(Files.readString(tmp.resolve("report.md")).contains("| asymmetry | " + s.test().length));
     }
 }

@@ -65,11 +65,50 @@ class MetricsTest {
         EvaluationReport b = Bootstrap.evaluate("m", p, y, 0.5, 1000, 7);
         assertEquals(a, b);
         assertNotEquals(a.rocAuc().ciLow(), Bootstrap.evaluate("m", p, y, 0.5, 1000, 8).rocAuc().ciLow());
-        for (MetricValue m : new MetricValue[] {a.accuracy(), a.precision(), a.recall(), a.f1(), a.rocAuc(), a.brier()}) {
+        for (MetricValue m : new MetricValue[] {a.accuracy(), a.precision(), a.recall(), a.f1(), a.rocAuc(), a.brier(),
+                a.ece()}) {
             assertTrue(m.ciLow() <= m.value() && m.value() <= m.ciHigh() && m.ciLow() < m.ciHigh(), m.toString());
         }
         assertEquals(1.075, Bootstrap.percentile(new double[] {1, 2, 3, 4}, 2.5), 1e-12, "numpy linear percentile");
         assertEquals(200, a.toJsonMap().get("n"));
         assertEquals(a.rocAuc().ciHigh(), a.toJsonMap().get("roc_auc_ci_high"));
+    }
+
+    @Test
+    void eceByHandWithFifteenBins() {
+        // bins of width 1/15: 0.1 -> (1/15, 2/15], 0.5 -> (7/15, 8/15], 0.9 -> (13/15, 14/15]
+        float[] p = {0.1f, 0.1f, 0.9f, 0.9f, 0.5f};
+        int[] y = {0, 1, 1, 1, 0};
+        // 2/5 |0.5 - 0.1| + 2/5 |1 - 0.9| + 1/5 |0 - 0.5| = 0.16 + 0.04 + 0.10
+        assertEquals(0.30, Metrics.ece(p, y), 1e-6);
+        // with 2 bins [0,0.5], (0.5,1]: 3/5 |1/3 - 0.7/3| + 2/5 |1 - 0.9| = 0.06 + 0.04
+        assertEquals(0.10, Metrics.ece(p, y, 2), 1e-6);
+        java.util.List<Metrics.CalibrationBin> bins = Metrics.reliability(p, y, Metrics.CALIBRATION_BINS);
+        assertEquals(15, bins.size());
+        assertEquals(2, bins.get(1).count());
+        assertEquals(0.5, bins.get(1).observedFraction(), 1e-12);
+        assertEquals(0.1, bins.get(1).meanPredicted(), 1e-6);
+        assertEquals(1, bins.get(7).count());
+        assertEquals(2, bins.get(13).count());
+        assertTrue(Double.isNaN(bins.get(0).meanPredicted()), "empty bin");
+        assertEquals(5, bins.stream().mapToInt(Metrics.CalibrationBin::count).sum());
+    }
+
+    @Test
+    void eceIsZeroWhenEachBinIsCalibratedAndEdgesAreClosedAbove() {
+        assertEquals(0.0, Metrics.ece(new float[] {0.25f, 0.25f, 0.25f, 0.25f}, new int[] {0, 1, 0, 0}), 1e-7);
+        // p = 0 belongs to the first bin, p = 1 to the last; a confident wrong call costs its full weight
+        java.util.List<Metrics.CalibrationBin> bins = Metrics.reliability(new float[] {0f, 1f}, new int[] {1, 1}, 15);
+        assertEquals(1, bins.get(0).count());
+        assertEquals(1, bins.get(14).count());
+        assertEquals(0.5, Metrics.ece(new float[] {0f, 1f}, new int[] {1, 1}), 1e-12);
+    }
+
+    @Test
+    void brierOfTheBaseRatePredictor() {
+        // 2 mergers in 5: pi = 0.4, every image gets 0.4: (2 * 0.36 + 3 * 0.16) / 5 = 0.24 = pi (1 - pi)
+        assertEquals(0.24, Metrics.brierBaseRate(Y), 1e-12);
+        float[] constant = {0.4f, 0.4f, 0.4f, 0.4f, 0.4f};
+        assertEquals(Metrics.brier(constant, Y), Metrics.brierBaseRate(Y), 1e-7);
     }
 }

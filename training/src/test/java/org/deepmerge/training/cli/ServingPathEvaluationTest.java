@@ -1,0 +1,192 @@
+package org.deepmerge.training.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deepmerge.core.fits.Stamp;
+import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.Normalisation;
+import org.deepmerge.core.testing.TestData;
+import org.deepmerge.training.data.ImageFolderReader;
+import org.deepmerge.training.data.Split;
+import org.deepmerge.training.eval.ContractImageFolder;
+import org.deepmerge.training.export.OnnxExporter;
+import org.deepmerge.training.export.OnnxMetadata;
+import org.deepmerge.training.network.Architecture;
+import org.deepmerge.training.network.Networks;
+import org.deepmerge.training.train.SplitFile;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code evaluate} and {@code calibrate} of an ONNX model with the default model's contract (channel {@code any},
+ * 40x40 at 1.2 arcsec/px, angular, survey normalisation) on real GZ1 JPEGs and real ZTF alerts. The network is
+ * untrained: the tests check what is scored and reported, not how well.
+ */
+class ServingPathEvaluationTest {
+    private static final String FINGERPRINT = "test-training-fingerprint";
+
+    @TempDir
+    static Path tmp;
+    static Path model;
+    static Path folder;
+    static int rows;
+
+    private static int run(StringWriter err, String... args) {
+        var cl = TrainCli.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path gz1 = TestData.require("galaxies/gz1");
+        // a folder of 40 real rows (10 mergers); images/ links to the real images, nothing is copied
+        folder = tmp.resolve("gz1-subset");
+        Files.createDirectories(folder);
+        Files.createSymbolicLink(folder.resolve("images"), gz1.resolve("images").toAbsolutePath());
+        List<String> lines = Files.readAllLines(gz1.resolve("labels.csv"));
+        List<String> out = new ArrayList<>(List.of(lines.get(0)));
+        int merger = 0;
+        int other = 0;
+        for (String l : lines.subList(1, lines.size())) {
+            boolean m = l.endsWith(",1");
+            if (m && merger < 10) {
+                merger++;
+                out.add(l);
+            } else if (!m && other < 30) {
+                other++;
+                out.add(l);
+            }
+        }
+        rows = out.size() - 1;
+        Files.write(folder.resolve("labels.csv"), out);
+
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(ModelContract.KEY_INPUT_SHAPE, "-1,1,40,40");
+        meta.put(ModelContract.KEY_CHANNELS, "any");
+        meta.put(ModelContract.KEY_PIXEL_SCALE, "1.2");
+        meta.put(ModelContract.KEY_RESAMPLE, "angular");
+        meta.putAll(Normalisation.survey(0.1f).metadata());
+        meta.put(ModelContract.KEY_TRAINING_FINGERPRINT, FINGERPRINT);
+        model = tmp.resolve("run").resolve("model.onnx");
+        OnnxExporter.export(Networks.build(Architecture.DEEPSHADOWS, 1, 40, 40, 1e-3, 5), meta, model, true);
+    }
+
+    @Test
+    void anyChannelIsTheGreenPlaneAtTheAssumedScale() throws Exception {
+        Path jpeg;
+        try (var s = Files.list(folder.resolve("images"))) {
+            jpeg = s.filter(p -> p.toString().endsWith(".jpeg")).findFirst().orElseThrow();
+        }
+        Stamp any = ContractImageFolder.stamps(jpeg, List.of("any"), 0.5).get(0);
+        Stamp green = ImageFolderReader.load(jpeg, ImageFolderReader.Colour.GRI).get(1);
+        assertArrayEquals(green.pixels(), any.pixels());
+        assertEquals(0.5, any.pixelScaleArcsec());
+    }
+
+    @Test
+    void onnxOnImageFolderScoresEveryRowWithoutASplit() throws Exception {
+        StringWriter err = new StringWriter();
+        Path report = tmp.resolve("report-all");
+        assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--data", folder.toString(), "--report",
+                report.toString(), "--resamples", "50"), err.toString());
+        Map<?, ?> json = new ObjectMapper().readValue(report.resolve("report.json").toFile(), Map.class);
+        assertEquals(rows, json.get("n"));
+        assertEquals(10, json.get("positives"));
+        assertEquals("all", json.get("part"));
+        assertTrue(json.get("ece") instanceof Number, "ECE computed");
+        assertTrue(Files.size(report.resolve("reliability.png")) > 1000);
+        String md = Files.readString(report.resolve("report.md"));
+        assertTrue(md.contains("EVERY image"), md);
+        assertTrue(md.contains("survey:"), "the report names the contract's normalisation: " + md);
+    }
+
+    @Test
+    void splitBesideTheModelSelectsThePartAndCalibrateWritesTheTemperature() throws Exception {
+        Path run = tmp.resolve("split-run");
+        Files.createDirectories(run);
+        Path m = run.resolve("model.onnx");
+        Files.copy(model, m);
+        int[] labels = new int[rows];
+        List<String> lines = Files.readAllLines(folder.resolve("labels.csv"));
+        for (int i = 0; i < rows; i++) {
+            labels[i] = lines.get(i + 1).endsWith(",1") ? 1 : 0;
+        }
+        Split split = Split.stratified(labels, 0.5, 0.25, 3);
+        SplitFile.write(split, FINGERPRINT, run.resolve("split.json"));
+        StringWriter err = new StringWriter();
+        Path report = tmp.resolve("report-val");
+        assertEquals(0, run(err, "evaluate", "--model", m.toString(), "--data", folder.toString(), "--report",
+                report.toString(), "--part", "validation", "--resamples", "50"), err.toString());
+        Map<?, ?> json = new ObjectMapper().readValue(report.resolve("report.json").toFile(), Map.class);
+        assertEquals(split.validation().length, json.get("n"));
+
+        Path calibrated = run.resolve("calibrated.onnx");
+        assertEquals(0, run(err, "calibrate", "--model", m.toString(), "--data", folder.toString(), "--out",
+                calibrated.toString()), err.toString());
+        Map<String, String> md = OnnxMetadata.read(calibrated);
+        double t = Double.parseDouble(md.get(ModelContract.KEY_CALIBRATION_TEMPERATURE));
+        assertTrue(t > 0 && Double.isFinite(t), "T = " + t);
+        double trainRate = java.util.Arrays.stream(split.train()).map(i -> labels[i]).average().orElseThrow();
+        assertEquals(trainRate, Double.parseDouble(md.get(ModelContract.KEY_CALIBRATION_PRIOR)), 1e-12);
+        assertEquals(OnnxMetadata.read(m).get(ModelContract.KEY_OUTPUT_KIND), md.get(ModelContract.KEY_OUTPUT_KIND),
+                "the rest of the metadata is kept");
+        assertEquals(Files.size(m) > 0, true);
+
+        // a part that needs a split is refused when there is none
+        StringWriter err2 = new StringWriter();
+        assertEquals(2, run(err2, "calibrate", "--model", model.toString(), "--data", folder.toString(), "--out",
+                tmp.resolve("x.onnx").toString()));
+        assertTrue(err2.toString().contains("needs a split"), err2.toString());
+    }
+
+    @Test
+    void alertsAreScoredThroughThePipelineAndLeftoversAreListed() throws Exception {
+        Path ztf = TestData.require("alerts/ztf");
+        List<Path> files = new ArrayList<>();
+        List<String> objects = new ArrayList<>();
+        try (var s = Files.list(ztf)) {
+            for (Path p : s.sorted().toList()) {
+                String obj = p.getFileName().toString().split("_")[0];
+                if (!objects.contains(obj) && files.size() < 5) {
+                    objects.add(obj);
+                    files.add(p);
+                }
+            }
+        }
+        Path junk = tmp.resolve("junk.avro");
+        Files.write(junk, "this is not an alert".getBytes());
+        Path labels = tmp.resolve("alert-labels.csv");
+        // four labelled objects (two mergers), the fifth alert has no label
+        Files.write(labels, List.of("objectId,label", objects.get(0) + ",1", objects.get(1) + ",0", "\"" + objects.get(2) + "\",1",
+                objects.get(3) + ",0"));
+        List<String> inputs = new ArrayList<>(files.stream().map(Path::toString).toList());
+        inputs.add(junk.toString());
+        StringWriter err = new StringWriter();
+        Path report = tmp.resolve("report-alerts");
+        assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--alerts", String.join(",", inputs),
+                "--labels", labels.toString(), "--report", report.toString(), "--resamples", "50"), err.toString());
+        Map<?, ?> json = new ObjectMapper().readValue(report.resolve("report.json").toFile(), Map.class);
+        assertEquals(4, json.get("n"));
+        assertEquals(2, json.get("positives"));
+        assertEquals(6, json.get("alerts_read"));
+        assertEquals(1, json.get("rejected_count"));
+        assertEquals(1, json.get("unlabelled_count"));
+        assertTrue(json.get("roc_auc") instanceof Number && json.get("brier") instanceof Number && json.get("ece") instanceof Number);
+        String md = Files.readString(report.resolve("report.md"));
+        assertTrue(md.contains(objects.get(4)), "the unlabelled alert is listed: " + md);
+        assertTrue(md.contains("junk.avro"), "the rejected input is listed");
+    }
+}
