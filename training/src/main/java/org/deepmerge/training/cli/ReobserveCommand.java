@@ -72,6 +72,10 @@ public final class ReobserveCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory (alerts + labels.csv).")
     Path out;
 
+    @Option(names = "--write-split", description = "Also write the galaxy split of the image folder as a split.json, for"
+            + " evaluate --data FOLDER --split FILE --part test on the pictures themselves.")
+    Path writeSplit;
+
     @Override
     public Integer call() throws Exception {
         boolean ztf = format.equalsIgnoreCase("ztf");
@@ -96,6 +100,9 @@ public final class ReobserveCommand implements Callable<Integer> {
             default -> throw new DeepMergeException(Reason.INVALID_CONFIG, "--part " + part + " is not test|validation|train|all");
         };
         Files.createDirectories(out);
+        if (writeSplit != null) {
+            org.deepmerge.training.train.SplitFile.write(split, "galaxy split of " + data + ", seed " + splitSeed, writeSplit);
+        }
         Reobserver.Survey survey = ztf ? Reobserver.Survey.ZTF : CUTOUT;
         Reobserver r = new Reobserver(survey, Reobserver.Conditions.defaults());
         int n = 0;
