@@ -13,10 +13,12 @@ import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.training.data.ImageDataset;
+import org.deepmerge.training.eval.AlertEvaluation;
 import org.deepmerge.training.eval.ContractImageFolder;
 import org.deepmerge.training.eval.Metrics;
 import org.deepmerge.training.eval.TemperatureScaling;
 import org.deepmerge.training.export.OnnxMetadata;
+import org.deepmerge.training.train.OnnxPredictor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,6 +62,13 @@ public final class CalibrateCommand implements Callable<Integer> {
             + " folders: assumed pixel scale of the pictures, arcsec/px (default: ${DEFAULT-VALUE}, SDSS).")
     double imagePixelScale;
 
+    @Option(names = "--alerts", split = ",", paramLabel = "PATH", description = "Also (or instead) fit on labelled alerts:"
+            + " files, directories or archives scored through the scorer's CutoutPipeline (needs --labels).")
+    List<Path> alerts;
+
+    @Option(names = "--labels", description = "--alerts: CSV of objectId and/or sourceId with a 0/1 label column.")
+    Path labels;
+
     @Override
     public Integer call() throws Exception {
         if (!model.getFileName().toString().endsWith(".onnx")) {
@@ -68,22 +77,41 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (prior != null && !(prior > 0 && prior < 1)) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--prior " + prior + ": expected a base rate in (0,1)");
         }
-        OnnxData od = OnnxData.load(data, model, imagePixelScale);
-        ImageDataset d = od.data();
-        int[] idx;
-        double[] z;
-        int[] y;
-        try (var p = od.predictor()) {
-            idx = od.indices(part);
-            z = new double[idx.length];
-            for (int from = 0; from < idx.length; from += 256) {
-                int[] chunk = java.util.Arrays.copyOfRange(idx, from, Math.min(idx.length, from + 256));
-                List<Prediction> pr = p.predictions(d.gather(chunk), chunk.length);
-                for (int k = 0; k < chunk.length; k++) {
-                    z[from + k] = pr.get(k).logit();
-                }
+        if ((alerts == null) != (labels == null)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--alerts and --labels go together");
+        }
+        double[] z = new double[0];
+        int[] y = new int[0];
+        OnnxData od = null;
+        ImageDataset d = null;
+        int[] idx = new int[0];
+        List<String> sources = new java.util.ArrayList<>();
+        if (data.data != null) {
+            od = OnnxData.load(data, model, imagePixelScale);
+            d = od.data();
+            try (var p = od.predictor()) {
+                idx = od.indices(part);
+                z = logits(p, d, idx);
+                y = d.labels(idx);
             }
-            y = d.labels(idx);
+            sources.add(d.source() + ", part " + od.partName(part) + (od.splitFile() != null ? " of " + od.splitFile() : "")
+                    + ", " + idx.length + " images");
+        }
+        if (alerts != null) {
+            try (OnnxPredictor p = OnnxPredictor.prepared(model)) {
+                AlertEvaluation.Prepared prep = AlertEvaluation.prepare(alerts, AlertEvaluation.Labels.read(labels), p.contract());
+                int[] all = java.util.stream.IntStream.range(0, prep.images().size()).toArray();
+                z = concat(z, logits(p, prep.images(), all));
+                int[] ya = prep.images().labels(all);
+                int[] yy = java.util.Arrays.copyOf(y, y.length + ya.length);
+                System.arraycopy(ya, 0, yy, y.length, ya.length);
+                y = yy;
+                sources.add(alerts + " with " + labels + ", " + all.length + " alerts (" + prep.rejected().size()
+                        + " rejected, " + prep.unlabelled().size() + " unlabelled)");
+            }
+        }
+        if (z.length == 0) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "nothing to fit on: give --data and/or --alerts with --labels");
         }
         TemperatureScaling.Fit fit = TemperatureScaling.fit(z, y);
         String priorSource;
@@ -91,7 +119,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         if (prior != null) {
             base = prior;
             priorSource = "given";
-        } else if (od.split() != null && od.split().train().length > 0) {
+        } else if (od != null && od.split() != null && od.split().train().length > 0) {
             base = mean(d.labels(od.split().train()));
             priorSource = "training part of " + od.splitFile();
         } else {
@@ -102,14 +130,12 @@ public final class CalibrateCommand implements Callable<Integer> {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "merger base rate " + base + " (" + priorSource
                     + ") is not in (0,1); pass --prior");
         }
-        String partName = od.partName(part);
         Map<String, String> md = new LinkedHashMap<>();
         md.put(ModelContract.KEY_CALIBRATION_TEMPERATURE, Double.toString(fit.temperature()));
         md.put(ModelContract.KEY_CALIBRATION_PRIOR, Double.toString(base));
         md.put(KEY_CALIBRATION_METHOD, "temperature scaling (Guo et al. 2017): T minimises the mean NLL of sigmoid(logit/T),"
                 + " golden-section search on ln T");
-        md.put(KEY_CALIBRATION_DATA, d.source() + ", part " + partName
-                + (od.splitFile() != null ? " of " + od.splitFile() : "") + ", " + idx.length + " images");
+        md.put(KEY_CALIBRATION_DATA, String.join("; ", sources));
         md.put(KEY_CALIBRATION_NLL, String.format(Locale.ROOT, "%.6f,%.6f,%d", fit.nllBefore(), fit.nllAfter(), fit.n()));
         OnnxMetadata.writeWith(model, out, md);
         double check;
@@ -125,13 +151,31 @@ public final class CalibrateCommand implements Callable<Integer> {
             before[i] = (float) TemperatureScaling.probability(z[i], 1);
             after[i] = (float) TemperatureScaling.probability(z[i], fit.temperature());
         }
-        System.out.printf(Locale.ROOT, "T = %.4f on %d images (%d mergers), part %s%s%n", fit.temperature(), idx.length,
-                java.util.Arrays.stream(y).sum(), partName, fit.atBound() ? " (AT THE EDGE of the searched range: the data do not constrain T)" : "");
+        System.out.printf(Locale.ROOT, "T = %.4f on %d images (%d mergers): %s%s%n", fit.temperature(), z.length,
+                java.util.Arrays.stream(y).sum(), String.join("; ", sources), fit.atBound() ? " (AT THE EDGE of the searched range: the data do not constrain T)" : "");
         System.out.printf(Locale.ROOT, "NLL %.4f -> %.4f nats/image; ECE %.4f -> %.4f; Brier %.4f -> %.4f (on the fitting images)%n",
                 fit.nllBefore(), fit.nllAfter(), Metrics.ece(before, y), Metrics.ece(after, y), Metrics.brier(before, y),
                 Metrics.brier(after, y));
         System.out.printf(Locale.ROOT, "prior %.4f (%s); wrote %s%n", base, priorSource, out);
         return 0;
+    }
+
+    private static double[] logits(OnnxPredictor p, ImageDataset d, int[] idx) throws DeepMergeException {
+        double[] z = new double[idx.length];
+        for (int from = 0; from < idx.length; from += 256) {
+            int[] chunk = java.util.Arrays.copyOfRange(idx, from, Math.min(idx.length, from + 256));
+            List<Prediction> pr = p.predictions(d.gather(chunk), chunk.length);
+            for (int k = 0; k < chunk.length; k++) {
+                z[from + k] = pr.get(k).logit();
+            }
+        }
+        return z;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static double mean(int[] v) {
