@@ -68,16 +68,20 @@ import org.deepmerge.streams.topology.ScoringTopology;
  * sample set, and a {@code read_committed} consumer that reads scores and dead
  * letters until every input is accounted for. Everything is closed and the temporary directory deleted afterwards.
  *
- * <p>Synthetic inputs: {@link SyntheticCutouts#sampleSet} cutouts, half mergers, rendered in the model's own bands,
- * stamp size and pixel scale (so any contract is served) with HST-like Gaussian PSFs of FWHM 0.18 arcsec and the
- * HLSP noise model ({@link NoiseModel#HLSP_NOISY}), galaxies drawn with {@link SurveyPreset#HLSP_HST}'s generator
- * settings; each is sent as an Avro Object Container File holding one {@code Cutout} record.
+ * <p>Synthetic inputs: {@link SyntheticCutouts#sampleSet} cutouts, half mergers. For a model on a ground-based survey
+ * grid (pixel scale &gt;= {@value #WIDE_FIELD_PIXEL_SCALE_ARCSEC}"/px, e.g. the default model's 1.2"/px) they are
+ * ZTF-like alert stamps ({@link SurveyPreset#ZTF}: r band, 63x63 at 1.012"/px, 2" seeing, z ~ 0.05 galaxies); else
+ * they are rendered in the model's own bands, stamp size and pixel scale with HST-like Gaussian PSFs of FWHM 0.18
+ * arcsec and the HLSP noise model ({@link NoiseModel#HLSP_NOISY}), galaxies drawn with {@link SurveyPreset#HLSP_HST}'s
+ * generator settings. Each is sent as an Avro Object Container File holding one {@code Cutout} record.
  */
 public final class DemoRunner {
     /** Kafka Streams application id of the demo. */
     public static final String APPLICATION_ID = "deepmerge-demo";
     private static final double FALLBACK_PIXEL_SCALE_ARCSEC = 0.1875;
     private static final double PSF_FWHM_ARCSEC = 0.18;
+    /** Models on grids at least this coarse (arcsec/px) are shown ZTF-like stamps in the demo. */
+    static final double WIDE_FIELD_PIXEL_SCALE_ARCSEC = 0.5;
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     private DemoRunner() {
@@ -213,10 +217,16 @@ public final class DemoRunner {
     private static List<byte[]> synthetic(ModelContract contract, DemoOptions options, Map<String, Boolean> truth)
             throws DeepMergeException {
         double scale = contract.pixelScaleArcsec() > 0 ? contract.pixelScaleArcsec() : FALLBACK_PIXEL_SCALE_ARCSEC;
-        List<Psf> psfs = contract.channels().stream().map(b -> Psf.gaussian(PSF_FWHM_ARCSEC)).toList();
-        Observation obs = Observation.of(contract.channels(), contract.height(), scale, psfs, NoiseModel.HLSP_NOISY);
+        boolean wide = scale >= WIDE_FIELD_PIXEL_SCALE_ARCSEC;
+        Observation obs;
+        if (wide) {
+            obs = SurveyPreset.ZTF.observation(true);
+        } else {
+            List<Psf> psfs = contract.channels().stream().map(b -> Psf.gaussian(PSF_FWHM_ARCSEC)).toList();
+            obs = Observation.of(contract.channels(), contract.height(), scale, psfs, NoiseModel.HLSP_NOISY);
+        }
         SyntheticGalaxyGenerator generator = new SyntheticGalaxyGenerator(options.seed(),
-                SurveyPreset.HLSP_HST.generatorConfig());
+                (wide ? SurveyPreset.ZTF : SurveyPreset.HLSP_HST).generatorConfig());
         List<byte[]> out = new ArrayList<>();
         for (SyntheticCutouts.Labelled l : SyntheticCutouts.sampleSet(generator, obs, options.count(),
                 DemoOptions.MERGER_FRACTION, options.seed(), false)) {
