@@ -14,12 +14,15 @@ import java.util.Optional;
  * @param dec       declination, degrees (NaN if absent)
  * @param epochMjd  observation epoch, MJD (NaN if absent; ZTF {@code candidate.jd} - 2400000.5)
  * @param stamps    every stamp the alert carries, including absent ones ({@link CutoutStamp#data()} null)
+ * @param catalogue catalogue star/galaxy context and seeing the alert carries ({@link CatalogueContext#UNKNOWN} when
+ *                  none; null is read as UNKNOWN)
  */
 public record Alert(AlertFormat format, String survey, String sourceId, String objectId,
-                    double ra, double dec, double epochMjd, List<CutoutStamp> stamps) {
+                    double ra, double dec, double epochMjd, List<CutoutStamp> stamps, CatalogueContext catalogue) {
 
     public Alert {
         stamps = List.copyOf(stamps);
+        catalogue = catalogue == null ? CatalogueContext.UNKNOWN : catalogue;
     }
 
     /**

@@ -42,7 +42,37 @@ final class AlertMapping {
             }
             stamps.add(new CutoutStamp(kind, band, AlertReader.ZTF_PIXEL_SCALE_ARCSEC, data));
         }
-        return new Alert(format, ZTF, idString(candid, "candid", where), objectId, ra, dec, epoch, stamps);
+        return new Alert(format, ZTF, idString(candid, "candid", where), objectId, ra, dec, epoch, stamps,
+                ztfCatalogue(cand));
+    }
+
+    /**
+     * The catalogue context of a ZTF {@code candidate}: {@code sgscore1}, {@code distpsnr1} (present since schema 3.0;
+     * ZTF writes -999 where there is no PS1 source within 30 arcsec, read as unknown) and the seeing from
+     * {@code candidate.fwhm} (pixels, times {@link AlertReader#ZTF_PIXEL_SCALE_ARCSEC}) when plausible (within
+     * [{@link CatalogueContext#MIN_SEEING_FACTOR}, {@link CatalogueContext#MAX_SEEING_FACTOR}] x typical), else the
+     * typical ZTF seeing.
+     */
+    static CatalogueContext ztfCatalogue(GenericRecord cand) {
+        Double sg = nonNegative(field(cand, "sgscore1"));
+        Double dist = nonNegative(field(cand, "distpsnr1"));
+        Double fwhmPx = nonNegative(field(cand, "fwhm"));
+        Double seeing = fwhmPx == null ? null : fwhmPx * AlertReader.ZTF_PIXEL_SCALE_ARCSEC;
+        double typical = CatalogueContext.ZTF_TYPICAL_SEEING_ARCSEC;
+        if (seeing == null || seeing < CatalogueContext.MIN_SEEING_FACTOR * typical
+                || seeing > CatalogueContext.MAX_SEEING_FACTOR * typical) {
+            seeing = typical;
+        }
+        return new CatalogueContext(sg, dist, seeing);
+    }
+
+    /** @return the value as a double when it is a finite number &gt;= 0, else null (absent, null, -999 sentinel) */
+    private static Double nonNegative(Object v) {
+        if (!(v instanceof Number)) {
+            return null;
+        }
+        double d = ((Number) v).doubleValue();
+        return Double.isFinite(d) && d >= 0 ? d : null;
     }
 
     /** @param kinds the cutout kinds to list in {@link Alert#stamps()} (the others were not decoded) */
@@ -71,7 +101,11 @@ final class AlertMapping {
             stamps.add(new CutoutStamp(kind, band, AlertReader.RUBIN_PIXEL_SCALE_ARCSEC,
                     bytes(field(alert, cutoutField(kind)))));
         }
-        return new Alert(format, LSST, sourceId, objectId, ra, dec, epoch, stamps);
+        // Rubin alerts (v7-v11) carry nothing about a host: diaSource.extendedness describes the transient on the
+        // difference image, not the static source under it, so it must not be used to reject a host. No catalogue
+        // check for Rubin; the seeing is the survey's typical value.
+        return new Alert(format, LSST, sourceId, objectId, ra, dec, epoch, stamps,
+                new CatalogueContext(null, null, CatalogueContext.LSST_TYPICAL_SEEING_ARCSEC));
     }
 
     static Alert cutout(AlertFormat format, GenericRecord rec, String where) throws DeepMergeException {
@@ -102,7 +136,7 @@ final class AlertMapping {
         }
         return new Alert(format, survey == null ? "unknown" : survey.toString(), sourceId,
                 objectId == null ? null : objectId.toString(), ra, dec,
-                epoch instanceof Number ? ((Number) epoch).doubleValue() : Double.NaN, stamps);
+                epoch instanceof Number ? ((Number) epoch).doubleValue() : Double.NaN, stamps, CatalogueContext.UNKNOWN);
     }
 
     /** @return the alert field holding a stamp kind, e.g. {@code cutoutTemplate} */

@@ -1,14 +1,20 @@
 package org.deepmerge.core.pipeline;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.alert.SchemaResolver;
+import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.fits.StampDecoder;
 import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.gate.ApplicabilityGate;
+import org.deepmerge.core.gate.GateConfig;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.core.preprocess.Preprocessor;
@@ -17,26 +23,31 @@ import org.deepmerge.core.preprocess.Preprocessor;
  * The one path from alert message bytes to model input, shared by offline scoring ({@code deepmerge score}),
  * streaming and training: decode the alert ({@link AlertReader}), choose one stamp per model channel
  * ({@link ChannelMapping}, see docs/channel-mapping.md), decode each FITS stamp within its size limits
- * ({@link StampDecoder}) and resample/normalise them into {@code [C,H,W]} float32 ({@link Preprocessor}, per the
- * model contract). Holds no mutable state; thread-safe because its parts are.
+ * ({@link StampDecoder}), resample/normalise them into {@code [C,H,W]} float32 ({@link Preprocessor}, per the
+ * model contract) and judge whether the model applies at all ({@link ApplicabilityGate}: stars, empty or too small
+ * stamps are not sent to the model). Holds no mutable state; thread-safe because its parts are.
  */
 public final class CutoutPipeline {
     private final AlertReader reader;
     private final StampDecoder decoder;
     private final ChannelMapping mapping;
     private final Preprocessor preprocessor;
+    private final ApplicabilityGate gate;
 
     /**
      * @param reader       alert decoder (any supported format, detected from the bytes)
      * @param decoder      FITS stamp decoder with its size limits
      * @param mapping      which stamp feeds which model channel
      * @param preprocessor resampling and normalisation per its model contract (C = channel count, H x W)
+     * @param gate         thresholds of the applicability gate ({@link GateConfig#disabled()} for raw scores)
      */
-    public CutoutPipeline(AlertReader reader, StampDecoder decoder, ChannelMapping mapping, Preprocessor preprocessor) {
+    public CutoutPipeline(AlertReader reader, StampDecoder decoder, ChannelMapping mapping, Preprocessor preprocessor,
+                          GateConfig gate) {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.mapping = Objects.requireNonNull(mapping, "mapping");
         this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
+        this.gate = new ApplicabilityGate(gate, preprocessor.contract());
     }
 
     /**
@@ -44,13 +55,32 @@ public final class CutoutPipeline {
      * @param resolver writer schemas of Confluent-framed alerts; null when none are expected
      * @param mapping  the channel mapping, e.g. {@link ChannelMapping#defaults()}
      * @param limits   stamp size caps, e.g. {@link StampLimits#defaults()}
-     * @return a pipeline preparing inputs for that contract; its reader decodes only the cutout kind the mapping
-     *         uses ({@link ChannelMapping#kindsFor})
+     * @return a pipeline preparing inputs for that contract, with the applicability gate at
+     *         {@link GateConfig#defaults()}; its reader decodes only the cutout kind the mapping uses
+     *         ({@link ChannelMapping#kindsFor})
      */
     public static CutoutPipeline create(ModelContract contract, SchemaResolver resolver, ChannelMapping mapping,
                                         StampLimits limits) {
+        return create(contract, resolver, mapping, limits, GateConfig.defaults());
+    }
+
+    /**
+     * @param contract the model contract
+     * @param resolver writer schemas of Confluent-framed alerts; null when none are expected
+     * @param mapping  the channel mapping, e.g. {@link ChannelMapping#defaults()}
+     * @param limits   stamp size caps, e.g. {@link StampLimits#defaults()}
+     * @param gate     applicability gate thresholds, or {@link GateConfig#disabled()}
+     * @return a pipeline preparing inputs for that contract
+     */
+    public static CutoutPipeline create(ModelContract contract, SchemaResolver resolver, ChannelMapping mapping,
+                                        StampLimits limits, GateConfig gate) {
         return new CutoutPipeline(new AlertReader(resolver, mapping::kindsFor), new StampDecoder(limits), mapping,
-                new Preprocessor(contract));
+                new Preprocessor(contract), gate);
+    }
+
+    /** @return the applicability gate's thresholds */
+    public GateConfig gateConfig() {
+        return gate.config();
     }
 
     /** @return the model contract the images are prepared for */
@@ -76,15 +106,28 @@ public final class CutoutPipeline {
 
     /**
      * @param alert a decoded alert
-     * @return the alert and its model input {@code [C,H,W]} float32; {@code bands} names the band of the stamp in
-     *         each channel, {@code incomplete} is set when a channel was filled by a stamp of another band
+     * @return the alert, its model input {@code [C,H,W]} float32 and the applicability gate's verdict;
+     *         {@code bands} names the band of the stamp in each channel, {@code incomplete} is set when a channel was
+     *         filled by a stamp of another band. A not-applicable input (a star, an empty or too small stamp) is a
+     *         result, not an error: callers must not send it to the model
      * @throws DeepMergeException MISSING_CUTOUT (channel mapping); NOT_FITS, CORRUPT_GZIP, CORRUPT_FITS,
      *                            STAMP_TOO_LARGE, WRONG_SHAPE (stamp decoding and preprocessing)
      */
     public PreparedImage prepare(Alert alert) throws DeepMergeException {
         float[] image = new float[preprocessor.contract().imageSize()];
-        ChannelMapping.Selection selection = preprocessor.toTensor(alert, mapping, decoder::decode, image, 0);
+        ChannelMapping.Selection selection = mapping.select(alert, preprocessor.contract());
+        Map<CutoutStamp, Stamp> decoded = new IdentityHashMap<>();
+        List<Stamp> stamps = new ArrayList<>(selection.sources().size());
+        for (CutoutStamp s : selection.stamps()) {
+            Stamp d = decoded.get(s);
+            if (d == null) {
+                d = decoder.decode(s);
+                decoded.put(s, d);
+            }
+            stamps.add(d);
+        }
+        preprocessor.toTensor(stamps, image, 0);
         List<String> bands = selection.stamps().stream().map(CutoutStamp::band).toList();
-        return new PreparedImage(alert, image, bands, selection.incomplete());
+        return new PreparedImage(alert, image, bands, selection.incomplete(), gate.evaluate(alert, stamps, image, 0));
     }
 }

@@ -18,17 +18,33 @@ public final class MergerScores {
     }
 
     /**
-     * @param prepared     the alert and the bands that filled the channels
-     * @param prediction   the model's verdict; {@code probabilities} in the order of {@code classNames}
+     * @param prepared     the alert, the bands that filled the channels and the gate's verdict
+     * @param prediction   the model's verdict; {@code probabilities} in the order of {@code classNames}; ignored (may
+     *                     be null) when the input is not applicable
      * @param classNames   the contract's class names, in output order
      * @param model        name, version and SHA-256 of the model that scored it
      * @param ingestMs     when the input was read/appended, ms since the Unix epoch
      * @param scoreMs      when the score was computed, ms since the Unix epoch
-     * @return the score record; a NaN epoch becomes null
-     * @throws IllegalArgumentException when the prediction has a different number of classes than classNames
+     * @return the score record; a NaN epoch becomes null, a non-finite logit null. A not-applicable input gives a
+     *         record with {@code applicable=false}, {@code reason} = the gate's label, {@code pMerger} and
+     *         {@code logit} null and no classifications
+     * @throws IllegalArgumentException when the input is applicable and the prediction is null or has a different
+     *                                  number of classes than classNames
      */
     public static MergerScore of(PreparedImage prepared, Prediction prediction, List<String> classNames,
                                  ModelIdentity model, long ingestMs, long scoreMs) {
+        if (!prepared.applicable()) {
+            return builder(prepared, model, ingestMs, scoreMs)
+                    .setPMerger(null)
+                    .setApplicable(false)
+                    .setReason(prepared.applicability().label())
+                    .setLogit(null)
+                    .setClassifications(List.of())
+                    .build();
+        }
+        if (prediction == null) {
+            throw new IllegalArgumentException("no prediction for applicable input " + prepared.alert().sourceId());
+        }
         List<Float> p = prediction.probabilities();
         if (p.size() != classNames.size()) {
             throw new IllegalArgumentException(p.size() + " class probabilities for " + classNames.size()
@@ -38,6 +54,36 @@ public final class MergerScores {
         for (int k = 0; k < p.size(); k++) {
             classes.add(new Classification(classNames.get(k), p.get(k)));
         }
+        return builder(prepared, model, ingestMs, scoreMs)
+                .setPMerger(prediction.pMerger())
+                .setApplicable(true)
+                .setReason(null)
+                .setLogit(finiteOrNull(prediction.logit()))
+                .setClassifications(classes)
+                .build();
+    }
+
+    /**
+     * @param prepared a not-applicable input
+     * @param model    the model whose gate (field, pixel scale) judged it
+     * @param ingestMs when the input was read/appended, ms since the Unix epoch
+     * @param scoreMs  when it was judged, ms since the Unix epoch
+     * @return the record of a not-applicable input (see {@link #of})
+     * @throws IllegalArgumentException when the input is applicable
+     */
+    public static MergerScore notApplicable(PreparedImage prepared, ModelIdentity model, long ingestMs, long scoreMs) {
+        if (prepared.applicable()) {
+            throw new IllegalArgumentException(prepared.alert().sourceId() + " is applicable: score it");
+        }
+        return of(prepared, null, List.of(), model, ingestMs, scoreMs);
+    }
+
+    /** @return v, or null when NaN or infinite (the Avro {@code logit} field) */
+    public static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static MergerScore.Builder builder(PreparedImage prepared, ModelIdentity model, long ingestMs, long scoreMs) {
         Alert a = prepared.alert();
         return MergerScore.newBuilder()
                 .setSourceId(a.sourceId())
@@ -46,15 +92,12 @@ public final class MergerScores {
                 .setRa(a.ra())
                 .setDec(a.dec())
                 .setEpochMjd(Double.isNaN(a.epochMjd()) ? null : a.epochMjd())
-                .setPMerger(prediction.pMerger())
-                .setClassifications(classes)
                 .setBands(prepared.bands())
                 .setIncomplete(prepared.incomplete())
                 .setModelName(model.name())
                 .setModelVersion(model.version())
                 .setModelSha256(model.sha256())
                 .setIngestTimestamp(Instant.ofEpochMilli(ingestMs))
-                .setScoreTimestamp(Instant.ofEpochMilli(scoreMs))
-                .build();
+                .setScoreTimestamp(Instant.ofEpochMilli(scoreMs));
     }
 }

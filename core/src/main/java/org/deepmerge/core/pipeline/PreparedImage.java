@@ -1,20 +1,32 @@
 package org.deepmerge.core.pipeline;
 
 import java.util.List;
+import java.util.Objects;
 import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.gate.Applicability;
 
 /**
- * An alert made ready for the model: the decoded alert and its model input.
+ * An alert made ready for the model: the decoded alert, its model input and the applicability gate's verdict.
  *
- * @param alert      the decoded alert (ids, position, epoch)
- * @param image      the model input {@code [C,H,W]} float32, row-major, as the model contract prescribes
- *                   (channel order, pixel scale, normalisation)
- * @param bands      the band of the stamp that filled each channel, in channel order (size C)
- * @param incomplete true when some channel was not filled by a stamp of its own band (channel policy fallback)
+ * @param alert         the decoded alert (ids, position, epoch)
+ * @param image         the model input {@code [C,H,W]} float32, row-major, as the model contract prescribes
+ *                      (channel order, pixel scale, normalisation); prepared also for a not-applicable input (so it
+ *                      can be inspected, e.g. {@code deepmerge score --dump-inputs}), but such an input is not sent
+ *                      to the model
+ * @param bands         the band of the stamp that filled each channel, in channel order (size C)
+ * @param incomplete    true when some channel was not filled by a stamp of its own band (channel policy fallback)
+ * @param applicability the gate's verdict ({@link org.deepmerge.core.gate.ApplicabilityGate}); never null
  */
-public record PreparedImage(Alert alert, float[] image, List<String> bands, boolean incomplete) {
+public record PreparedImage(Alert alert, float[] image, List<String> bands, boolean incomplete,
+                            Applicability applicability) {
 
     public PreparedImage {
         bands = List.copyOf(bands);
+        Objects.requireNonNull(applicability, "applicability");
+    }
+
+    /** @return true when the input goes to the model */
+    public boolean applicable() {
+        return applicability.applicable();
     }
 }

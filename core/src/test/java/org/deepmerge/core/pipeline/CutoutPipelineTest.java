@@ -117,6 +117,6 @@ class CutoutPipelineTest {
     }
 
     private static Alert withStamps(Alert a, List<CutoutStamp> stamps) {
-        return new Alert(a.format(), a.survey(), a.sourceId(), a.objectId(), a.ra(), a.dec(), a.epochMjd(), stamps);
+        return new Alert(a.format(), a.survey(), a.sourceId(), a.objectId(), a.ra(), a.dec(), a.epochMjd(), stamps, a.catalogue());
     }
 }

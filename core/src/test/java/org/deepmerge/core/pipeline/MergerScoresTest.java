@@ -17,9 +17,14 @@ import org.junit.jupiter.api.Test;
 class MergerScoresTest {
 
     private static PreparedImage prepared(double epoch) {
+        return prepared(epoch, org.deepmerge.core.gate.Applicability.applicable("test"));
+    }
+
+    private static PreparedImage prepared(double epoch, org.deepmerge.core.gate.Applicability verdict) {
         Alert alert = new Alert(AlertFormat.ZTF_AVRO_CONTAINER, "ZTF", "739260766315010006", "ZTF17aaacxxf",
-                281.5, 32.25, epoch, List.of(new CutoutStamp("template", "r", 1.012, new byte[] {1})));
-        return new PreparedImage(alert, new float[3 * 4], List.of("r", "r", "r"), true);
+                281.5, 32.25, epoch, List.of(new CutoutStamp("template", "r", 1.012, new byte[] {1})),
+                org.deepmerge.core.alert.CatalogueContext.UNKNOWN);
+        return new PreparedImage(alert, new float[3 * 4], List.of("r", "r", "r"), true, verdict);
     }
 
     @Test
@@ -50,5 +55,33 @@ class MergerScoresTest {
         assertNull(MergerScores.of(prepared(Double.NaN), p, List.of("a", "b"), new ModelIdentity("m", "1", "00"), 0, 0).getEpochMjd());
         assertThrows(IllegalArgumentException.class,
                 () -> MergerScores.of(prepared(1), p, List.of("a", "b", "c"), new ModelIdentity("m", "1", "00"), 0, 0));
+    }
+
+    @Test
+    void carriesTheRawLogitAndNullForANonFiniteOne() {
+        ModelIdentity id = new ModelIdentity("m", "1", "00");
+        MergerScore s = MergerScores.of(prepared(1), new Prediction(0.6f, List.of(0.4f, 0.6f), 2.5), List.of("a", "b"),
+                id, 0, 0);
+        assertEquals(2.5, s.getLogit());
+        assertEquals(true, s.getApplicable());
+        assertNull(s.getReason());
+        assertNull(MergerScores.of(prepared(1), Prediction.of(1f, List.of(0f, 1f)), List.of("a", "b"), id, 0, 0).getLogit(),
+                "p = 1 in float32: logit +Infinity -> null");
+    }
+
+    @Test
+    void notApplicableInputsAreRecordsWithoutProbability() {
+        org.deepmerge.core.gate.Applicability star = org.deepmerge.core.gate.Applicability.notApplicable(
+                org.deepmerge.core.gate.NotApplicableReason.POINT_SOURCE_CATALOGUE, "sgscore1 0.99 at 0.2 arcsec");
+        MergerScore s = MergerScores.notApplicable(prepared(58373.2, star), new ModelIdentity("m", "1", "00"), 5, 6);
+        assertNull(s.getPMerger());
+        assertNull(s.getLogit());
+        assertEquals(false, s.getApplicable());
+        assertEquals("POINT_SOURCE_CATALOGUE: sgscore1 0.99 at 0.2 arcsec", s.getReason());
+        assertEquals(List.of(), s.getClassifications());
+        assertEquals("739260766315010006", s.getSourceId());
+        assertEquals(List.of("r", "r", "r"), s.getBands());
+        assertThrows(IllegalArgumentException.class,
+                () -> MergerScores.notApplicable(prepared(1), new ModelIdentity("m", "1", "00"), 0, 0));
     }
 }

@@ -30,7 +30,7 @@ class ChannelMappingTest {
     static Alert ztf(byte[] template) {
         return new Alert(AlertFormat.ZTF_AVRO_CONTAINER, "ZTF", "123", "ZTF18aaaaaaa", 1, 2, 3, List.of(
                 new CutoutStamp("science", "r", 1.012, BYTES), new CutoutStamp("template", "r", 1.012, template),
-                new CutoutStamp("difference", "r", 1.012, BYTES)));
+                new CutoutStamp("difference", "r", 1.012, BYTES)), null);
     }
 
     @Test
@@ -83,7 +83,7 @@ class ChannelMappingTest {
     void cutoutRecordsMatchChannelsByBand() throws Exception {
         Alert a = new Alert(AlertFormat.DEEPMERGE_CUTOUT, "HST", "s1", "o1", 1, 2, 3, List.of(
                 new CutoutStamp("science", "F160W", 0.06, new byte[] {1}),
-                new CutoutStamp("science", "F814W", 0.05, new byte[] {2})));
+                new CutoutStamp("science", "F814W", 0.05, new byte[] {2})), null);
         ChannelMapping.Selection s = ChannelMapping.defaults().select(a, model("F814W", "f160w"));
         assertFalse(s.incomplete());
         assertEquals("F814W", s.stamps().get(0).band());

@@ -123,7 +123,7 @@ class RealAlertsPreprocessTest {
                     stamps.add(new CutoutStamp(kind, band, 1.012, cut == null ? null : bytes(cut.get("stampData"))));
                 }
                 Alert alert = new Alert(AlertFormat.ZTF_AVRO_CONTAINER, "ZTF", String.valueOf(cand.get("candid")),
-                        String.valueOf(a.get("objectId")), 0, 0, 0, stamps);
+                        String.valueOf(a.get("objectId")), 0, 0, 0, stamps, null);
                 int[] decodes = {0};
                 ChannelMapping.Selection sel = pre.toTensor(alert, mapping, st -> {
                     decodes[0]++;
@@ -176,7 +176,7 @@ class RealAlertsPreprocessTest {
                             bytes(a.get("cutout" + Character.toUpperCase(kind.charAt(0)) + kind.substring(1)))));
                 }
                 Alert alert = new Alert(AlertFormat.RUBIN_AVRO_CONTAINER, "LSST", String.valueOf(src.get("diaSourceId")),
-                        null, 0, 0, 0, stamps);
+                        null, 0, 0, 0, stamps, null);
                 ChannelMapping.Selection sel;
                 try {
                     sel = ChannelMapping.defaults().select(alert, c);

@@ -155,7 +155,8 @@ public final class DecodeBenchmark {
                     + "iterations >= 1; got " + c.threads() + ", " + c.warmup() + ", " + c.iterations());
         }
         int imageSize = c.preprocessor().contract().imageSize();
-        CutoutPipeline pipeline = new CutoutPipeline(c.reader(), c.decoder(), c.mapping(), c.preprocessor());
+        CutoutPipeline pipeline = new CutoutPipeline(c.reader(), c.decoder(), c.mapping(), c.preprocessor(),
+                org.deepmerge.core.gate.GateConfig.defaults());
         List<byte[]> ok = new ArrayList<>();
         List<Integer> stampCounts = new ArrayList<>();
         Map<String, Integer> rejected = new TreeMap<>();

@@ -42,6 +42,8 @@ import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.MergerScores;
 import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.preprocess.ChannelMapping;
+import org.deepmerge.core.gate.GateConfig;
+import org.deepmerge.streams.offline.InputDump;
 import org.deepmerge.streams.offline.RejectLog;
 import org.deepmerge.streams.offline.ScoreFormat;
 import org.deepmerge.streams.offline.ScoreWriter;
@@ -56,7 +58,9 @@ import picocli.CommandLine.Parameters;
  * {@link CutoutPipeline} as the streaming job (decode, channel mapping, FITS stamps, preprocessing to
  * {@code [C,H,W]} float32); prepared images are scored in micro-batches {@code [N,C,H,W]}. One score per alert is
  * written in input order; every input that cannot be scored is listed with its location, position and reason, and
- * the run ends with {@code scored N, rejected M, of T} on stderr.
+ * the run ends with {@code scored N (not applicable K), rejected M, of T} on stderr: N records written, of which K are
+ * inputs the applicability gate kept from the model (a star, an empty or too small stamp; {@code applicable=false},
+ * pMerger null, see docs/formats.md), M rejected, T read ({@code T = N + M}). {@code --no-gate} scores everything.
  *
  * <p>Exit codes: 0 when the run completed (whatever was rejected); 2 when the run itself failed (model missing or
  * invalid, an input path missing or unreadable, output not writable, bad options).
@@ -64,7 +68,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Score alert files, directories and .tar.gz/.tgz/.tar archives of alerts with an ONNX model.",
                 "Writes one merger score per alert; lists every input that cannot be scored with its reason;",
-                "ends with 'scored N, rejected M, of T' on stderr. Exit code 0 unless the run itself failed (2)."})
+                "ends with 'scored N (not applicable K), rejected M, of T' on stderr.",
+                "Exit code 0 unless the run itself failed (2)."})
 public final class ScoreCommand implements Callable<Integer> {
 
     /** Exit code when the run itself failed. */
@@ -122,14 +127,28 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Largest accepted alert file or archive entry (default: ${DEFAULT-VALUE}).")
     long maxEntryBytes;
 
+    @Option(names = "--no-gate",
+            description = "Send every alert to the model: no applicability gate (stars, empty or too small stamps get raw scores).")
+    boolean noGate;
+
+    @Option(names = "--dump-inputs", paramLabel = "DIR",
+            description = "Write each model input tensor [C,H,W] as DIR/<sourceId>.fits, not-applicable inputs included.")
+    Path dumpInputs;
+
     @CommandLine.Mixin
     ContractOptions contract;
 
     @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Alert files, directories, .tar.gz/.tgz/.tar archives.")
     List<Path> inputs;
 
+    /** Input dumper of --dump-inputs, or null. */
+    private InputDump dump;
+    /** Applicable inputs in the pending micro-batch (the model's batch). */
+    private int batchApplicable;
+
     /** Counts of one run. */
     private long scored;
+    private long notApplicable;
     private long rejected;
     private long read;
 
@@ -169,7 +188,9 @@ public final class ScoreCommand implements Callable<Integer> {
         try (AlertSource source = AlertSource.open(inputs, maxEntryBytes);
              OnnxScorer scorer = OnnxScorer.open(model, options, contract.overrides())) {
             ModelContract contract = scorer.contract();
-            CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver, mapping, StampLimits.defaults());
+            CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver, mapping, StampLimits.defaults(),
+                    noGate ? GateConfig.disabled() : GateConfig.defaults());
+            dump = dumpInputs == null ? null : new InputDump(dumpInputs);
             int n = batchSize != null ? batchSize : scorer.maxBatch();
             try (OutputStream dest = openOut(out, "--out");
                  ScoreWriter writer = format.open(dest, contract.classNames());
@@ -179,7 +200,8 @@ public final class ScoreCommand implements Callable<Integer> {
                 throw new DeepMergeException(Reason.IO_ERROR, "writing scores failed: " + e.getMessage(), e);
             }
         }
-        err.println(String.format(Locale.ROOT, "scored %d, rejected %d, of %d", scored, rejected, read));
+        err.println(String.format(Locale.ROOT, "scored %d (not applicable %d), rejected %d, of %d", scored, notApplicable,
+                rejected, read));
         err.flush();
     }
 
@@ -279,8 +301,14 @@ public final class ScoreCommand implements Callable<Integer> {
             if (o.error() != null) {
                 reject(o.location(), o.position(), o.error(), rejectLog, err, progress);
             } else {
+                if (dump != null) {
+                    dump.write(o.image(), contract, identity);
+                }
                 batch.add(new Pending(o.location(), o.position(), o.image(), o.ingestMs()));
-                if (batch.size() == maxBatch) {
+                if (o.image().applicable()) {
+                    batchApplicable++;
+                }
+                if (batchApplicable == maxBatch) {
                     scoreBatch(batch, scorer, contract, identity, writer, rejectLog, err, progress);
                 }
             }
@@ -291,6 +319,10 @@ public final class ScoreCommand implements Callable<Integer> {
     private record Pending(String location, long position, PreparedImage image, long ingestMs) {
     }
 
+    /**
+     * Scores the applicable inputs of the batch in one model run and writes every input's record in input order;
+     * not-applicable inputs are written without running the model.
+     */
     private void scoreBatch(List<Pending> batch, OnnxScorer scorer, ModelContract contract, ModelIdentity identity,
                             ScoreWriter writer, RejectLog rejectLog, PrintWriter err, Progress progress)
             throws IOException {
@@ -298,25 +330,40 @@ public final class ScoreCommand implements Callable<Integer> {
             return;
         }
         int size = contract.imageSize();
-        float[] images = new float[batch.size() * size];
-        for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(batch.get(i).image().image(), 0, images, i * size, size);
+        int n = batchApplicable;
+        float[] images = new float[n * size];
+        int k = 0;
+        for (Pending p : batch) {
+            if (p.image().applicable()) {
+                System.arraycopy(p.image().image(), 0, images, k++ * size, size);
+            }
         }
-        try {
-            List<Prediction> predictions = scorer.score(images, batch.size());
-            long scoreMs = System.currentTimeMillis();
-            for (int i = 0; i < batch.size(); i++) {
-                Pending p = batch.get(i);
-                writer.write(MergerScores.of(p.image(), predictions.get(i), contract.classNames(), identity,
+        List<Prediction> predictions = List.of();
+        DeepMergeException failure = null;
+        if (n > 0) {
+            try {
+                predictions = scorer.score(images, n);
+            } catch (DeepMergeException e) {
+                failure = e;
+            }
+        }
+        long scoreMs = System.currentTimeMillis();
+        k = 0;
+        for (Pending p : batch) {
+            if (!p.image().applicable()) {
+                writer.write(MergerScores.notApplicable(p.image(), identity, p.ingestMs(), scoreMs));
+                scored++;
+                notApplicable++;
+            } else if (failure != null) {
+                reject(p.location(), p.position(), failure, rejectLog, err, progress);
+            } else {
+                writer.write(MergerScores.of(p.image(), predictions.get(k++), contract.classNames(), identity,
                         p.ingestMs(), scoreMs));
                 scored++;
             }
-        } catch (DeepMergeException e) {
-            for (Pending p : batch) {
-                reject(p.location(), p.position(), e, rejectLog, err, progress);
-            }
         }
         batch.clear();
+        batchApplicable = 0;
     }
 
     private void reject(String location, long position, DeepMergeException e, RejectLog rejectLog, PrintWriter err,

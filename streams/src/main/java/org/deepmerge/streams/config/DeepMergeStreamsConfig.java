@@ -56,6 +56,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String MAX_BATCH_SIZE = "deepmerge.max.batch.size";
     public static final String MAX_WAIT_MS = "deepmerge.max.wait.ms";
     public static final String CHANNEL_POLICY = "deepmerge.channel.policy";
+    /** Whether the applicability gate keeps stars, empty and too small stamps from the model. */
+    public static final String GATE_ENABLED = "deepmerge.gate.enabled";
     public static final String ASSEMBLE_TIMEOUT_MS = "deepmerge.assemble.timeout.ms";
     public static final String OUTPUT_ENCODING = "deepmerge.output.encoding";
     public static final String OUTPUT_REGISTRY_URL = "deepmerge.output.schema.registry.url";
@@ -148,6 +150,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                             + "that completes the model's bands is scored with every channel from its own band; objects still "
                             + "incomplete after deepmerge.assemble.timeout.ms are scored with missing bands replicated (incomplete). "
                             + "Alerts without objectId or without a model band are scored alone (as replicate).")
+            .define(GATE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Run the applicability gate before the model: alerts on catalogue stars (ZTF sgscore1 > 0.5 within 1.5\"), "
+                            + "stamps covering less than 75% of the model's field, empty or point-like stamps and broken inputs are not "
+                            + "scored but published with applicable=false, pMerger null and the reason (docs/formats.md). "
+                            + "false = every alert goes to the model (raw scores).")
             .define(CHANNEL_MAPPING, Type.STRING, "", Importance.LOW,
                     "Which cutout kind feeds the model per survey, e.g. ZTF=template,LSST=science or kind=science; "
                             + "empty = the core defaults (ZTF and LSST template, others science).")
@@ -332,6 +339,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     public int maxBatchSize() {
         return getInt(MAX_BATCH_SIZE);
+    }
+
+    /** @return whether the applicability gate runs ({@value #GATE_ENABLED}) */
+    public boolean gateEnabled() {
+        return getBoolean(GATE_ENABLED);
     }
 
     /** @return max wait, ms */

@@ -123,6 +123,9 @@ public final class DemoRunner {
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "plain");
+        // The demo reports merger probabilities of every alert (AUC against the synthetic truth), so it runs without
+        // the applicability gate: its records always carry pMerger. `serve` and `score` run the gate by default.
+        props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
         if (options.model() != null) {
             props.put(DeepMergeStreamsConfig.MODEL_PATH, options.model().toString());
         }

@@ -13,8 +13,9 @@ import org.deepmerge.avro.v1.MergerScore;
 
 /**
  * CSV (RFC 4180 quoting: fields holding a comma, quote or line break are quoted, quotes doubled; lines end in {@code \n})
- * with a header row. Columns: {@code sourceId,objectId,survey,ra,dec,epochMjd,pMerger}, then
- * {@code p_<class>} for every class in output order, then
+ * with a header row. Columns: {@code sourceId,objectId,survey,ra,dec,epochMjd,pMerger,applicable,reason,logit}, then
+ * {@code p_<class>} for every class in output order (empty, like pMerger and logit, for an input the applicability
+ * gate kept from the model), then
  * {@code bands,incomplete,modelName,modelVersion,modelSha256,ingestTimestamp,scoreTimestamp}. {@code bands}
  * joins the channel bands with {@code |}; absent values are empty; timestamps are ms since the Unix epoch.
  */
@@ -30,7 +31,8 @@ public final class CsvScoreWriter implements ScoreWriter {
     public CsvScoreWriter(OutputStream out, List<String> classNames) throws IOException {
         this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
         this.classNames = List.copyOf(classNames);
-        List<String> header = new ArrayList<>(List.of("sourceId", "objectId", "survey", "ra", "dec", "epochMjd", "pMerger"));
+        List<String> header = new ArrayList<>(List.of("sourceId", "objectId", "survey", "ra", "dec", "epochMjd", "pMerger",
+                "applicable", "reason", "logit"));
         for (String c : this.classNames) {
             header.add("p_" + c);
         }
@@ -48,13 +50,21 @@ public final class CsvScoreWriter implements ScoreWriter {
         cells.add(Double.toString(s.getRa()));
         cells.add(Double.toString(s.getDec()));
         cells.add(s.getEpochMjd() == null ? null : Double.toString(s.getEpochMjd()));
-        cells.add(Float.toString(s.getPMerger()));
+        cells.add(s.getPMerger() == null ? null : Float.toString(s.getPMerger()));
+        cells.add(Boolean.toString(s.getApplicable()));
+        cells.add(s.getReason());
+        cells.add(s.getLogit() == null || !Double.isFinite(s.getLogit()) ? null : Double.toString(s.getLogit()));
         List<Classification> cls = s.getClassifications();
-        if (cls.size() != classNames.size()) {
+        if (cls.isEmpty() && !s.getApplicable()) {
+            for (int k = 0; k < classNames.size(); k++) {
+                cells.add(null);
+            }
+            cls = null;
+        } else if (cls.size() != classNames.size()) {
             throw new IOException("score " + s.getSourceId() + " has " + cls.size() + " classes, the CSV header "
                     + classNames.size());
         }
-        for (int k = 0; k < cls.size(); k++) {
+        for (int k = 0; cls != null && k < cls.size(); k++) {
             if (!cls.get(k).getClassName().equals(classNames.get(k))) {
                 throw new IOException("score " + s.getSourceId() + " class " + k + " is " + cls.get(k).getClassName()
                         + ", the CSV header says " + classNames.get(k));

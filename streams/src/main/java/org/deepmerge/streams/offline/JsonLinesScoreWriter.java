@@ -9,10 +9,11 @@ import org.deepmerge.avro.v1.MergerScore;
 /**
  * JSON Lines (one object per line, UTF-8) with the {@code MergerScore} field names:
  * <pre>{"sourceId":"...","objectId":"...","survey":"ZTF","ra":..,"dec":..,"epochMjd":..,"pMerger":0.42,
- *  "classifications":{"non_merger":0.58,"merger":0.42},"bands":["g","r","i"],"incomplete":false,
+ *  "applicable":true,"reason":null,"logit":-0.32,"classifications":{"non_merger":0.58,"merger":0.42},"bands":["g","r","i"],"incomplete":false,
  *  "modelName":"..","modelVersion":"..","modelSha256":"..","ingestTimestamp":ms,"scoreTimestamp":ms}</pre>
  * Classifications map class name to probability in class order; timestamps are ms since the Unix epoch;
- * non-finite numbers are written as {@code null}.
+ * non-finite numbers are written as {@code null}. A not-applicable input (applicability gate) has {@code "applicable":false},
+ * {@code "pMerger":null}, {@code "logit":null}, the reason and empty classifications.
  */
 public final class JsonLinesScoreWriter implements ScoreWriter {
     private final OutputStream out;
@@ -36,7 +37,14 @@ public final class JsonLinesScoreWriter implements ScoreWriter {
         number("ra", s.getRa());
         number("dec", s.getDec());
         number("epochMjd", s.getEpochMjd());
-        number("pMerger", s.getPMerger());
+        if (s.getPMerger() == null) {
+            json.writeNullField("pMerger");
+        } else {
+            number("pMerger", s.getPMerger().floatValue());
+        }
+        json.writeBooleanField("applicable", s.getApplicable());
+        json.writeStringField("reason", s.getReason());
+        number("logit", s.getLogit());
         json.writeObjectFieldStart("classifications");
         for (Classification c : s.getClassifications()) {
             number(c.getClassName(), c.getProbability());

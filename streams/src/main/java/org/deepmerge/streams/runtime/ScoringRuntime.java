@@ -22,6 +22,7 @@ import org.deepmerge.core.inference.InferenceBatcher;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.gate.GateConfig;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelIdentity;
@@ -88,7 +89,7 @@ public final class ScoringRuntime implements AutoCloseable {
         ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));
         try {
             CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
-                    StampLimits.defaults());
+                    StampLimits.defaults(), GateConfig.defaults().withEnabled(config.gateEnabled()));
             return new ScoringRuntime(holder, pipeline, mapping, options);
         } catch (DeepMergeException | RuntimeException e) {
             holder.close();
@@ -195,7 +196,7 @@ public final class ScoringRuntime implements AutoCloseable {
     public static PreparedInput toInput(PreparedImage p) {
         Alert a = p.alert();
         return new PreparedInput(a.sourceId(), a.objectId(), a.survey(), a.ra(), a.dec(), a.epochMjd(), p.bands(),
-                p.incomplete(), p.image());
+                p.incomplete(), p.image(), p.applicability());
     }
 
     /** @return the current model's shared batcher as the topology's scorer (follows hot-swaps) */
@@ -216,6 +217,11 @@ public final class ScoringRuntime implements AutoCloseable {
             @Override
             public ModelContract contract() {
                 return holder.contract();
+            }
+
+            @Override
+            public String modelSha256() {
+                return holder.identity().sha256();
             }
 
             @Override

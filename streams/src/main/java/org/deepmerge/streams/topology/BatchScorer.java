@@ -19,6 +19,14 @@ public interface BatchScorer {
     ModelContract contract();
 
     /**
+     * @return hex SHA-256 of the current model's ONNX file, stamped on the records of not-applicable inputs (which
+     *         the model never sees); empty when unknown
+     */
+    default String modelSha256() {
+        return "";
+    }
+
+    /**
      * @param images n images {@code [n,C,H,W]} float32, concatenated
      * @param n      number of images
      * @return one prediction per image, in order, with the model that made them; fails with a DeepMergeException

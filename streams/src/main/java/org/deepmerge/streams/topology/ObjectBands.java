@@ -108,11 +108,14 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
     /**
      * @return an alert with the latest alert's ids and position and the stored stamps (in arrival order), so the
      *         channel mapping takes each channel from its own band's stamp and replicates the first stored
-     *         stamp into channels whose band is missing
+     *         stamp into channels whose band is missing; the entry keeps no catalogue context, so the assembled
+     *         alert has none besides the survey's typical seeing (the applicability gate skips the catalogue check)
      */
     public Alert toAlert() {
         return new Alert(format, survey, sourceId, objectId, ra, dec, epochMjd,
-                stamps.stream().map(BandStamp::stamp).toList());
+                stamps.stream().map(BandStamp::stamp).toList(),
+                new org.deepmerge.core.alert.CatalogueContext(null, null,
+                        org.deepmerge.core.alert.CatalogueContext.typicalSeeingArcsec(survey)));
     }
 
     /**

@@ -2,6 +2,7 @@ package org.deepmerge.streams.topology;
 
 import java.util.List;
 import java.util.Objects;
+import org.deepmerge.core.gate.Applicability;
 
 /**
  * One alert, decoded and preprocessed: the identifiers and position a MergerScore carries, and the model
@@ -16,13 +17,38 @@ import java.util.Objects;
  * @param bands      the band that filled each model channel, in channel order
  * @param incomplete true when a channel had no stamp of its own band (filled by the channel policy)
  * @param image      the model input {@code [C,H,W]} float32, row-major, exactly as fed to the model
+ * @param applicability the applicability gate's verdict; a not-applicable input is published without entering the
+ *                   batch buffer, so every buffered (and restored) input is applicable
  */
 public record PreparedInput(String sourceId, String objectId, String survey, double ra, double dec,
-                            double epochMjd, List<String> bands, boolean incomplete, float[] image) {
+                            double epochMjd, List<String> bands, boolean incomplete, float[] image,
+                            Applicability applicability) {
+    /** The verdict of inputs restored from the batch buffer, where only applicable inputs are stored. */
+    public static final Applicability BUFFERED = Applicability.applicable("buffered");
+
     public PreparedInput {
         Objects.requireNonNull(sourceId, "sourceId");
         Objects.requireNonNull(survey, "survey");
         Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(applicability, "applicability");
         bands = List.copyOf(bands);
+    }
+
+    /**
+     * An applicable input (as read back from the batch buffer).
+     *
+     * @param sourceId   ZTF candid, Rubin diaSourceId or Cutout sourceId
+     * @param objectId   object id, may be null
+     * @param survey     survey name
+     * @param ra         degrees
+     * @param dec        degrees
+     * @param epochMjd   MJD
+     * @param bands      band per channel
+     * @param incomplete a channel filled by the channel policy
+     * @param image      {@code [C,H,W]} float32
+     */
+    public PreparedInput(String sourceId, String objectId, String survey, double ra, double dec, double epochMjd,
+                         List<String> bands, boolean incomplete, float[] image) {
+        this(sourceId, objectId, survey, ra, dec, epochMjd, bands, incomplete, image, BUFFERED);
     }
 }

@@ -8,7 +8,8 @@ import java.time.Duration;
 
 /**
  * Micrometer meters of the scoring topology (shared by every task of the JVM):
- * {@code deepmerge.scored} (counter), {@code deepmerge.dead.letters} (counter, tag {@code reason}),
+ * {@code deepmerge.scored} (counter), {@code deepmerge.not.applicable} (counter, tag {@code reason}: inputs the
+ * applicability gate kept from the model), {@code deepmerge.dead.letters} (counter, tag {@code reason}),
  * {@code deepmerge.batch.size} (images per flushed micro-batch), {@code deepmerge.buffer.entry.bytes}
  * (encoded size of each buffered image = changelog value bytes per alert) and {@code deepmerge.buffer.wait}
  * (wall-clock time from buffering to score).
@@ -45,6 +46,15 @@ public final class ScoringMetrics {
 
     void batch(int n) {
         batchSize.record(n);
+    }
+
+    void notApplicable(String reason) {
+        registry.counter("deepmerge.not.applicable", "reason", reason).increment();
+    }
+
+    /** @return inputs published as not applicable so far, over all reasons */
+    public long notApplicableCount() {
+        return (long) registry.find("deepmerge.not.applicable").counters().stream().mapToDouble(Counter::count).sum();
     }
 
     void deadLetter(String reason) {

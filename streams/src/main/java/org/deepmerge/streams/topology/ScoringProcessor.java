@@ -250,9 +250,22 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
     }
 
-    /** Puts one image into the changelogged batch buffer; flushes when the micro-batch is full. */
+    /**
+     * Puts one image into the changelogged batch buffer; flushes when the micro-batch is full. A not-applicable input
+     * (applicability gate) is not buffered and never reaches the model: its record ({@code applicable=false},
+     * {@code pMerger} null, the reason) is forwarded at once, in the same transaction as the input's offset. It may
+     * therefore overtake scores of earlier alerts still in the buffer; scores are keyed by source id, so no key's
+     * order changes.
+     */
     private void enqueue(PreparedInput prepared, long recordTimestamp) {
         long now = context.currentSystemTimeMs();
+        if (!prepared.applicability().applicable()) {
+            MergerScore score = notApplicable(prepared, scorer.contract(), scorer.modelSha256(), recordTimestamp, now);
+            context.forward(new Record<>(prepared.sourceId().getBytes(StandardCharsets.UTF_8),
+                    scoreSerializer.serialize(outputTopic, score), recordTimestamp));
+            metrics.notApplicable(prepared.applicability().reason().name());
+            return;
+        }
         PendingImage pending = new PendingImage(prepared, recordTimestamp, now);
         byte[] encoded = pending.encode();
         metrics.buffered(encoded.length);
@@ -356,6 +369,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 .setDec(in.dec())
                 .setEpochMjd(Double.isNaN(in.epochMjd()) ? null : in.epochMjd())
                 .setPMerger(pred.pMerger())
+                .setApplicable(true)
+                .setReason(null)
+                .setLogit(org.deepmerge.core.pipeline.MergerScores.finiteOrNull(pred.logit()))
                 .setClassifications(classes)
                 .setBands(in.bands())
                 .setIncomplete(in.incomplete())
@@ -364,6 +380,31 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 .setModelSha256(sha256)
                 .setIngestTimestamp(java.time.Instant.ofEpochMilli(p.recordTimestamp()))
                 .setScoreTimestamp(java.time.Instant.ofEpochMilli(scoredAt))
+                .build();
+    }
+
+    /** The record of a not-applicable input, as {@code MergerScores.of} makes it offline. */
+    static MergerScore notApplicable(PreparedInput in, ModelContract contract, String sha256, long recordTimestamp,
+                                     long now) {
+        return MergerScore.newBuilder()
+                .setSourceId(in.sourceId())
+                .setObjectId(in.objectId())
+                .setSurvey(in.survey())
+                .setRa(in.ra())
+                .setDec(in.dec())
+                .setEpochMjd(Double.isNaN(in.epochMjd()) ? null : in.epochMjd())
+                .setPMerger(null)
+                .setApplicable(false)
+                .setReason(in.applicability().label())
+                .setLogit(null)
+                .setClassifications(List.of())
+                .setBands(in.bands())
+                .setIncomplete(in.incomplete())
+                .setModelName(contract.modelName())
+                .setModelVersion(contract.modelVersion())
+                .setModelSha256(sha256)
+                .setIngestTimestamp(java.time.Instant.ofEpochMilli(recordTimestamp))
+                .setScoreTimestamp(java.time.Instant.ofEpochMilli(now))
                 .build();
     }
 

@@ -52,7 +52,8 @@ import picocli.CommandLine;
  */
 class ScoreCommandTest {
 
-    private static final Pattern SUMMARY = Pattern.compile("scored (\\d+), rejected (\\d+), of (\\d+)");
+    private static final Pattern SUMMARY =
+            Pattern.compile("scored (\\d+) \\(not applicable (\\d+)\\), rejected (\\d+), of (\\d+)");
     private static final Set<String> REASONS = new HashSet<>();
 
     static {
@@ -74,7 +75,7 @@ class ScoreCommandTest {
     }
 
     /** Result of one in-process run. */
-    private record Run(int exitCode, String stderr, long scored, long rejected, long total) {
+    private record Run(int exitCode, String stderr, long scored, long notApplicable, long rejected, long total) {
     }
 
     private static Run run(String... args) {
@@ -85,9 +86,10 @@ class ScoreCommandTest {
         String stderr = err.toString();
         Matcher m = SUMMARY.matcher(stderr);
         if (!m.find()) {
-            return new Run(code, stderr, -1, -1, -1);
+            return new Run(code, stderr, -1, -1, -1, -1);
         }
-        return new Run(code, stderr, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)));
+        return new Run(code, stderr, Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+                Long.parseLong(m.group(4)));
     }
 
     private String[] args(String format, Path out, Path rejects, Path... inputs) {
@@ -131,6 +133,43 @@ class ScoreCommandTest {
         return rej;
     }
 
+    /** @return the cells of one RFC 4180 CSV line (quoted cells unquoted, doubled quotes undone) */
+    private static String[] csvCells(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(ch);
+            }
+        }
+        cells.add(cell.toString());
+        return cells.toArray(String[]::new);
+    }
+
+    /** A record of an input the applicability gate kept from the model: no probability, a known reason. */
+    private static void checkNotApplicable(Float pMerger, String reason, int classes, String what) {
+        assertEquals(null, pMerger, what);
+        assertEquals(0, classes, what);
+        assertTrue(reason != null && java.util.Arrays.stream(org.deepmerge.core.gate.NotApplicableReason.values())
+                .anyMatch(r -> reason.startsWith(r.name() + ": ")), what);
+    }
+
     private static void checkProbabilities(float pMerger, List<Float> classes) {
         assertTrue(pMerger >= 0 && pMerger <= 1, "p(merger) " + pMerger);
         assertEquals(2, classes.size());
@@ -165,6 +204,7 @@ class ScoreCommandTest {
                 .map(s -> s.get("objectId").asText() + "_" + s.get("sourceId").asText() + ".avro").toList(),
                 "scores come out in input order (ZTF files are named objectId_candid.avro)");
         Set<String> ids = new HashSet<>();
+        long notApplicable = 0;
         for (JsonNode s : scores) {
             assertEquals("ZTF", s.get("survey").asText());
             assertTrue(s.get("objectId").asText().startsWith("ZTF"), s.toString());
@@ -174,9 +214,19 @@ class ScoreCommandTest {
             assertTrue(Math.abs(s.get("dec").asDouble()) <= 90);
             List<Float> classes = new ArrayList<>();
             s.get("classifications").forEach(p -> classes.add((float) p.asDouble()));
-            checkProbabilities((float) s.get("pMerger").asDouble(), classes);
+            if (s.get("applicable").asBoolean()) {
+                checkProbabilities((float) s.get("pMerger").asDouble(), classes);
+                assertTrue(s.get("reason").isNull(), s.toString());
+            } else {
+                checkNotApplicable(s.get("pMerger").isNull() ? null : 0f, s.get("reason").asText(), classes.size(),
+                        s.toString());
+                assertTrue(s.get("logit").isNull(), s.toString());
+                notApplicable++;
+            }
             assertEquals(3, s.get("bands").size());
         }
+        assertEquals(run.notApplicable(), notApplicable, run.stderr());
+        assertTrue(notApplicable >= 22, "at least the 22 alerts on PS1 stars: " + run.stderr());
     }
 
     @Test
@@ -221,6 +271,8 @@ class ScoreCommandTest {
         int sha = header.indexOf("modelSha256");
         int survey = header.indexOf("survey");
         int p = header.indexOf("pMerger");
+        int applicable = header.indexOf("applicable");
+        int reason = header.indexOf("reason");
         List<Integer> classColumns = new ArrayList<>();
         for (int i = 0; i < header.size(); i++) {
             if (header.get(i).startsWith("p_")) {
@@ -230,13 +282,18 @@ class ScoreCommandTest {
         assertEquals(2, classColumns.size(), header.toString());
         Set<String> ids = new HashSet<>();
         for (String line : lines.subList(1, lines.size())) {
-            String[] cells = line.split(",", -1);
+            String[] cells = csvCells(line);
             assertEquals(header.size(), cells.length, line);
             assertEquals("LSST", cells[survey]);
             assertEquals(modelSha256, cells[sha]);
             assertTrue(ids.add(cells[0]), "one row per alert");
-            checkProbabilities(Float.parseFloat(cells[p]), List.of(Float.parseFloat(cells[classColumns.get(0)]),
-                    Float.parseFloat(cells[classColumns.get(1)])));
+            if (Boolean.parseBoolean(cells[applicable])) {
+                checkProbabilities(Float.parseFloat(cells[p]), List.of(Float.parseFloat(cells[classColumns.get(0)]),
+                        Float.parseFloat(cells[classColumns.get(1)])));
+            } else {
+                assertEquals("", cells[p] + cells[classColumns.get(0)] + cells[classColumns.get(1)], line);
+                checkNotApplicable(null, cells[reason], 0, line);
+            }
         }
     }
 
@@ -281,7 +338,11 @@ class ScoreCommandTest {
         for (MergerScore s : scores) {
             surveys.add(s.getSurvey());
             assertEquals(modelSha256, s.getModelSha256());
-            checkProbabilities(s.getPMerger(), s.getClassifications().stream().map(Classification::getProbability).toList());
+            if (s.getApplicable()) {
+                checkProbabilities(s.getPMerger(), s.getClassifications().stream().map(Classification::getProbability).toList());
+            } else {
+                checkNotApplicable(s.getPMerger(), s.getReason(), s.getClassifications().size(), s.toString());
+            }
         }
         assertEquals(Set.of("ZTF", "LSST"), surveys);
     }
@@ -390,5 +451,82 @@ class ScoreCommandTest {
         Run bad = run("score", "--model", bogus.toString(), TestData.require("alerts/ztf").toString());
         assertEquals(ScoreCommand.EXIT_RUN_FAILED, bad.exitCode());
         assertTrue(bad.stderr().contains(Reason.INVALID_MODEL.name()), bad.stderr());
+    }
+
+    @Test
+    void noGateSendsEveryAlertToTheModel() throws Exception {
+        Path dir = TestData.require("alerts/ztf");
+        Path out = tmp.resolve("raw.jsonl");
+        List<String> a = new ArrayList<>(List.of(args("jsonl", out, null, dir)));
+        a.add(1, "--no-gate");
+        Run run = run(a.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(0, run.notApplicable(), run.stderr());
+        assertEquals(fileCount(dir), run.scored(), run.stderr());
+        for (JsonNode s : jsonLines(out)) {
+            assertTrue(s.get("applicable").asBoolean(), s.toString());
+            assertFalse(s.get("pMerger").isNull(), s.toString());
+        }
+    }
+
+    @Test
+    void dumpInputsWritesEachModelInputAsFitsIncludingNotApplicableOnes() throws Exception {
+        List<Path> ztf;
+        try (Stream<Path> s = Files.list(TestData.require("alerts/ztf"))) {
+            ztf = s.sorted().limit(6).toList(); // the first files hold alerts on PS1 stars and on galaxies
+        }
+        Path dumps = tmp.resolve("dumps");
+        Path out = tmp.resolve("dump.jsonl");
+        List<String> a = new ArrayList<>(List.of(args("jsonl", out, null, ztf.toArray(Path[]::new))));
+        a.addAll(1, List.of("--dump-inputs", dumps.toString()));
+        Run run = run(a.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<JsonNode> scores = jsonLines(out);
+        assertEquals(ztf.size(), fileCount(dumps));
+        org.deepmerge.core.model.ModelContract contract;
+        try (org.deepmerge.core.inference.OnnxScorer scorer = org.deepmerge.core.inference.OnnxScorer.open(model,
+                org.deepmerge.core.inference.ScorerOptions.defaults(),
+                new org.deepmerge.core.model.ContractOverrides(null, List.of("g", "r", "i"), null, null, null, "52",
+                        org.deepmerge.core.model.OutputKind.LOGITS, null, null, null, null))) {
+            contract = scorer.contract();
+        }
+        org.deepmerge.core.pipeline.CutoutPipeline pipeline = org.deepmerge.core.pipeline.CutoutPipeline.create(contract,
+                null, org.deepmerge.core.preprocess.ChannelMapping.defaults(),
+                org.deepmerge.core.fits.StampLimits.defaults());
+        boolean sawNotApplicable = false;
+        for (int i = 0; i < ztf.size(); i++) {
+            JsonNode s = scores.get(i);
+            Path f = dumps.resolve(org.deepmerge.streams.offline.InputDump.fileName(s.get("sourceId").asText()));
+            float[] expected = pipeline.prepare(Files.readAllBytes(ztf.get(i))).image();
+            try (nom.tam.fits.Fits fits = new nom.tam.fits.Fits(f.toFile())) {
+                nom.tam.fits.BasicHDU<?> hdu = fits.readHDU();
+                nom.tam.fits.Header h = hdu.getHeader();
+                assertEquals(contract.width(), h.getIntValue("NAXIS1"));
+                assertEquals(contract.height(), h.getIntValue("NAXIS2"));
+                assertEquals(3, h.getIntValue("NAXIS3"));
+                assertEquals(-32, h.getIntValue("BITPIX"));
+                assertEquals(s.get("sourceId").asText(), h.getStringValue("SRCID"));
+                assertEquals("ZTF", h.getStringValue("SURVEY"));
+                assertEquals(contract.normalisation().spec(), h.getStringValue("NORM"));
+                assertEquals(contract.modelName(), h.getStringValue("MODEL"));
+                boolean applicable = s.get("applicable").asBoolean();
+                assertEquals(applicable, h.getBooleanValue("APPLIC"));
+                if (!applicable) {
+                    sawNotApplicable = true;
+                    assertTrue(s.get("reason").asText().startsWith(h.getStringValue("GATE") + ": "), s.toString());
+                }
+                float[][][] cube = (float[][][]) hdu.getKernel();
+                int w = contract.width();
+                int hh = contract.height();
+                for (int c = 0; c < 3; c++) {
+                    for (int y = 0; y < hh; y++) {
+                        for (int x = 0; x < w; x++) {
+                            assertEquals(expected[(c * hh + y) * w + x], cube[c][y][x], "pixel " + c + "," + y + "," + x);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(sawNotApplicable, "the first ZTF alerts include PS1 stars: " + run.stderr());
     }
 }

@@ -25,7 +25,7 @@ class ScoreWritersTest {
 
     private static MergerScore score(String id, String objectId, Double epoch, float p) {
         return MergerScore.newBuilder().setSourceId(id).setObjectId(objectId).setSurvey("ZTF")
-                .setRa(150.25).setDec(-2.5).setEpochMjd(epoch).setPMerger(p)
+                .setRa(150.25).setDec(-2.5).setEpochMjd(epoch).setPMerger(p).setLogit(Math.log(p / (1.0 - p)))
                 .setClassifications(List.of(new Classification("non_merger", 1 - p), new Classification("merger", p)))
                 .setBands(List.of("r", "r", "r")).setIncomplete(true)
                 .setModelName("deepmerge, \"da\"").setModelVersion("1").setModelSha256("ab".repeat(32))
@@ -33,9 +33,17 @@ class ScoreWritersTest {
                 .setScoreTimestamp(Instant.ofEpochMilli(1_700_000_000_123L)).build();
     }
 
+    /** An alert the applicability gate kept from the model. */
+    private static MergerScore star() {
+        return MergerScore.newBuilder(score("472263571115115000", "ZTF17aaajnnn", 58001.0, 0.5f)).setPMerger(null)
+                .setLogit(null).setApplicable(false).setReason("POINT_SOURCE_CATALOGUE: sgscore1 0.988, 0.09 arcsec")
+                .setClassifications(List.of()).build();
+    }
+
     private static final List<MergerScore> SCORES = List.of(
             score("739260766315010006", "ZTF17aaacxxf", 58000.5, 0.25f),
-            score("169298432598474793", null, null, 0.75f));
+            score("169298432598474793", null, null, 0.75f),
+            star());
 
     private static byte[] write(ScoreFormat format) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -50,7 +58,7 @@ class ScoreWritersTest {
     @Test
     void jsonLinesParseBackOneObjectPerScore() throws Exception {
         String[] lines = new String(write(ScoreFormat.JSONL), StandardCharsets.UTF_8).split("\n");
-        assertEquals(2, lines.length);
+        assertEquals(3, lines.length);
         ObjectMapper mapper = new ObjectMapper();
         JsonNode first = mapper.readTree(lines[0]);
         assertEquals("739260766315010006", first.get("sourceId").asText());
@@ -64,17 +72,28 @@ class ScoreWritersTest {
         assertTrue(second.get("objectId").isNull());
         assertTrue(second.get("epochMjd").isNull());
         assertEquals(3, second.get("bands").size());
+        assertTrue(first.get("applicable").asBoolean());
+        assertTrue(first.get("reason").isNull());
+        assertEquals(Math.log(0.25 / 0.75), first.get("logit").asDouble(), 1e-9);
+        JsonNode star = mapper.readTree(lines[2]);
+        assertEquals(false, star.get("applicable").asBoolean());
+        assertTrue(star.get("pMerger").isNull());
+        assertTrue(star.get("logit").isNull());
+        assertTrue(star.get("reason").asText().startsWith("POINT_SOURCE_CATALOGUE: "), star.toString());
+        assertEquals(0, star.get("classifications").size());
     }
 
     @Test
     void csvHasAHeaderAProbabilityColumnPerClassAndQuotesWhereNeeded() throws Exception {
         String[] lines = new String(write(ScoreFormat.CSV), StandardCharsets.UTF_8).split("\n");
-        assertEquals(3, lines.length);
-        assertEquals("sourceId,objectId,survey,ra,dec,epochMjd,pMerger,p_non_merger,p_merger,bands,incomplete,"
-                + "modelName,modelVersion,modelSha256,ingestTimestamp,scoreTimestamp", lines[0]);
-        assertTrue(lines[1].startsWith("739260766315010006,ZTF17aaacxxf,ZTF,150.25,-2.5,58000.5,0.25,0.75,0.25,r|r|r,true,"
-                + "\"deepmerge, \"\"da\"\"\",1,"), lines[1]);
-        assertTrue(lines[2].startsWith("169298432598474793,,ZTF,150.25,-2.5,,0.75,"), lines[2]);
+        assertEquals(4, lines.length);
+        assertEquals("sourceId,objectId,survey,ra,dec,epochMjd,pMerger,applicable,reason,logit,p_non_merger,p_merger,"
+                + "bands,incomplete,modelName,modelVersion,modelSha256,ingestTimestamp,scoreTimestamp", lines[0]);
+        assertTrue(lines[1].startsWith("739260766315010006,ZTF17aaacxxf,ZTF,150.25,-2.5,58000.5,0.25,true,,"
+                + Math.log(0.25f / (1.0 - 0.25f)) + ",0.75,0.25,r|r|r,true,\"deepmerge, \"\"da\"\"\",1,"), lines[1]);
+        assertTrue(lines[2].startsWith("169298432598474793,,ZTF,150.25,-2.5,,0.75,true,,"), lines[2]);
+        assertTrue(lines[3].startsWith("472263571115115000,ZTF17aaajnnn,ZTF,150.25,-2.5,58001.0,,false,"
+                + "\"POINT_SOURCE_CATALOGUE: sgscore1 0.988, 0.09 arcsec\",,,,r|r|r,"), lines[3]);
         assertEquals("", CsvScoreWriter.quote(null));
         assertEquals("\"a\nb\"", CsvScoreWriter.quote("a\nb"));
     }

@@ -84,6 +84,9 @@ class ScoringTopologyTest {
         props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, Long.toString(maxWaitMs));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
+        // these tests are about buffering and batching of real alerts, many of which the gate keeps from the model
+        // under the test model's contract; gateKeepsNotApplicableAlertsOutOfTheBufferAndPublishesThemAtOnce turns it on
+        props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
         props.putAll(extra);
         config = DeepMergeStreamsConfig.load(null, Map.of(), props);
         runtime = ScoringRuntime.open(config, ContractOverrides.none());
@@ -122,6 +125,38 @@ class ScoringTopologyTest {
 
     private static byte[] key(Path p) {
         return p.getFileName().toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void gateKeepsNotApplicableAlertsOutOfTheBufferAndPublishesThemAtOnce() throws Exception {
+        start(100, 3_600_000L, Map.of(DeepMergeStreamsConfig.GATE_ENABLED, "true"));
+        int buffered = 0;
+        int notApplicable = 0;
+        for (Path f : Alerts.ztf()) {
+            byte[] value = Alerts.bytes(f);
+            boolean applicable = runtime.pipeline().prepare(value).applicable();
+            in.pipeInput(new TestRecord<>(key(f), value, T0));
+            if (applicable) {
+                buffered++;
+            } else {
+                notApplicable++;
+            }
+            assertEquals(buffered, buffered(), f + ": only applicable alerts enter the buffer");
+            assertEquals(notApplicable, scores.getQueueSize(), "not-applicable records are published at once");
+        }
+        assertTrue(notApplicable >= 22, "at least the 22 alerts on PS1 stars");
+        assertEquals(notApplicable, metrics.notApplicableCount());
+        for (TestRecord<String, MergerScore> r : scores.readRecordsToList()) {
+            MergerScore s = r.value();
+            assertEquals(false, s.getApplicable());
+            assertEquals(null, s.getPMerger());
+            assertEquals(null, s.getLogit());
+            assertTrue(s.getReason() != null && !s.getReason().isBlank());
+            assertTrue(s.getClassifications().isEmpty());
+            assertEquals(runtime.pipeline().contract().modelName(), s.getModelName());
+            assertEquals(64, s.getModelSha256().length(), "the model's SHA-256");
+        }
+        assertTrue(deadLetters.isEmpty());
     }
 
     @Test

@@ -57,7 +57,7 @@ record AlertStamps(List<byte[]> messages, List<List<CutoutStamp>> stamps, List<L
         AlertReader reader = new AlertReader(null, mapping::kindsFor);
         StampDecoder decoder = new StampDecoder(StampLimits.defaults());
         Preprocessor prep = new Preprocessor(contract);
-        CutoutPipeline pipeline = new CutoutPipeline(reader, decoder, mapping, prep);
+        CutoutPipeline pipeline = new CutoutPipeline(reader, decoder, mapping, prep, org.deepmerge.core.gate.GateConfig.defaults());
         List<byte[]> ok = new ArrayList<>();
         List<List<CutoutStamp>> stamps = new ArrayList<>();
         List<List<byte[]>> fits = new ArrayList<>();

@@ -1,0 +1,133 @@
+package org.deepmerge.core.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Instant;
+import java.util.List;
+import org.apache.avro.AvroTypeException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.deepmerge.avro.v1.Classification;
+import org.deepmerge.avro.v1.MergerScore;
+import org.junit.jupiter.api.Test;
+
+/**
+ * schemas/merger_score.avsc after the applicability gate (nullable pMerger; applicable, reason, logit) against the
+ * schema before it, kept here verbatim as the previous release published it.
+ */
+class MergerScoreSchemaEvolutionTest {
+    static final String OLD_SCHEMA = """
+            {
+              "type": "record",
+              "name": "MergerScore",
+              "namespace": "org.deepmerge.avro.v1",
+              "fields": [
+                {"name": "sourceId", "type": "string"},
+                {"name": "objectId", "type": ["null", "string"], "default": null},
+                {"name": "survey", "type": "string"},
+                {"name": "ra", "type": "double"},
+                {"name": "dec", "type": "double"},
+                {"name": "epochMjd", "type": ["null", "double"], "default": null},
+                {"name": "pMerger", "type": "float"},
+                {"name": "classifications", "type": {"type": "array", "items": {
+                  "type": "record", "name": "Classification",
+                  "fields": [
+                    {"name": "className", "type": "string"},
+                    {"name": "probability", "type": "float"}
+                  ]}}},
+                {"name": "bands", "type": {"type": "array", "items": "string"}, "default": []},
+                {"name": "incomplete", "type": "boolean", "default": false},
+                {"name": "modelName", "type": "string"},
+                {"name": "modelVersion", "type": "string"},
+                {"name": "modelSha256", "type": "string"},
+                {"name": "ingestTimestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+                {"name": "scoreTimestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}}
+              ]
+            }""";
+    static final Schema OLD = new Schema.Parser().parse(OLD_SCHEMA);
+    static final Schema NEW = MergerScore.getClassSchema();
+
+    static MergerScore.Builder base() {
+        return MergerScore.newBuilder().setSourceId("739260766315010006").setObjectId("ZTF17aaacxxf").setSurvey("ZTF")
+                .setRa(281.5).setDec(32.25).setEpochMjd(58373.2).setBands(List.of("r")).setIncomplete(false)
+                .setModelName("m").setModelVersion("1").setModelSha256("00")
+                .setIngestTimestamp(Instant.ofEpochMilli(1)).setScoreTimestamp(Instant.ofEpochMilli(2));
+    }
+
+    static byte[] writeNew(MergerScore s) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new SpecificDatumWriter<>(MergerScore.class).write(s, enc);
+        enc.flush();
+        return out.toByteArray();
+    }
+
+    @Test
+    void newReaderReadsRecordsOfTheOldSchema() throws Exception {
+        assertEquals(SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(NEW, OLD).getType());
+        GenericRecord old = new GenericData.Record(OLD);
+        old.put("sourceId", "42");
+        old.put("survey", "ZTF");
+        old.put("ra", 1.0);
+        old.put("dec", 2.0);
+        old.put("pMerger", 0.25f);
+        GenericRecord cls = new GenericData.Record(OLD.getField("classifications").schema().getElementType());
+        cls.put("className", "merger");
+        cls.put("probability", 0.25f);
+        old.put("classifications", List.of(cls));
+        old.put("bands", List.of("g"));
+        old.put("incomplete", false);
+        old.put("modelName", "m");
+        old.put("modelVersion", "1");
+        old.put("modelSha256", "00");
+        old.put("ingestTimestamp", 10L);
+        old.put("scoreTimestamp", 20L);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(OLD).write(old, enc);
+        enc.flush();
+        MergerScore s = new SpecificDatumReader<MergerScore>(OLD, NEW)
+                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        assertEquals(0.25f, s.getPMerger());
+        assertEquals(true, s.getApplicable(), "default");
+        assertNull(s.getReason());
+        assertNull(s.getLogit());
+        assertEquals("42", s.getSourceId());
+    }
+
+    @Test
+    void oldReaderReadsApplicableRecordsOfTheNewSchemaButNotNotApplicableOnes() throws Exception {
+        SchemaCompatibility.SchemaPairCompatibility c = SchemaCompatibility.checkReaderWriterCompatibility(OLD, NEW);
+        assertEquals(SchemaCompatibilityType.INCOMPATIBLE, c.getType(), "a null pMerger has no float to become");
+        String pMerger = "/fields/" + NEW.getField("pMerger").pos() + "/";
+        assertTrue(c.getResult().getIncompatibilities().stream().allMatch(i -> i.getLocation().startsWith(pMerger)),
+                "only pMerger's null branch: " + c.getResult().getIncompatibilities());
+        MergerScore applicable = base().setPMerger(0.75f).setApplicable(true).setReason(null).setLogit(1.0986)
+                .setClassifications(List.of(new Classification("non_merger", 0.25f), new Classification("merger", 0.75f)))
+                .build();
+        GenericDatumReader<GenericRecord> oldReader = new GenericDatumReader<>(NEW, OLD);
+        GenericRecord r = oldReader.read(null, DecoderFactory.get().binaryDecoder(writeNew(applicable), null));
+        assertEquals(0.75f, r.get("pMerger"));
+        assertEquals(2, ((List<?>) r.get("classifications")).size());
+        assertNull(r.getSchema().getField("logit"), "the old reader does not see the new fields");
+        MergerScore star = base().setPMerger(null).setApplicable(false).setReason("POINT_SOURCE_CATALOGUE: star")
+                .setLogit(null).setClassifications(List.of()).build();
+        assertThrows(AvroTypeException.class,
+                () -> oldReader.read(null, DecoderFactory.get().binaryDecoder(writeNew(star), null)));
+    }
+}
