@@ -123,9 +123,6 @@ public final class DemoRunner {
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "plain");
-        // The demo reports merger probabilities of every alert (AUC against the synthetic truth), so it runs without
-        // the applicability gate: its records always carry pMerger. `serve` and `score` run the gate by default.
-        props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
         if (options.model() != null) {
             props.put(DeepMergeStreamsConfig.MODEL_PATH, options.model().toString());
         }
@@ -181,9 +178,12 @@ public final class DemoRunner {
                             GenericRecord s = decodeScore(r);
                             String id = s.get("sourceId").toString();
                             Object objectId = s.get("objectId");
+                            Object p = s.get("pMerger");
+                            Object why = s.getSchema().getField("reason") == null ? null : s.get("reason");
                             if (scores.put(id, new DemoSummary.Scored(id, objectId == null ? null : objectId.toString(),
                                     ((Number) s.get("ra")).doubleValue(), ((Number) s.get("dec")).doubleValue(),
-                                    ((Number) s.get("pMerger")).doubleValue())) != null) {
+                                    p == null ? Double.NaN : ((Number) p).doubleValue(),
+                                    p == null && why != null ? why.toString() : null)) != null) {
                                 duplicates++;
                             }
                             long ingest = ((Number) s.get("ingestTimestamp")).longValue();

@@ -34,9 +34,25 @@ public record DemoSummary(String source, long sent, long skipped, List<Scored> s
      * @param objectId object id, or null
      * @param ra       right ascension, degrees
      * @param dec      declination, degrees
-     * @param pMerger  merger probability, 0 to 1
+     * @param pMerger  merger probability, 0 to 1; NaN when the input was not applicable
+     * @param notApplicable the applicability gate's reason ({@code REASON: detail}) when the input was not scored by
+     *                      the model, else null
      */
-    public record Scored(String sourceId, String objectId, double ra, double dec, double pMerger) {
+    public record Scored(String sourceId, String objectId, double ra, double dec, double pMerger, String notApplicable) {
+
+        /** @return true when the model scored the input */
+        public boolean applicable() {
+            return notApplicable == null;
+        }
+
+        /** @return the reason's name (text before the first colon), or null when applicable */
+        public String reasonName() {
+            if (notApplicable == null) {
+                return null;
+            }
+            int colon = notApplicable.indexOf(':');
+            return colon < 0 ? notApplicable : notApplicable.substring(0, colon);
+        }
     }
 
     /** @return total dead letters */
@@ -59,8 +75,9 @@ public record DemoSummary(String source, long sent, long skipped, List<Scored> s
     }
 
     /**
-     * ROC AUC of p(merger) against the truth, by the Mann-Whitney U statistic with ties counted half
-     * (Hanley &amp; McNeil 1982): the probability that a random merger scores above a random non-merger.
+     * ROC AUC of p(merger) against the truth over the inputs the model scored (not-applicable ones have no
+     * p(merger)), by the Mann-Whitney U statistic with ties counted half (Hanley &amp; McNeil 1982): the probability
+     * that a random merger scores above a random non-merger.
      *
      * @return the AUC, or NaN when there is no truth or only one class was scored
      */
@@ -69,7 +86,7 @@ public record DemoSummary(String source, long sent, long skipped, List<Scored> s
         List<Double> neg = new ArrayList<>();
         for (Scored s : scores) {
             Boolean t = truth.get(s.sourceId());
-            if (t != null) {
+            if (t != null && s.applicable()) {
                 (t ? pos : neg).add(s.pMerger());
             }
         }
@@ -85,13 +102,13 @@ public record DemoSummary(String source, long sent, long skipped, List<Scored> s
         return u / ((double) pos.size() * neg.size());
     }
 
-    /** @return fraction of labelled scores where (p &gt;= 0.5) equals the truth, or NaN without truth */
+    /** @return fraction of labelled, model-scored inputs where (p &gt;= 0.5) equals the truth, or NaN without truth */
     public double accuracy() {
         long n = 0;
         long right = 0;
         for (Scored s : scores) {
             Boolean t = truth.get(s.sourceId());
-            if (t != null) {
+            if (t != null && s.applicable()) {
                 n++;
                 right += (s.pMerger() >= 0.5) == t ? 1 : 0;
             }
@@ -111,7 +128,12 @@ public record DemoSummary(String source, long sent, long skipped, List<Scored> s
         if (skipped > 0) {
             out.printf(Locale.ROOT, "  skipped:       %d (unreadable archive entries, not sent)%n", skipped);
         }
-        out.printf(Locale.ROOT, "  scored:        %d%n", scores.size());
+        long notApplicable = scores.stream().filter(x -> !x.applicable()).count();
+        out.printf(Locale.ROOT, "  scored:        %d (not applicable %d: no merger probability, see docs/science.md)%n",
+                scores.size(), notApplicable);
+        scores.stream().filter(x -> !x.applicable()).collect(java.util.stream.Collectors.groupingBy(Scored::reasonName,
+                java.util.TreeMap::new, java.util.stream.Collectors.counting()))
+                .forEach((reason, n) -> out.printf(Locale.ROOT, "    %-22s %d%n", reason, n));
         out.printf(Locale.ROOT, "  dead-lettered: %d%n", deadLettered());
         deadLetters.forEach((reason, n) -> out.printf(Locale.ROOT, "    %-22s %d%n", reason, n));
         out.printf(Locale.ROOT, "  latency (score time - input append time): p50 %d ms, p95 %d ms, p99 %d ms%n",
@@ -122,10 +144,11 @@ public record DemoSummary(String source, long sent, long skipped, List<Scored> s
         out.printf(Locale.ROOT, "  model:         %s %s%n", model.name(), model.version());
         out.printf(Locale.ROOT, "  model sha256:  %s%n", model.sha256());
         if (!truth.isEmpty()) {
-            out.printf(Locale.ROOT, "  vs generator truth (%d mergers of %d): ROC AUC %.3f, accuracy %.3f at p >= 0.5%n",
-                    truth.values().stream().filter(b -> b).count(), truth.size(), rocAuc(), accuracy());
+            out.printf(Locale.ROOT, "  vs generator truth (%d mergers of %d; the %d scored by the model): ROC AUC %.3f,"
+                    + " accuracy %.3f at p >= 0.5%n", truth.values().stream().filter(b -> b).count(), truth.size(),
+                    scores.size() - notApplicable, rocAuc(), accuracy());
         }
-        List<Scored> top = scores.stream().sorted(Comparator.comparingDouble(Scored::pMerger).reversed()
+        List<Scored> top = scores.stream().filter(Scored::applicable).sorted(Comparator.comparingDouble(Scored::pMerger).reversed()
                 .thenComparing(Scored::sourceId)).limit(topK).toList();
         if (!top.isEmpty()) {
             out.printf(Locale.ROOT, "  top %d by p(merger):%n", top.size());
