@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
  * {@code deepmerge-train sheet}: what a model sees on real alerts and what it says. Scores alert files, directories or
  * archives through the serving path ({@link CutoutPipeline}, the core {@link OnnxScorer}) and draws the model inputs
  * (first channel, after preprocessing) of the highest and lowest scored alerts as a PNG contact sheet, captioned with
- * the object id, p(merger) and logit. Inputs the pipeline rejects are counted on stderr.
+ * the object id and p(merger); with {@code --not-applicable}, the inputs the applicability gate keeps from the model,
+ * captioned with the reason. Counts (scored, not applicable by reason, rejected) go to stderr.
  */
 @Command(name = "sheet", mixinStandardHelpOptions = true,
         description = "Contact sheet of the model inputs of the top and bottom scored alerts (PNG).")
@@ -43,15 +44,24 @@ public final class SheetCommand implements Callable<Integer> {
     @Option(names = "--title", description = "Title line (default: model and inputs).")
     String title;
 
+    @Option(names = "--not-applicable", description = "Draw the inputs the applicability gate keeps from the model instead,"
+            + " captioned with the reason (up to 2 x --top).")
+    boolean notApplicable;
+
     @Parameters(arity = "1..*", description = "Alert files, directories or archives.")
     List<Path> inputs;
 
     private record Scored(String id, float[] image, Prediction p) {
     }
 
+    private record Skipped(String id, float[] image, String reason) {
+    }
+
     @Override
     public Integer call() throws Exception {
         List<Scored> scored = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
         int rejected = 0;
         int total = 0;
         try (OnnxScorer scorer = OnnxScorer.open(model, ScorerOptions.defaults(), null);
@@ -67,18 +77,36 @@ public final class SheetCommand implements Callable<Integer> {
                 }
                 try {
                     PreparedImage img = pipeline.prepare(e.bytes());
-                    Prediction p = scorer.score(img.image(), 1).get(0);
                     String id = img.alert().objectId() != null ? img.alert().objectId() : img.alert().sourceId();
+                    if (!img.applicable()) {
+                        reasons.merge(img.applicability().reason().name(), 1, Integer::sum);
+                        skipped.add(new Skipped(id, img.image(), img.applicability().reason().name()));
+                        continue;
+                    }
+                    Prediction p = scorer.score(img.image(), 1).get(0);
                     scored.add(new Scored(id, img.image(), p));
                 } catch (DeepMergeException ex) {
                     rejected++;
                     System.err.println("sheet: " + e.location() + ": " + ex.reason() + ": " + ex.getMessage());
                 }
             }
+            int plane = contract.height() * contract.width();
+            System.err.printf(Locale.ROOT, "sheet: %d inputs, %d scored, %d not applicable %s, %d rejected%n", total,
+                    scored.size(), skipped.size(), reasons, rejected);
+            if (notApplicable) {
+                List<ContactSheet.Tile> tiles = new ArrayList<>();
+                for (Skipped s : skipped.subList(0, Math.min(skipped.size(), 2 * top))) {
+                    tiles.add(new ContactSheet.Tile(java.util.Arrays.copyOf(s.image(), plane), contract.width(),
+                            contract.height(), shortId(s.id()) + " " + s.reason().toLowerCase(Locale.ROOT)));
+                }
+                String t = title != null ? title : String.format(Locale.ROOT, "not applicable to %s: %d of %d %s",
+                        contract.modelName(), skipped.size(), total, reasons);
+                ContactSheet.write(tiles, 6, 3, -0.1f, 1.1f, t, out);
+                return 0;
+            }
             scored.sort(Comparator.comparingDouble((Scored s) -> s.p().logit()).reversed());
             int k = Math.min(top, (scored.size() + 1) / 2);
             List<ContactSheet.Tile> tiles = new ArrayList<>();
-            int plane = contract.height() * contract.width();
             List<Scored> picked = new ArrayList<>(scored.subList(0, k));
             picked.addAll(scored.subList(scored.size() - k, scored.size()));
             for (Scored s : picked) {
@@ -89,7 +117,6 @@ public final class SheetCommand implements Callable<Integer> {
             String t = title != null ? title : String.format(Locale.ROOT, "%s %s: top %d (first rows) and bottom %d of %d scored",
                     contract.modelName(), contract.modelVersion(), k, k, scored.size());
             ContactSheet.write(tiles, Math.max(1, Math.min(6, k)), 3, -0.1f, 1.1f, t, out);
-            System.err.printf(Locale.ROOT, "sheet: %d inputs, %d scored, %d rejected; %s%n", total, scored.size(), rejected, out);
         }
         return 0;
     }
