@@ -97,11 +97,11 @@ public final class SheetCommand implements Callable<Integer> {
                 List<ContactSheet.Tile> tiles = new ArrayList<>();
                 for (Skipped s : skipped.subList(0, Math.min(skipped.size(), 2 * top))) {
                     tiles.add(new ContactSheet.Tile(java.util.Arrays.copyOf(s.image(), plane), contract.width(),
-                            contract.height(), shortId(s.id()) + " " + s.reason().toLowerCase(Locale.ROOT)));
+                            contract.height(), shortId(s.id()) + " " + shortReason(s.reason())));
                 }
                 String t = title != null ? title : String.format(Locale.ROOT, "not applicable to %s: %d of %d %s",
                         contract.modelName(), skipped.size(), total, reasons);
-                ContactSheet.write(tiles, 6, 3, -0.1f, 1.1f, t, out);
+                ContactSheet.write(tiles, 6, 4, -0.1f, 1.1f, t, out);
                 return 0;
             }
             scored.sort(Comparator.comparingDouble((Scored s) -> s.p().logit()).reversed());
@@ -116,9 +116,20 @@ public final class SheetCommand implements Callable<Integer> {
             }
             String t = title != null ? title : String.format(Locale.ROOT, "%s %s: top %d (first rows) and bottom %d of %d scored",
                     contract.modelName(), contract.modelVersion(), k, k, scored.size());
-            ContactSheet.write(tiles, Math.max(1, Math.min(6, k)), 3, -0.1f, 1.1f, t, out);
+            ContactSheet.write(tiles, Math.max(1, Math.min(6, k)), 4, -0.1f, 1.1f, t, out);
         }
         return 0;
+    }
+
+    private static String shortReason(String reason) {
+        return switch (reason) {
+            case "POINT_SOURCE_CATALOGUE" -> "PS1 star";
+            case "POINT_SOURCE_STAMP" -> "point-like";
+            case "EMPTY_STAMP" -> "empty";
+            case "STAMP_TOO_SMALL" -> "too small";
+            case "OUT_OF_RANGE" -> "out of range";
+            default -> reason.toLowerCase(Locale.ROOT);
+        };
     }
 
     private static String shortId(String id) {
