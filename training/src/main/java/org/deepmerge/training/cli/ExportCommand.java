@@ -48,14 +48,29 @@ public final class ExportCommand implements Callable<Integer> {
             + " temperature-scaled (calibrate).")
     boolean logits;
 
+    @Option(names = "--cutout-kind", description = "Contract: the cutout kind the channels want (science | template |"
+            + " difference), written as " + ModelContract.KEY_CUTOUT_KIND + " (documentation for users; --channel-map chooses).")
+    String cutoutKind;
+
     @Override
     public Integer call() throws Exception {
         Checkpoints.Loaded loaded = Checkpoints.load(model);
         ExportResult r = OnnxExporter.export(loaded.network(),
-                metadata(loaded.info(), name, version, pixelScale, resample, metrics), out, logits);
+                withCutoutKind(metadata(loaded.info(), name, version, pixelScale, resample, metrics)), out, logits);
         System.out.println(r.file() + ": " + r.sizeBytes() + " bytes, sha256 " + r.sha256() + ", output "
                 + r.outputName() + " (" + r.outputKind().name().toLowerCase(java.util.Locale.ROOT) + ")");
         return 0;
+    }
+
+    private Map<String, String> withCutoutKind(Map<String, String> md) throws DeepMergeException {
+        if (cutoutKind != null) {
+            if (!org.deepmerge.core.preprocess.ChannelMapping.KINDS.contains(cutoutKind)) {
+                throw new DeepMergeException(DeepMergeException.Reason.INVALID_CONFIG, "--cutout-kind " + cutoutKind
+                        + " is not one of " + org.deepmerge.core.preprocess.ChannelMapping.KINDS);
+            }
+            md.put(ModelContract.KEY_CUTOUT_KIND, cutoutKind);
+        }
+        return md;
     }
 
     /**
