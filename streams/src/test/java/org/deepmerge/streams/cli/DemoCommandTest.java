@@ -73,12 +73,18 @@ class DemoCommandTest {
         assertCommon(r, model);
         assertEquals(40, number(r.out(), "sent"));
         assertEquals(40, number(r.out(), "scored"), "well-formed synthetic cutouts never dead-letter");
-        Matcher auc = Pattern.compile("\\((\\d+) mergers of (\\d+)\\): ROC AUC ([0-9.]+), accuracy ([0-9.]+)").matcher(r.out());
+        Matcher auc = Pattern.compile("\\((\\d+) mergers of (\\d+); the (\\d+) scored by the model\\): ROC AUC ([0-9.]+|NaN), accuracy ([0-9.]+|NaN)").matcher(r.out());
         assertTrue(auc.find(), r.out());
         assertEquals(20, Integer.parseInt(auc.group(1)), "half of the synthetic set are mergers");
         assertEquals(40, Integer.parseInt(auc.group(2)));
-        double a = Double.parseDouble(auc.group(3));
-        assertTrue(a >= 0 && a <= 1, "AUC in [0,1]: " + a);
+        int byModel = Integer.parseInt(auc.group(3));
+        Matcher na = Pattern.compile("scored:\\s+40 \\(not applicable (\\d+)").matcher(r.out());
+        assertTrue(na.find(), r.out());
+        assertEquals(40 - Integer.parseInt(na.group(1)), byModel, "the model scores what the gate lets through");
+        if (byModel > 0) {
+            double a = Double.parseDouble(auc.group(4));
+            assertTrue(a >= 0 && a <= 1, "AUC in [0,1]: " + a);
+        }
         try (Stream<String> lines = r.out().lines()) {
             assertEquals(5, lines.filter(l -> l.trim().startsWith("sim-")).count(), "--top 5 lists five objects");
         }
