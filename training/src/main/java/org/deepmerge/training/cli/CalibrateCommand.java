@@ -99,7 +99,8 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         if (alerts != null) {
             try (OnnxPredictor p = OnnxPredictor.prepared(model)) {
-                AlertEvaluation.Prepared prep = AlertEvaluation.prepare(alerts, AlertEvaluation.Labels.read(labels), p.contract());
+                AlertEvaluation.Prepared prep = AlertEvaluation.prepare(alerts, AlertEvaluation.Labels.read(labels), p.contract(),
+                        org.deepmerge.core.gate.GateConfig.defaults());
                 int[] all = java.util.stream.IntStream.range(0, prep.images().size()).toArray();
                 z = concat(z, logits(p, prep.images(), all));
                 int[] ya = prep.images().labels(all);

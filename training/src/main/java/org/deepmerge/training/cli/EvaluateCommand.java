@@ -55,6 +55,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             + " angular resampling (default: ${DEFAULT-VALUE}, SDSS).")
     double imagePixelScale;
 
+    @Option(names = "--no-gate", description = "--alerts: evaluate every prepared alert, also those the applicability"
+            + " gate keeps from the model (by default they are listed with the rejects, as deepmerge score skips them).")
+    boolean noGate;
+
     @Option(names = "--alerts", split = ",", paramLabel = "PATH", description = "ONNX model: alert files, directories or"
             + " .tar.gz archives to score through the scorer's CutoutPipeline instead of --data (needs --labels).")
     List<Path> alerts;
@@ -206,7 +210,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         ModelContract c;
         try (OnnxPredictor p = OnnxPredictor.prepared(model)) {
             c = p.contract();
-            prep = AlertEvaluation.prepare(alerts, lab, c);
+            prep = AlertEvaluation.prepare(alerts, lab, c, noGate ? org.deepmerge.core.gate.GateConfig.disabled()
+                    : org.deepmerge.core.gate.GateConfig.defaults());
             int[] idx = java.util.stream.IntStream.range(0, prep.images().size()).toArray();
             r = new Evaluator(resamples, seed).evaluate(model.getFileName().toString(), p, prep.images(), idx);
         }

@@ -11,6 +11,7 @@ import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.archive.AlertSource;
 import org.deepmerge.core.archive.AlertSourceEntry;
 import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.gate.GateConfig;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
@@ -124,7 +125,25 @@ public final class AlertEvaluation {
      *                            is both prepared and labelled (nothing to evaluate)
      */
     public static Prepared prepare(List<Path> inputs, Labels labels, ModelContract contract) throws DeepMergeException {
-        CutoutPipeline pipeline = CutoutPipeline.create(contract, null, ChannelMapping.defaults(), StampLimits.defaults());
+        return prepare(inputs, labels, contract, GateConfig.defaults());
+    }
+
+    /**
+     * As {@link #prepare(List, Labels, ModelContract)} with a given applicability gate: alerts the gate keeps from
+     * the model (as {@code deepmerge score} would) are listed with the rejects, reason {@code NOT_APPLICABLE}, and not
+     * evaluated; {@link GateConfig#disabled()} evaluates every prepared alert.
+     *
+     * @param inputs   alert files, directories or archives
+     * @param labels   the labels
+     * @param contract the model contract
+     * @param gate     the applicability gate
+     * @return labelled model inputs, rejects (including not-applicable alerts) and unlabelled alerts
+     * @throws DeepMergeException as {@link #prepare(List, Labels, ModelContract)}
+     */
+    public static Prepared prepare(List<Path> inputs, Labels labels, ModelContract contract, GateConfig gate)
+            throws DeepMergeException {
+        CutoutPipeline pipeline = CutoutPipeline.create(contract, null, ChannelMapping.defaults(), StampLimits.defaults(),
+                gate);
         int size = contract.imageSize();
         float[] images = new float[64 * size];
         List<Integer> y = new ArrayList<>();
@@ -163,6 +182,10 @@ public final class AlertEvaluation {
                         continue;
                     } catch (RuntimeException ex) {
                         rejected.add(new Rejected(location, Reason.MALFORMED_ALERT.name(), "unexpected " + ex));
+                        continue;
+                    }
+                    if (!p.applicable()) {
+                        rejected.add(new Rejected(location, "NOT_APPLICABLE", p.applicability().label()));
                         continue;
                     }
                     Integer label = labels.of(a);

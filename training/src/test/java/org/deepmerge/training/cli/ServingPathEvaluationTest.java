@@ -143,7 +143,6 @@ class ServingPathEvaluationTest {
         assertEquals(trainRate, Double.parseDouble(md.get(ModelContract.KEY_CALIBRATION_PRIOR)), 1e-12);
         assertEquals(OnnxMetadata.read(m).get(ModelContract.KEY_OUTPUT_KIND), md.get(ModelContract.KEY_OUTPUT_KIND),
                 "the rest of the metadata is kept");
-        assertEquals(Files.size(m) > 0, true);
 
         // a part that needs a split is refused when there is none
         StringWriter err2 = new StringWriter();
@@ -177,7 +176,7 @@ class ServingPathEvaluationTest {
         StringWriter err = new StringWriter();
         Path report = tmp.resolve("report-alerts");
         assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--alerts", String.join(",", inputs),
-                "--labels", labels.toString(), "--report", report.toString(), "--resamples", "50"), err.toString());
+                "--labels", labels.toString(), "--report", report.toString(), "--resamples", "50", "--no-gate"), err.toString());
         Map<?, ?> json = new ObjectMapper().readValue(report.resolve("report.json").toFile(), Map.class);
         assertEquals(4, json.get("n"));
         assertEquals(2, json.get("positives"));
@@ -188,5 +187,29 @@ class ServingPathEvaluationTest {
         String md = Files.readString(report.resolve("report.md"));
         assertTrue(md.contains(objects.get(4)), "the unlabelled alert is listed: " + md);
         assertTrue(md.contains("junk.avro"), "the rejected input is listed");
+    }
+
+    @Test
+    void alertsTheGateKeepsFromTheModelAreListedNotEvaluated() throws Exception {
+        Path ztf = TestData.require("alerts/ztf");
+        List<String> rows = new ArrayList<>(List.of("objectId,label"));
+        int k = 0;
+        try (var s = Files.list(ztf)) {
+            for (Path p : s.sorted().toList()) {
+                rows.add(p.getFileName().toString().split("_")[0] + "," + (k++ % 2));
+            }
+        }
+        Path labels = tmp.resolve("all-labels.csv");
+        Files.write(labels, rows);
+        StringWriter err = new StringWriter();
+        Path report = tmp.resolve("report-gated");
+        assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--alerts", ztf.toString(),
+                "--labels", labels.toString(), "--report", report.toString(), "--resamples", "20"), err.toString());
+        Map<?, ?> json = new ObjectMapper().readValue(report.resolve("report.json").toFile(), Map.class);
+        int n = ((Number) json.get("n")).intValue();
+        int rejected = ((Number) json.get("rejected_count")).intValue();
+        assertEquals(87, n + rejected, "every alert is evaluated or listed");
+        assertTrue(rejected >= 22, "at least the 22 alerts on catalogued stars are kept from the model: " + rejected);
+        assertTrue(Files.readString(report.resolve("report.md")).contains("POINT_SOURCE_CATALOGUE"));
     }
 }
