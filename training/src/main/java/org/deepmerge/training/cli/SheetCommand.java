@@ -45,7 +45,7 @@ public final class SheetCommand implements Callable<Integer> {
     String title;
 
     @Option(names = "--not-applicable", description = "Draw the inputs the applicability gate keeps from the model instead,"
-            + " captioned with the reason (up to 2 x --top).")
+            + " captioned with the reason (up to 2 x --top, taken from each reason in turn).")
     boolean notApplicable;
 
     @Parameters(arity = "1..*", description = "Alert files, directories or archives.")
@@ -95,7 +95,19 @@ public final class SheetCommand implements Callable<Integer> {
                     scored.size(), skipped.size(), reasons, rejected);
             if (notApplicable) {
                 List<ContactSheet.Tile> tiles = new ArrayList<>();
-                for (Skipped s : skipped.subList(0, Math.min(skipped.size(), 2 * top))) {
+                java.util.Map<String, List<Skipped>> byReason = new java.util.TreeMap<>();
+                for (Skipped s : skipped) {
+                    byReason.computeIfAbsent(s.reason(), r -> new ArrayList<>()).add(s);
+                }
+                List<Skipped> shown = new ArrayList<>();
+                for (int i = 0; shown.size() < Math.min(skipped.size(), 2 * top); i++) {
+                    for (List<Skipped> group : byReason.values()) {
+                        if (i < group.size() && shown.size() < 2 * top) {
+                            shown.add(group.get(i));
+                        }
+                    }
+                }
+                for (Skipped s : shown) {
                     tiles.add(new ContactSheet.Tile(java.util.Arrays.copyOf(s.image(), plane), contract.width(),
                             contract.height(), shortId(s.id()) + " " + shortReason(s.reason())));
                 }
