@@ -43,8 +43,20 @@ final class AvroContainer {
     static final int MAX_SCHEMAS = 64;
     private static final int SYNC_SIZE = DataFileConstants.SYNC_SIZE;
 
-    /** The writer schema of one container and its records, in file order (without history when so constructed). */
-    record Parsed(Schema schema, List<GenericRecord> records) { }
+    /**
+     * The writer schema of one container and its records, in file order (without history when so constructed), up to
+     * the cap the caller asked for.
+     *
+     * @param beyondCap  records the container declares after the last one decoded (not decoded; 0 when all were read
+     *                   or only the first was asked for)
+     * @param atLeast    {@code beyondCap} is a lower bound (a compressed container, whose later blocks are not
+     *                   inflated to count them)
+     */
+    record Parsed(Schema schema, List<GenericRecord> records, long beyondCap, boolean atLeast) {
+        Parsed(Schema schema, List<GenericRecord> records) {
+            this(schema, records, 0, false);
+        }
+    }
 
     /** Accepts or refuses a writer schema before any record is decoded. */
     @FunctionalInterface
@@ -124,15 +136,41 @@ final class AvroContainer {
      *                            or undecodable record bytes
      */
     Parsed read(byte[] message, boolean firstOnly, String where, SchemaCheck check) throws DeepMergeException {
+        return read(message, firstOnly ? 1 : Integer.MAX_VALUE, firstOnly, where, check);
+    }
+
+    /**
+     * Decodes at most {@code maxRecords} records, one at a time; the records declared after them are counted from the
+     * block headers without being decoded (a few bytes can declare 2^40 zero-byte records), so memory is bounded by
+     * the cap, not by what the container declares.
+     *
+     * @param message    a complete container file
+     * @param maxRecords most records decoded, at least 1
+     * @param where      message location for errors
+     * @param check      called with the writer schema before records are decoded; its exception propagates
+     * @return the writer schema, the records and how many more the container declares ({@link Parsed#beyondCap()})
+     * @throws DeepMergeException as {@link #read(byte[], boolean, String, SchemaCheck)}, including for the framing
+     *                            of blocks after the cap
+     */
+    Parsed read(byte[] message, int maxRecords, String where, SchemaCheck check) throws DeepMergeException {
+        if (maxRecords < 1) {
+            throw new IllegalArgumentException("maxRecords must be >= 1, got " + maxRecords);
+        }
+        return read(message, maxRecords, false, where, check);
+    }
+
+    private Parsed read(byte[] message, int maxRecords, boolean firstOnly, String where, SchemaCheck check)
+            throws DeepMergeException {
         try {
             Framing in = new Framing(message, where);
             Header header = header(in);
             check.check(header.entry.schema);
             if (!DataFileConstants.NULL_CODEC.equals(header.codec)) {
-                return readWithDataFileStream(message, firstOnly);
+                return readWithDataFileStream(message, maxRecords, firstOnly);
             }
             GenericDatumReader<GenericRecord> reader = header.entry.reader.get();
             List<GenericRecord> records = new ArrayList<>(1);
+            long beyond = 0;
             int blocks = 0;
             while (in.remaining() > 0) {
                 long count = in.avro.readLong();
@@ -152,6 +190,10 @@ final class AvroContainer {
                 }
                 BinaryDecoder data = DecoderFactory.get().binaryDecoder(message, blockStart, (int) size, null);
                 for (long i = 0; i < count; i++) {
+                    if (records.size() >= maxRecords) {
+                        beyond = saturatedAdd(beyond, count - i);
+                        break;
+                    }
                     records.add(reader.read(null, data));
                     if (firstOnly) {
                         return new Parsed(header.entry.schema, records);
@@ -159,7 +201,7 @@ final class AvroContainer {
                 }
                 blocks++;
             }
-            return new Parsed(header.entry.schema, records);
+            return new Parsed(header.entry.schema, records, beyond, false);
         } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException
                  | ClassCastException | NegativeArraySizeException | UnsupportedOperationException e) {
             throw malformed(where, e);
@@ -289,15 +331,26 @@ final class AvroContainer {
         return raced == null ? parsed : raced;
     }
 
-    /** Compressed containers (deflate, snappy, ...; no survey alert uses one) are left to Avro's own reader. */
-    private static Parsed readWithDataFileStream(byte[] message, boolean firstOnly) throws IOException {
+    /**
+     * Compressed containers (deflate, snappy, ...; no survey alert uses one) are left to Avro's own reader. Past the
+     * cap, the count of further records is not known without inflating them: reported as "at least 1".
+     */
+    private static Parsed readWithDataFileStream(byte[] message, int maxRecords, boolean firstOnly) throws IOException {
         try (DataFileStream<GenericRecord> in = new DataFileStream<>(new ByteArrayInputStream(message), new GenericDatumReader<>())) {
             List<GenericRecord> records = new ArrayList<>(1);
-            while (in.hasNext() && !(firstOnly && !records.isEmpty())) {
+            while (in.hasNext() && records.size() < maxRecords) {
                 records.add(in.next());
             }
-            return new Parsed(in.getSchema(), records);
+            if (firstOnly || !in.hasNext()) {
+                return new Parsed(in.getSchema(), records);
+            }
+            return new Parsed(in.getSchema(), records, 1, true);
         }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     static DeepMergeException malformed(String where, Throwable e) {
