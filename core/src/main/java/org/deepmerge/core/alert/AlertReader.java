@@ -54,9 +54,19 @@ public final class AlertReader {
      * @param atLeast   {@code beyondCap} is a lower bound (compressed containers are not inflated past the cap)
      */
     public record Capped(List<Alert> alerts, long beyondCap, boolean atLeast) {
-        /** @return "N more records" / "at least N more records" for messages */
+        /**
+         * @return for messages, e.g. "declares 1099511627776 records, more than the limit of 1000 per file: the
+         *         1099511626776 after the first 1000 are not decoded"
+         */
         public String describeBeyond() {
-            return (atLeast ? "at least " : "") + beyondCap + " more record" + (beyondCap == 1 ? "" : "s");
+            return describe(alerts.size(), beyondCap, atLeast);
+        }
+
+        static String describe(long decoded, long beyond, boolean atLeast) {
+            long declared = decoded + beyond < 0 ? Long.MAX_VALUE : decoded + beyond;
+            return "declares " + (atLeast ? "more than " + decoded : String.valueOf(declared)) + " records, more than"
+                    + " the limit of " + decoded + " per file: the " + (atLeast ? "" : beyond + " ") + "records after"
+                    + " the first " + decoded + " are not decoded";
         }
     }
 
@@ -225,8 +235,7 @@ public final class AlertReader {
                 : containers.read(message, maxRecords, where, check);
         String beyond = "";
         if (parsed.beyondCap() > 0) {
-            beyond = where + " declares " + new Capped(List.of(), parsed.beyondCap(), parsed.atLeast()).describeBeyond()
-                    + " after the first " + maxRecords + " (limit of records per file)";
+            beyond = where + " " + Capped.describe(parsed.records().size(), parsed.beyondCap(), parsed.atLeast());
             if (strict) {
                 throw new DeepMergeException(Reason.INPUT_TOO_LARGE, beyond);
             }

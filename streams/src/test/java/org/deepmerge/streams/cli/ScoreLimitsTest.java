@@ -3,6 +3,8 @@ package org.deepmerge.streams.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,11 +12,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.ArrayList;
+import org.deepmerge.avro.v1.Cutout;
+import org.deepmerge.core.alert.AlertReader;
+import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.testing.HostileInputs;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * {@code deepmerge score} on hostile inputs in a child JVM with a small heap: the run must end with its summary and
@@ -58,5 +65,98 @@ class ScoreLimitsTest {
         assertEquals(2, Files.readAllLines(out).size(), tail);
         String rejected = Files.readString(rejects);
         assertTrue(rejected.contains("b-bomb.avro") && rejected.contains("1099511627776"), rejected);
+    }
+
+    private static List<Path> ztf(int n) throws Exception {
+        try (Stream<Path> s = Files.list(TestData.require("alerts/ztf"))) {
+            return s.sorted().limit(n).toList();
+        }
+    }
+
+    @Test
+    void anOutOfMemoryErrorInADecodeThreadEndsTheRunWithTheSummaryTheScoresSoFarAndExitCode2() throws Exception {
+        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path inputs = Files.createDirectories(tmp.resolve("in"));
+        List<Path> ztf = ztf(5);
+        for (int i = 0; i < ztf.size(); i++) {
+            Files.copy(ztf.get(i), inputs.resolve(i + ".avro"));
+        }
+        Path out = tmp.resolve("scores.jsonl");
+        ScoreCommand score = new ScoreCommand();
+        score.beforePrepare = entry -> {
+            if (entry.location().endsWith("3.avro")) {
+                throw new OutOfMemoryError("Java heap space (injected)");
+            }
+        };
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(score);
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("--model", model.toString(), "--channels", "g,r,i", "--output-name", "52",
+                "--output-kind", "logits", "--decode-threads", "2", "--out", out.toString(), inputs.toString());
+        String stderr = err.toString();
+        assertEquals(ScoreCommand.EXIT_RUN_FAILED, code, stderr);
+        Matcher m = SUMMARY.matcher(stderr);
+        assertTrue(m.find(), stderr);
+        assertEquals("scored 3 (not applicable " + m.group(2) + "), rejected 0, of 3", m.group(), stderr);
+        assertEquals(3, Files.readAllLines(out).size(), stderr);
+        List<String> errors = stderr.lines().filter(l -> l.startsWith("deepmerge score:")).toList();
+        assertEquals(1, errors.size(), stderr);
+        assertTrue(errors.get(0).contains("OutOfMemoryError"), stderr);
+        assertTrue(stderr.lines().noneMatch(l -> l.trim().startsWith("at ")), "no stack trace: " + stderr);
+    }
+
+    private record Run(int code, String stderr, String summary) {
+    }
+
+    private Run run(Path out, Path rejects, String... more) throws Exception {
+        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--channels", "g,r,i",
+                "--output-name", "52", "--output-kind", "logits", "--out", out.toString(), "--rejects", rejects.toString()));
+        args.addAll(List.of(more));
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ScoreCommand());
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args.toArray(String[]::new));
+        Matcher m = SUMMARY.matcher(err.toString());
+        return new Run(code, err.toString(), m.find() ? m.group().replaceAll("\\(not applicable \\d+\\)", "(na)") : null);
+    }
+
+    @Test
+    void recordsOfAContainerBeyondThePerFileLimitAreRejectedAsOneLineWithTheirCount() throws Exception {
+        AlertReader reader = new AlertReader(null);
+        List<Cutout> records = new ArrayList<>();
+        for (Path f : ztf(3)) {
+            records.add(CutoutRecords.fromAlert(reader.read(Files.readAllBytes(f))));
+        }
+        Path container = tmp.resolve("cutouts.avro");
+        Files.write(container, CutoutRecords.toContainerFile(records));
+        Path out = tmp.resolve("out.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Run run = run(out, rejects, "--max-records-per-file", "2", container.toString());
+        assertEquals(0, run.code(), run.stderr());
+        assertEquals("scored 2 (na), rejected 1, of 3", run.summary(), run.stderr());
+        assertEquals(2, Files.readAllLines(out).size());
+        String reject = Files.readString(rejects);
+        assertTrue(reject.contains("cutouts.avro[2..]") && reject.contains("INPUT_TOO_LARGE")
+                && reject.contains("declares 3 records, more than the limit of 2 per file"), reject);
+    }
+
+    @Test
+    void inputsBeyondTheRunLimitAreRejectedWithoutBeingScored() throws Exception {
+        Path inputs = Files.createDirectories(tmp.resolve("in"));
+        List<Path> ztf = ztf(4);
+        for (int i = 0; i < ztf.size(); i++) {
+            Files.copy(ztf.get(i), inputs.resolve(i + ".avro"));
+        }
+        Path out = tmp.resolve("out.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Run run = run(out, rejects, "--max-records", "2", inputs.toString());
+        assertEquals(0, run.code(), run.stderr());
+        assertEquals("scored 2 (na), rejected 2, of 4", run.summary(), run.stderr());
+        List<String> rejected = Files.readAllLines(rejects);
+        assertEquals(2, rejected.size());
+        for (String r : rejected) {
+            assertTrue(r.contains("INPUT_TOO_LARGE") && r.contains("limit of 2 records (--max-records)"), r);
+        }
     }
 }
