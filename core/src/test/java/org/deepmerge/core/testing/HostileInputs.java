@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
@@ -75,6 +76,42 @@ public final class HostileInputs {
             enc.writeFixed(blockData);
             enc.writeFixed(sync);
             enc.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A gzip bomb stamp: a valid FITS header declaring a 16384 x 16384 float32 image (1 GiB), then 1024 gzip members
+     * of 1 MiB of zeros each (RFC 1952 2.2 multi-member stream); under 4 MiB compressed, 1 GiB inflated.
+     *
+     * @return the gzip bytes
+     */
+    public static byte[] gzipBomb() {
+        StringBuilder h = new StringBuilder();
+        for (String card : new String[] {"SIMPLE  =                    T", "BITPIX  =                  -32",
+                "NAXIS   =                    2", "NAXIS1  =                16384", "NAXIS2  =                16384", "END"}) {
+            h.append(String.format("%-80s", card));
+        }
+        while (h.length() % 2880 != 0) {
+            h.append(' ');
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(gzip(h.toString().getBytes(StandardCharsets.US_ASCII)));
+        byte[] mebibyte = gzip(new byte[1 << 20]);
+        for (int i = 0; i < 1024; i++) {
+            out.writeBytes(mebibyte);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] gzip(byte[] b) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+                z.write(b);
+            }
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -159,4 +159,34 @@ class ScoreLimitsTest {
             assertTrue(r.contains("INPUT_TOO_LARGE") && r.contains("limit of 2 records (--max-records)"), r);
         }
     }
+
+    @Test
+    void twoGzipBombsDecodedAtOnceByTwoDecodeThreadsAreBothRejectedWithinA256MiBHeap() throws Exception {
+        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path inputs = Files.createDirectories(tmp.resolve("in"));
+        byte[] bomb = HostileInputs.gzipBomb();
+        for (int i = 0; i < 2; i++) {
+            Cutout c = CutoutRecords.cutout("bomb" + i, null, "SIM", 10, 20, null, List.of(
+                    CutoutRecords.band("g", "science", 0.2, bomb), CutoutRecords.band("r", "science", 0.2, bomb),
+                    CutoutRecords.band("i", "science", 0.2, bomb)));
+            Files.write(inputs.resolve("bomb" + i + ".avro"), CutoutRecords.toContainerFile(List.of(c)));
+        }
+        Files.copy(ztf(1).get(0), inputs.resolve("z.avro"));
+        Path out = tmp.resolve("scores.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Path log = tmp.resolve("child.log");
+        Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
+                "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
+                "--decode-threads", "2", "--out", out.toString(), "--rejects", rejects.toString(), inputs.toString()));
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "child did not finish");
+        String tail = ChildJvm.tail(log);
+        assertEquals(0, p.exitValue(), tail);
+        Matcher m = SUMMARY.matcher(Files.readString(log));
+        assertTrue(m.find(), tail);
+        assertEquals("1", m.group(1), tail);
+        assertEquals("2", m.group(3), tail);
+        for (String r : Files.readAllLines(rejects)) {
+            assertTrue(r.contains("STAMP_TOO_LARGE"), r);
+        }
+    }
 }
