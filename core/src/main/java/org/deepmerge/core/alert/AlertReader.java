@@ -105,6 +105,11 @@ public final class AlertReader {
         this.kindsBySurvey = java.util.Objects.requireNonNull(kindsBySurvey, "kindsBySurvey");
     }
 
+    /** @return estimated bytes held by the cache of container writer schemas (for tests and metrics) */
+    long containerCacheWeight() {
+        return containers.cachedWeight();
+    }
+
     /** The history arrays and, for ZTF and Rubin schemas, the cutouts of kinds not decoded. */
     private Set<String> skippedFields(Schema writer) {
         Kind kind;
@@ -321,7 +326,7 @@ public final class AlertReader {
             throws DeepMergeException {
         try {
             BinaryDecoder dec = DecoderFactory.get().binaryDecoder(message, offset, message.length - offset, null);
-            GenericRecord rec = readers.forWriter(schema).read(null, dec);
+            GenericRecord rec = readers.read(schema, dec);
             if (!dec.isEnd()) {
                 throw new DeepMergeException(Reason.MALFORMED_ALERT,
                         where + ": trailing bytes after the Avro record (wrong schema for these bytes?)");

@@ -189,4 +189,28 @@ class ScoreLimitsTest {
             assertTrue(r.contains("STAMP_TOO_LARGE"), r);
         }
     }
+
+    @Test
+    void alertsWithManyDistinctLargeWriterSchemasAreScoredOrRejectedWithinA256MiBHeap() throws Exception {
+        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path inputs = Files.createDirectories(tmp.resolve("in"));
+        int files = 30;
+        for (int i = 0; i < files; i++) {
+            Files.write(inputs.resolve(String.format("s%02d.avro", i)), HostileInputs.largeSchema(i, 1_250_000));
+        }
+        Files.copy(ztf(1).get(0), inputs.resolve("z.avro"));
+        Path out = tmp.resolve("scores.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Path log = tmp.resolve("child.log");
+        Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
+                "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
+                "--decode-threads", "2", "--out", out.toString(), "--rejects", rejects.toString(), inputs.toString()));
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "child did not finish");
+        String tail = ChildJvm.tail(log);
+        assertEquals(0, p.exitValue(), tail);
+        Matcher m = SUMMARY.matcher(Files.readString(log));
+        assertTrue(m.find(), tail);
+        assertEquals("1", m.group(1), tail);
+        assertEquals(String.valueOf(files), m.group(3), tail);
+    }
 }
