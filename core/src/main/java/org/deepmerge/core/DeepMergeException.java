@@ -41,7 +41,8 @@ public class DeepMergeException extends Exception {
         INVALID_CONFIG,
         /** Reading or writing a file, directory or archive failed. */
         IO_ERROR,
-        /** An input record (alert file, archive entry) is larger than the configured per-entry cap. */
+        /** An input record (alert file, archive entry) is larger than the configured per-entry cap, or declares more
+         *  records than the per-file or per-run record cap. */
         INPUT_TOO_LARGE
     }
 

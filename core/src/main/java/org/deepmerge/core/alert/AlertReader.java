@@ -39,6 +39,36 @@ public final class AlertReader {
     public static final double RUBIN_PIXEL_SCALE_ARCSEC = 0.2;
     /** The three stamp kinds of ZTF and Rubin alerts, in this order in {@link Alert#stamps()}. */
     public static final List<String> KINDS = List.of("science", "template", "difference");
+    /**
+     * Default cap on the records decoded from one Avro container file by {@link #readAll(byte[])}: 1,000. A survey
+     * alert file holds one record; the cap bounds the memory one file can take (a 333-byte container can declare
+     * 2^40 zero-byte records) to the cap times a record's decoded size.
+     */
+    public static final int DEFAULT_MAX_RECORDS_PER_CONTAINER = 1000;
+
+    /**
+     * The records decoded from one message, within a cap.
+     *
+     * @param alerts    one alert per decoded record, in file order, at least one
+     * @param beyondCap records the container declares after the cap, not decoded (0 when all were decoded)
+     * @param atLeast   {@code beyondCap} is a lower bound (compressed containers are not inflated past the cap)
+     */
+    public record Capped(List<Alert> alerts, long beyondCap, boolean atLeast) {
+        /**
+         * @return for messages, e.g. "declares 1099511627776 records, more than the limit of 1000 per file: the
+         *         1099511626776 after the first 1000 are not decoded"
+         */
+        public String describeBeyond() {
+            return describe(alerts.size(), beyondCap, atLeast);
+        }
+
+        static String describe(long decoded, long beyond, boolean atLeast) {
+            long declared = decoded + beyond < 0 ? Long.MAX_VALUE : decoded + beyond;
+            return "declares " + (atLeast ? "more than " + decoded : String.valueOf(declared)) + " records, more than"
+                    + " the limit of " + decoded + " per file: the " + (atLeast ? "" : beyond + " ") + "records after"
+                    + " the first " + decoded + " are not decoded";
+        }
+    }
 
     private static final Set<String> ALL_KINDS = Set.copyOf(KINDS);
     private static final byte[] CONTAINER_MAGIC = {'O', 'b', 'j', 1};
@@ -73,6 +103,11 @@ public final class AlertReader {
     public AlertReader(SchemaResolver resolver, Function<String, Set<String>> kindsBySurvey) {
         this.resolver = resolver;
         this.kindsBySurvey = java.util.Objects.requireNonNull(kindsBySurvey, "kindsBySurvey");
+    }
+
+    /** @return estimated bytes held by the cache of container writer schemas (for tests and metrics) */
+    long containerCacheWeight() {
+        return containers.cachedWeight();
     }
 
     /** The history arrays and, for ZTF and Rubin schemas, the cutouts of kinds not decoded. */
@@ -115,14 +150,44 @@ public final class AlertReader {
     }
 
     /**
-     * Decodes every record of a message: all records of a container file, else the one record.
+     * Decodes every record of a message: all records of a container file (at most
+     * {@link #DEFAULT_MAX_RECORDS_PER_CONTAINER}), else the one record.
      *
      * @param message one Kafka message value / one archived alert file
      * @return one alert per record, at least one
-     * @throws DeepMergeException as {@link #read(byte[])}
+     * @throws DeepMergeException as {@link #read(byte[])}; INPUT_TOO_LARGE when a container declares more than
+     *                            {@link #DEFAULT_MAX_RECORDS_PER_CONTAINER} records (use {@link #readAll(byte[], int)}
+     *                            to keep the records within a cap)
      */
     public List<Alert> readAll(byte[] message) throws DeepMergeException {
+        requireBytes(message);
+        if (startsWith(message, CONTAINER_MAGIC)) {
+            return readContainer(message, DEFAULT_MAX_RECORDS_PER_CONTAINER, false, true).alerts();
+        }
         return decode(message, false);
+    }
+
+    /**
+     * Decodes the records of a message one at a time up to a cap: at most {@code maxRecords} records of a container
+     * file, else the one record. Records past the cap are counted from the container's block headers, not decoded,
+     * so a container declaring any number of records costs at most {@code maxRecords} decoded records of memory.
+     *
+     * @param message    one Kafka message value / one archived alert file
+     * @param maxRecords most records decoded, at least 1
+     * @return the decoded alerts (at least one) and the number of records declared beyond the cap
+     * @throws DeepMergeException as {@link #read(byte[])}; a record within the cap that cannot be mapped fails the
+     *                            whole message
+     * @throws IllegalArgumentException when {@code maxRecords < 1}
+     */
+    public Capped readAll(byte[] message, int maxRecords) throws DeepMergeException {
+        if (maxRecords < 1) {
+            throw new IllegalArgumentException("maxRecords must be >= 1, got " + maxRecords);
+        }
+        requireBytes(message);
+        if (startsWith(message, CONTAINER_MAGIC)) {
+            return readContainer(message, maxRecords, false, false);
+        }
+        return new Capped(decode(message, false), 0, false);
     }
 
     /**
@@ -149,7 +214,8 @@ public final class AlertReader {
     private List<Alert> decode(byte[] message, boolean firstOnly) throws DeepMergeException {
         requireBytes(message);
         if (startsWith(message, CONTAINER_MAGIC)) {
-            return readContainer(message, firstOnly);
+            return readContainer(message, firstOnly ? 1 : DEFAULT_MAX_RECORDS_PER_CONTAINER, firstOnly, !firstOnly)
+                    .alerts();
         }
         if (message[0] == 0 && message.length >= 5) {
             return List.of(readConfluent(message));
@@ -162,9 +228,23 @@ public final class AlertReader {
 
     private enum Kind { ZTF, RUBIN, CUTOUT }
 
-    private List<Alert> readContainer(byte[] message, boolean firstOnly) throws DeepMergeException {
+    /**
+     * @param strict fail with INPUT_TOO_LARGE, before mapping any record, when records are declared beyond the cap;
+     *               else return them counted
+     */
+    private Capped readContainer(byte[] message, int maxRecords, boolean firstOnly, boolean strict)
+            throws DeepMergeException {
         String where = "Avro container";
-        AvroContainer.Parsed parsed = containers.read(message, firstOnly, where, schema -> kindOf(schema, where));
+        AvroContainer.SchemaCheck check = schema -> kindOf(schema, where);
+        AvroContainer.Parsed parsed = firstOnly ? containers.read(message, true, where, check)
+                : containers.read(message, maxRecords, where, check);
+        String beyond = "";
+        if (parsed.beyondCap() > 0) {
+            beyond = where + " " + Capped.describe(parsed.records().size(), parsed.beyondCap(), parsed.atLeast());
+            if (strict) {
+                throw new DeepMergeException(Reason.INPUT_TOO_LARGE, beyond);
+            }
+        }
         Kind kind = kindOf(parsed.schema(), where);
         AlertFormat format = containerFormat(kind);
         if (parsed.records().isEmpty()) {
@@ -176,10 +256,17 @@ public final class AlertReader {
             try {
                 out.add(map(kind, format, rec, where + " record " + out.size()));
             } catch (AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException e) {
-                throw malformed(where, e);
+                throw withBeyond(malformed(where, e), beyond);
+            } catch (DeepMergeException e) {
+                throw withBeyond(e, beyond);
             }
         }
-        return out;
+        return new Capped(out, parsed.beyondCap(), parsed.atLeast());
+    }
+
+    /** A failing record of a container that also exceeds the cap: the message names both. */
+    private static DeepMergeException withBeyond(DeepMergeException e, String beyond) {
+        return beyond.isEmpty() ? e : new DeepMergeException(e.reason(), e.getMessage() + "; " + beyond, e);
     }
 
     private static AlertFormat containerFormat(Kind kind) {
@@ -239,7 +326,7 @@ public final class AlertReader {
             throws DeepMergeException {
         try {
             BinaryDecoder dec = DecoderFactory.get().binaryDecoder(message, offset, message.length - offset, null);
-            GenericRecord rec = readers.forWriter(schema).read(null, dec);
+            GenericRecord rec = readers.read(schema, dec);
             if (!dec.isEnd()) {
                 throw new DeepMergeException(Reason.MALFORMED_ALERT,
                         where + ": trailing bytes after the Avro record (wrong schema for these bytes?)");

@@ -6,16 +6,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
+import com.github.benmanes.caffeine.cache.Cache;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.NameValidator;
 import org.apache.avro.Schema;
 import org.apache.avro.file.DataFileStream;
 import org.apache.avro.file.DataFileConstants;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
@@ -37,14 +38,26 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * and Fink write) takes this path; compressed containers go through {@code DataFileStream}. Equivalence with
  * {@code DataFileStream} is tested on every real alert in the test data.
  *
- * <p>Thread-safe: the cache is concurrent and bounded ({@value #MAX_SCHEMAS} schemas, cleared when full).
+ * <p>Thread-safe: the cache is concurrent and bounded by estimated bytes ({@link SchemaWeights}, 32 MiB by default),
+ * not by entries: distinct writer schemas of ~1.25 MB each held ~21 MB each, and 64 of them exhausted the heap.
  */
 final class AvroContainer {
-    static final int MAX_SCHEMAS = 64;
     private static final int SYNC_SIZE = DataFileConstants.SYNC_SIZE;
 
-    /** The writer schema of one container and its records, in file order (without history when so constructed). */
-    record Parsed(Schema schema, List<GenericRecord> records) { }
+    /**
+     * The writer schema of one container and its records, in file order (without history when so constructed), up to
+     * the cap the caller asked for.
+     *
+     * @param beyondCap  records the container declares after the last one decoded (not decoded; 0 when all were read
+     *                   or only the first was asked for)
+     * @param atLeast    {@code beyondCap} is a lower bound (a compressed container, whose later blocks are not
+     *                   inflated to count them)
+     */
+    record Parsed(Schema schema, List<GenericRecord> records, long beyondCap, boolean atLeast) {
+        Parsed(Schema schema, List<GenericRecord> records) {
+            this(schema, records, 0, false);
+        }
+    }
 
     /** Accepts or refuses a writer schema before any record is decoded. */
     @FunctionalInterface
@@ -86,19 +99,34 @@ final class AvroContainer {
         }
     }
 
-    /** A parsed writer schema and one reader per thread (Avro's fast reader is built once per reader). */
+    /**
+     * A parsed writer schema and its idle readers (Avro's fast reader is built once per reader; a reader is used by
+     * one thread at a time). Idle readers live in the entry, not in thread-locals, and use the entry's own
+     * {@link GenericData}, whose fast-reader cache (Avro's {@code FastReaderBuilder}, a weak-keyed map whose values refer
+     * to their keys) would otherwise keep every writer schema ever seen: an evicted schema takes its readers with it.
+     */
     private static final class Entry {
         final Schema schema;
-        final ThreadLocal<GenericDatumReader<GenericRecord>> reader;
+        private final Schema read;
+        private final GenericData data = new GenericData();
+        private final ConcurrentLinkedQueue<GenericDatumReader<GenericRecord>> idle = new ConcurrentLinkedQueue<>();
 
         Entry(Schema schema, Function<Schema, Set<String>> skipped) {
             this.schema = schema;
-            Schema read = ProjectedReaders.project(schema, skipped.apply(schema));
-            this.reader = ThreadLocal.withInitial(() -> new GenericDatumReader<>(schema, read));
+            this.read = ProjectedReaders.project(schema, skipped.apply(schema));
+        }
+
+        GenericDatumReader<GenericRecord> borrow() {
+            GenericDatumReader<GenericRecord> r = idle.poll();
+            return r != null ? r : new GenericDatumReader<>(schema, read, data);
+        }
+
+        void giveBack(GenericDatumReader<GenericRecord> r) {
+            idle.offer(r);
         }
     }
 
-    private final Map<SchemaText, Entry> schemas = new ConcurrentHashMap<>();
+    private final Cache<SchemaText, Entry> schemas;
     private final Function<Schema, Set<String>> skipped;
 
     /** A reader that decodes every field. */
@@ -111,7 +139,16 @@ final class AvroContainer {
      *                {@link ProjectedReaders#HISTORY_FIELDS})
      */
     AvroContainer(Function<Schema, Set<String>> skipped) {
+        this(skipped, SchemaWeights.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * @param skipped       as {@link #AvroContainer(Function)}
+     * @param maxCacheBytes bound of the schema cache, estimated bytes ({@link SchemaWeights#weigh(long)} per schema)
+     */
+    AvroContainer(Function<Schema, Set<String>> skipped, long maxCacheBytes) {
         this.skipped = skipped;
+        this.schemas = SchemaWeights.cache(maxCacheBytes, (SchemaText k, Entry v) -> SchemaWeights.weigh(k.length));
     }
 
     /**
@@ -124,46 +161,85 @@ final class AvroContainer {
      *                            or undecodable record bytes
      */
     Parsed read(byte[] message, boolean firstOnly, String where, SchemaCheck check) throws DeepMergeException {
+        return read(message, firstOnly ? 1 : Integer.MAX_VALUE, firstOnly, where, check);
+    }
+
+    /**
+     * Decodes at most {@code maxRecords} records, one at a time; the records declared after them are counted from the
+     * block headers without being decoded (a few bytes can declare 2^40 zero-byte records), so memory is bounded by
+     * the cap, not by what the container declares.
+     *
+     * @param message    a complete container file
+     * @param maxRecords most records decoded, at least 1
+     * @param where      message location for errors
+     * @param check      called with the writer schema before records are decoded; its exception propagates
+     * @return the writer schema, the records and how many more the container declares ({@link Parsed#beyondCap()})
+     * @throws DeepMergeException as {@link #read(byte[], boolean, String, SchemaCheck)}, including for the framing
+     *                            of blocks after the cap
+     */
+    Parsed read(byte[] message, int maxRecords, String where, SchemaCheck check) throws DeepMergeException {
+        if (maxRecords < 1) {
+            throw new IllegalArgumentException("maxRecords must be >= 1, got " + maxRecords);
+        }
+        return read(message, maxRecords, false, where, check);
+    }
+
+    private Parsed read(byte[] message, int maxRecords, boolean firstOnly, String where, SchemaCheck check)
+            throws DeepMergeException {
         try {
             Framing in = new Framing(message, where);
             Header header = header(in);
             check.check(header.entry.schema);
             if (!DataFileConstants.NULL_CODEC.equals(header.codec)) {
-                return readWithDataFileStream(message, firstOnly);
+                return readWithDataFileStream(message, maxRecords, firstOnly);
             }
-            GenericDatumReader<GenericRecord> reader = header.entry.reader.get();
-            List<GenericRecord> records = new ArrayList<>(1);
-            int blocks = 0;
-            while (in.remaining() > 0) {
-                long count = in.avro.readLong();
-                long size = in.avro.readLong();
-                if (count < 0 || size < 0 || size > in.remaining()) {
-                    throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": block " + blocks
-                            + " declares " + count + " records in " + size + " bytes (" + in.remaining()
-                            + " bytes follow)");
-                }
-                int blockStart = in.pos();
-                in.skip(size, "block " + blocks);
-                int syncAt = in.pos();
-                in.skip(SYNC_SIZE, "the sync marker after block " + blocks);
-                if (!Arrays.equals(message, syncAt, syncAt + SYNC_SIZE, message, header.syncOffset, header.syncOffset + SYNC_SIZE)) {
-                    throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": sync marker after block "
-                            + blocks + " does not match the header's (truncated or garbled?)");
-                }
-                BinaryDecoder data = DecoderFactory.get().binaryDecoder(message, blockStart, (int) size, null);
-                for (long i = 0; i < count; i++) {
-                    records.add(reader.read(null, data));
-                    if (firstOnly) {
-                        return new Parsed(header.entry.schema, records);
-                    }
-                }
-                blocks++;
+            GenericDatumReader<GenericRecord> reader = header.entry.borrow();
+            try {
+                return readBlocks(message, in, header, reader, maxRecords, firstOnly, where);
+            } finally {
+                header.entry.giveBack(reader);
             }
-            return new Parsed(header.entry.schema, records);
         } catch (IOException | AvroRuntimeException | IllegalArgumentException | IndexOutOfBoundsException
                  | ClassCastException | NegativeArraySizeException | UnsupportedOperationException e) {
             throw malformed(where, e);
         }
+    }
+
+    private Parsed readBlocks(byte[] message, Framing in, Header header, GenericDatumReader<GenericRecord> reader,
+                              int maxRecords, boolean firstOnly, String where) throws IOException, DeepMergeException {
+        List<GenericRecord> records = new ArrayList<>(1);
+        long beyond = 0;
+        int blocks = 0;
+        while (in.remaining() > 0) {
+            long count = in.avro.readLong();
+            long size = in.avro.readLong();
+            if (count < 0 || size < 0 || size > in.remaining()) {
+                throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": block " + blocks
+                        + " declares " + count + " records in " + size + " bytes (" + in.remaining()
+                        + " bytes follow)");
+            }
+            int blockStart = in.pos();
+            in.skip(size, "block " + blocks);
+            int syncAt = in.pos();
+            in.skip(SYNC_SIZE, "the sync marker after block " + blocks);
+            if (!Arrays.equals(message, syncAt, syncAt + SYNC_SIZE, message, header.syncOffset, header.syncOffset + SYNC_SIZE)) {
+                throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": sync marker after block "
+                        + blocks + " does not match the header's (truncated or garbled?)");
+            }
+            BinaryDecoder data = DecoderFactory.get().binaryDecoder(message, blockStart, (int) size, null);
+            for (long i = 0; i < count; i++) {
+                if (records.size() >= maxRecords) {
+                    beyond = saturatedAdd(beyond, count - i);
+                    break;
+                }
+                records.add(reader.read(null, data));
+                if (firstOnly) {
+                    return new Parsed(header.entry.schema, records);
+                }
+            }
+            blocks++;
+        }
+        return new Parsed(header.entry.schema, records, beyond, false);
     }
 
     /**
@@ -273,31 +349,44 @@ final class AvroContainer {
         }
     }
 
+    /** @return the estimated bytes the cached schemas hold ({@link SchemaWeights#weigh(long)} of their texts) */
+    long cachedWeight() {
+        return SchemaWeights.weight(schemas);
+    }
+
     private Entry entryFor(byte[] message, int offset, int length) {
         SchemaText probe = new SchemaText(message, offset, length);
-        Entry cached = schemas.get(probe);
+        Entry cached = schemas.getIfPresent(probe);
         if (cached != null) {
             return cached;
         }
         byte[] text = Arrays.copyOfRange(message, offset, offset + length);
         Entry parsed = new Entry(new Schema.Parser(NameValidator.NO_VALIDATION).setValidateDefaults(false)
                 .parse(new String(text, StandardCharsets.UTF_8)), skipped);
-        if (schemas.size() >= MAX_SCHEMAS) {
-            schemas.clear();
-        }
-        Entry raced = schemas.putIfAbsent(new SchemaText(text, 0, length), parsed);
+        Entry raced = schemas.asMap().putIfAbsent(new SchemaText(text, 0, length), parsed);
         return raced == null ? parsed : raced;
     }
 
-    /** Compressed containers (deflate, snappy, ...; no survey alert uses one) are left to Avro's own reader. */
-    private static Parsed readWithDataFileStream(byte[] message, boolean firstOnly) throws IOException {
+    /**
+     * Compressed containers (deflate, snappy, ...; no survey alert uses one) are left to Avro's own reader. Past the
+     * cap, the count of further records is not known without inflating them: reported as "at least 1".
+     */
+    private static Parsed readWithDataFileStream(byte[] message, int maxRecords, boolean firstOnly) throws IOException {
         try (DataFileStream<GenericRecord> in = new DataFileStream<>(new ByteArrayInputStream(message), new GenericDatumReader<>())) {
             List<GenericRecord> records = new ArrayList<>(1);
-            while (in.hasNext() && !(firstOnly && !records.isEmpty())) {
+            while (in.hasNext() && records.size() < maxRecords) {
                 records.add(in.next());
             }
-            return new Parsed(in.getSchema(), records);
+            if (firstOnly || !in.hasNext()) {
+                return new Parsed(in.getSchema(), records);
+            }
+            return new Parsed(in.getSchema(), records, 1, true);
         }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     static DeepMergeException malformed(String where, Throwable e) {

@@ -1,5 +1,6 @@
 package org.deepmerge.core.alert;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,7 +34,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * </ul>
  * A schema file is parsed together with the other {@code .avsc} files of its directory (except other
  * {@code <id>.avsc} files) by one Avro {@link SchemaParser}, so named types may be referenced across files in
- * any order. Schemas are parsed on first use and cached; thread-safe.
+ * any order. Schemas are parsed on first use and cached within {@link RegistrySchemaResolver#DEFAULT_MAX_CACHE_BYTES}
+ * of estimated heap (an evicted schema is parsed again when next needed); thread-safe.
  */
 public final class LocalSchemaDirectory implements SchemaResolver {
     private static final Pattern VERSION_DIR = Pattern.compile("v(\\d+)_(\\d+)");
@@ -42,7 +43,8 @@ public final class LocalSchemaDirectory implements SchemaResolver {
 
     private final Path root;
     private final SortedMap<Integer, Path> files;
-    private final Map<Integer, Schema> cache = new ConcurrentHashMap<>();
+    private final Cache<Integer, Schema> cache = SchemaWeights.cache(SchemaWeights.DEFAULT_MAX_BYTES,
+            (Integer id, Schema s) -> SchemaWeights.weigh(s.toString().length()));
 
     /**
      * @param dir the schema directory (e.g. {@code shared/data/schemas/lsst}, or {@code .../lsst/v9_0})
@@ -103,7 +105,7 @@ public final class LocalSchemaDirectory implements SchemaResolver {
      */
     @Override
     public Schema schemaById(int schemaId) throws DeepMergeException {
-        Schema s = cache.get(schemaId);
+        Schema s = cache.getIfPresent(schemaId);
         if (s != null) {
             return s;
         }
@@ -113,8 +115,8 @@ public final class LocalSchemaDirectory implements SchemaResolver {
                     + root + " (known ids: " + files.keySet() + ")");
         }
         s = parse(file);
-        cache.putIfAbsent(schemaId, s);
-        return cache.get(schemaId);
+        Schema raced = cache.asMap().putIfAbsent(schemaId, s);
+        return raced == null ? s : raced;
     }
 
     private static Schema parse(Path main) throws DeepMergeException {

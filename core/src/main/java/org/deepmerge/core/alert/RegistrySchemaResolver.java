@@ -2,6 +2,7 @@ package org.deepmerge.core.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,9 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.avro.SchemaParser;
@@ -22,7 +21,9 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * Writer schemas by id from a Confluent-compatible schema registry (e.g. Rubin's alert registry):
  * {@code GET {baseUrl}/schemas/ids/{id}} returning {@code {"schema": "<schema JSON as a string>"}} (Confluent Schema
  * Registry API reference, "GET /schemas/ids/{int: id}"). Every schema found is cached for the life of this object
- * (registry ids are immutable); failures are not cached. Uses {@link HttpClient}; thread-safe.
+ * (registry ids are immutable) while the cache's estimated bytes stay within
+ * its bound ({@link #DEFAULT_MAX_CACHE_BYTES}; an evicted schema is fetched again when next needed); failures are
+ * not cached. Uses {@link HttpClient}; thread-safe.
  *
  * <p>Only self-contained Avro schemas are supported: a {@code schemaType} other than AVRO, or schema
  * {@code references}, give UNKNOWN_SCHEMA.
@@ -36,7 +37,17 @@ public final class RegistrySchemaResolver implements SchemaResolver {
     private final URI baseUrl;
     private final Duration timeout;
     private final HttpClient client;
-    private final Map<Integer, Schema> cache = new ConcurrentHashMap<>();
+    /**
+     * Default bound of the schema cache: 32 MiB of estimated heap (16 bytes per byte of schema JSON text); distinct
+     * large schemas beyond it evict the least useful ones instead of growing the heap.
+     */
+    public static final long DEFAULT_MAX_CACHE_BYTES = SchemaWeights.DEFAULT_MAX_BYTES;
+
+    private final Cache<Integer, Weighed> cache;
+
+    /** A parsed schema and its estimated footprint. */
+    private record Weighed(Schema schema, int weight) {
+    }
 
     /**
      * @param baseUrl registry root, e.g. {@code https://usdf-alert-schemas-dev.slac.stanford.edu}
@@ -65,6 +76,7 @@ public final class RegistrySchemaResolver implements SchemaResolver {
         this.baseUrl = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
         this.timeout = timeout;
         this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.cache = SchemaWeights.cache(DEFAULT_MAX_CACHE_BYTES, (Integer id, Weighed w) -> w.weight());
     }
 
     /**
@@ -76,9 +88,9 @@ public final class RegistrySchemaResolver implements SchemaResolver {
      */
     @Override
     public Schema schemaById(int schemaId) throws DeepMergeException {
-        Schema cached = cache.get(schemaId);
+        Weighed cached = cache.getIfPresent(schemaId);
         if (cached != null) {
-            return cached;
+            return cached.schema();
         }
         URI uri = URI.create(baseUrl + "/schemas/ids/" + schemaId);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
@@ -103,8 +115,8 @@ public final class RegistrySchemaResolver implements SchemaResolver {
                     + response.statusCode() + ": " + abbreviate(response.body()));
         }
         Schema schema = parse(response.body(), uri);
-        cache.putIfAbsent(schemaId, schema);
-        return cache.get(schemaId);
+        Weighed raced = cache.asMap().putIfAbsent(schemaId, new Weighed(schema, SchemaWeights.weigh(response.body().length())));
+        return raced == null ? schema : raced.schema();
     }
 
     private static Schema parse(String body, URI uri) throws DeepMergeException {

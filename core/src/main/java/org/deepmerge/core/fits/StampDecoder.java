@@ -53,13 +53,23 @@ public final class StampDecoder {
     private static final int MAX_HDUS = 32;
 
     private final StampLimits limits;
+    private final InflateBudget budget;
 
-    /** @param limits size caps */
+    /** @param limits size caps; gzip inflate buffers count against the process-wide {@link InflateBudget#shared()} */
     public StampDecoder(StampLimits limits) {
+        this(limits, InflateBudget.shared());
+    }
+
+    /**
+     * @param limits size caps
+     * @param budget inflate buffer bytes shared with the other decoders that run at the same time
+     */
+    public StampDecoder(StampLimits limits, InflateBudget budget) {
         if (limits.maxStampBytes() <= 0 || limits.maxDecompressedBytes() <= 0 || limits.maxAxisLength() <= 0) {
             throw new IllegalArgumentException("stamp limits must be positive: " + limits);
         }
         this.limits = limits;
+        this.budget = java.util.Objects.requireNonNull(budget, "budget");
     }
 
     /** @return a decoder with {@link StampLimits#defaults()} */
@@ -108,8 +118,9 @@ public final class StampDecoder {
      * @param data  stamp bytes, gzipped or not
      * @param where names the stamp in error messages
      * @return the inflated bytes, or {@code data} itself when it is not gzipped
-     * @throws DeepMergeException NOT_FITS (empty), STAMP_TOO_LARGE (above {@link StampLimits#maxStampBytes()}, or
-     *                            inflating to more than {@link StampLimits#maxDecompressedBytes()}), CORRUPT_GZIP
+     * @throws DeepMergeException NOT_FITS (empty), STAMP_TOO_LARGE (above {@link StampLimits#maxStampBytes()},
+     *                            inflating to more than {@link StampLimits#maxDecompressedBytes()}, or needing a bigger
+     *                            buffer while concurrent stamps hold the {@link InflateBudget}), CORRUPT_GZIP
      */
     public byte[] gunzip(byte[] data, String where) throws DeepMergeException {
         if (data.length == 0) {
@@ -151,13 +162,20 @@ public final class StampDecoder {
         return data.length >= 2 && (data[0] & 0xFF) == 0x1F && (data[1] & 0xFF) == 0x8B;
     }
 
+    /** Every inflate buffer is taken from the budget shared with the other decode threads before it is allocated. */
     private byte[] inflate(byte[] gz, String where) throws DeepMergeException {
+        try (InflateBudget.Lease lease = budget.lease(where, gz.length)) {
+            return inflate(gz, where, lease);
+        }
+    }
+
+    private byte[] inflate(byte[] gz, String where, InflateBudget.Lease lease) throws DeepMergeException {
         long max = limits.maxDecompressedBytes();
         // the gzip trailer's ISIZE (RFC 1952: uncompressed size mod 2^32) sizes the output; only a hint, capped so a
         // forged trailer cannot make a small message allocate the whole limit
         long isize = gz.length >= 18 ? Integer.toUnsignedLong(ByteBuffer.wrap(gz, gz.length - 4, 4)
                 .order(ByteOrder.LITTLE_ENDIAN).getInt()) : 0;
-        byte[] out = new byte[(int) Math.min(max, Math.max(BLOCK, Math.min(isize, 16L * gz.length)))];
+        byte[] out = lease.allocate((int) Math.min(max, Math.max(BLOCK, Math.min(isize, 16L * gz.length))));
         int total = 0;
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), Math.max(512, Math.min(gz.length, 1 << 16)))) {
             while (true) {
@@ -171,7 +189,7 @@ public final class StampDecoder {
                         throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
                                 + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
                     }
-                    out = Arrays.copyOf(out, (int) Math.min(max, 2L * out.length));
+                    out = lease.copyOf(out, (int) Math.min(max, 2L * out.length));
                     out[total++] = (byte) next;
                 }
                 int n = in.read(out, total, out.length - total);
@@ -188,7 +206,7 @@ public final class StampDecoder {
         } catch (IOException e) {
             throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": cannot inflate gzip: " + e, e);
         }
-        return total == out.length ? out : Arrays.copyOf(out, total);
+        return total == out.length ? out : lease.copyOf(out, total);
     }
 
     /** A header found at some offset, with its checked sizes. */

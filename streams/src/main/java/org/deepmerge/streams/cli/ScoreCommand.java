@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.LocalSchemaDirectory;
 import org.deepmerge.core.alert.RegistrySchemaResolver;
 import org.deepmerge.core.alert.SchemaResolver;
@@ -62,8 +63,15 @@ import picocli.CommandLine.Parameters;
  * inputs the applicability gate kept from the model (a star, an empty or too small stamp; {@code applicable=false},
  * pMerger null, see docs/formats.md), M rejected, T read ({@code T = N + M}). {@code --no-gate} scores everything.
  *
+ * <p>Limits (docs/formats.md, "Limits"): at most {@code --max-records-per-file} records are decoded from one
+ * container file, the records it declares beyond are rejected as one INPUT_TOO_LARGE line naming the file and their
+ * count ({@code file[1000..]}); after {@code --max-records} inputs in a run, every further input is rejected the same
+ * way without being decoded.
+ *
  * <p>Exit codes: 0 when the run completed (whatever was rejected); 2 when the run itself failed (model missing or
- * invalid, an input path missing or unreadable, output not writable, bad options).
+ * invalid, an input path missing or unreadable, output not writable, bad options, or an unexpected error such as an
+ * OutOfMemoryError on any thread). Once scoring has started, a failed run still writes and flushes every score
+ * produced so far, prints the summary line, then one {@code deepmerge score: ...} error line.
  */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Score alert files, directories and .tar.gz/.tgz/.tar archives of alerts with an ONNX model.",
@@ -127,6 +135,17 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Largest accepted alert file or archive entry (default: ${DEFAULT-VALUE}).")
     long maxEntryBytes;
 
+    @Option(names = "--max-records-per-file", paramLabel = "N",
+            defaultValue = "" + AlertReader.DEFAULT_MAX_RECORDS_PER_CONTAINER,
+            description = "Most records decoded from one Avro container file; the records it declares beyond are "
+                    + "rejected as one INPUT_TOO_LARGE line with their count (default: ${DEFAULT-VALUE}).")
+    int maxRecordsPerFile;
+
+    @Option(names = "--max-records", paramLabel = "N", defaultValue = "0",
+            description = "Most records read in the run; every later input is rejected (INPUT_TOO_LARGE) without "
+                    + "being decoded; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    long maxRecords;
+
     @Option(names = "--no-gate",
             description = "Send every alert to the model: no applicability gate (stars, empty or too small stamps get raw scores).")
     boolean noGate;
@@ -141,6 +160,9 @@ public final class ScoreCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Alert files, directories, .tar.gz/.tgz/.tar archives.")
     List<Path> inputs;
 
+    /** Called on the decode thread before each readable input is decoded; tests make it throw. */
+    java.util.function.Consumer<AlertSourceEntry> beforePrepare = entry -> { };
+
     /** Input dumper of --dump-inputs, or null. */
     private InputDump dump;
     /** Applicable inputs in the pending micro-batch (the model's batch). */
@@ -151,6 +173,8 @@ public final class ScoreCommand implements Callable<Integer> {
     private long notApplicable;
     private long rejected;
     private long read;
+    /** Scoring has started: a failure from here on still prints the summary. */
+    private boolean started;
 
     @Override
     public Integer call() {
@@ -159,10 +183,42 @@ public final class ScoreCommand implements Callable<Integer> {
             run(err);
             return 0;
         } catch (DeepMergeException e) {
-            err.println("deepmerge score: " + e.reason() + ": " + e.getMessage());
+            summaryIfStarted(err);
+            err.println(oneLine("deepmerge score: " + e.reason() + ": " + e.getMessage()));
+            err.flush();
+            return EXIT_RUN_FAILED;
+        } catch (RuntimeException | Error e) {
+            // an OutOfMemoryError or a bug on any thread: the scores written so far were flushed when the writers
+            // closed; the summary and one line instead of a stack trace and exit code 1
+            summaryIfStarted(err);
+            err.println(oneLine("deepmerge score: failed: " + describe(e)));
             err.flush();
             return EXIT_RUN_FAILED;
         }
+    }
+
+    private void summaryIfStarted(PrintWriter err) {
+        if (started) {
+            err.println(summary());
+        }
+    }
+
+    private String summary() {
+        return String.format(Locale.ROOT, "scored %d (not applicable %d), rejected %d, of %d", scored, notApplicable,
+                rejected, read);
+    }
+
+    /** The throwable and its causes, e.g. "IllegalStateException: prepare worker failed; caused by OutOfMemoryError: ...". */
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder(e.toString());
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            sb.append("; caused by ").append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String oneLine(String s) {
+        return s.replaceAll("\\s*[\\r\\n]+\\s*", " ");
     }
 
     private void run(PrintWriter err) throws DeepMergeException {
@@ -171,6 +227,13 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         if (decodeThreads < 0) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--decode-threads must be >= 0, got " + decodeThreads);
+        }
+        if (maxRecordsPerFile < 1) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--max-records-per-file must be >= 1, got "
+                    + maxRecordsPerFile);
+        }
+        if (maxRecords < 0) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--max-records must be >= 0, got " + maxRecords);
         }
         if (batchSize != null && batchSize <= 0) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--batch-size must be > 0, got " + batchSize);
@@ -195,13 +258,13 @@ public final class ScoreCommand implements Callable<Integer> {
             try (OutputStream dest = openOut(out, "--out");
                  ScoreWriter writer = format.open(dest, contract.classNames());
                  RejectLog rejectLog = rejects == null ? null : new RejectLog(openOut(rejects, "--rejects"))) {
+                started = true;
                 score(source, pipeline, scorer, n, writer, rejectLog, err);
             } catch (IOException e) {
                 throw new DeepMergeException(Reason.IO_ERROR, "writing scores failed: " + e.getMessage(), e);
             }
         }
-        err.println(String.format(Locale.ROOT, "scored %d (not applicable %d), rejected %d, of %d", scored, notApplicable,
-                rejected, read));
+        err.println(summary());
         err.flush();
     }
 
@@ -218,15 +281,30 @@ public final class ScoreCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
+        int perFile = maxRecordsPerFile;
         try {
             Deque<Future<List<Outcome>>> inFlight = new ArrayDeque<>(window);
+            long submitted = 0;
             for (AlertSourceEntry entry = source.next(); entry != null; entry = source.next()) {
                 long ingestMs = System.currentTimeMillis();
                 AlertSourceEntry e = entry;
-                inFlight.addLast(e.readable()
-                        ? pool.submit(() -> prepareAll(pipeline, e, ingestMs))
-                        : CompletableFuture.completedFuture(List.of(
-                                new Outcome(e.location(), e.position(), null, e.failure(), ingestMs))));
+                if (maxRecords > 0 && (submitted >= maxRecords || read >= maxRecords)) {
+                    // the run's limit: every input holds at least one record, so no input past the limit's count needs
+                    // decoding; records are counted exactly when taken (take)
+                    inFlight.addLast(CompletableFuture.completedFuture(List.of(new Outcome(e.location(), e.position(),
+                            null, new DeepMergeException(Reason.INPUT_TOO_LARGE, e.location()
+                                    + " not decoded: the run reached its limit of " + maxRecords
+                                    + " records (--max-records)"), ingestMs))));
+                } else {
+                    submitted++;
+                    inFlight.addLast(e.readable()
+                            ? pool.submit(() -> {
+                                beforePrepare.accept(e);
+                                return prepareAll(pipeline, e, ingestMs, perFile);
+                            })
+                            : CompletableFuture.completedFuture(List.of(
+                                    new Outcome(e.location(), e.position(), null, e.failure(), ingestMs))));
+                }
                 while (inFlight.size() >= window) {
                     take(inFlight.pollFirst(), batch, maxBatch, scorer, contract, identity, writer, rejectLog, err, progress);
                 }
@@ -235,6 +313,15 @@ public final class ScoreCommand implements Callable<Integer> {
             while (!inFlight.isEmpty()) {
                 take(inFlight.pollFirst(), batch, maxBatch, scorer, contract, identity, writer, rejectLog, err, progress);
             }
+        } catch (IOException | DeepMergeException | RuntimeException | Error fatal) {
+            // score what was already prepared and taken, so that "everything scored so far" includes it
+            try {
+                scoreBatch(batch, scorer, contract, identity, writer, rejectLog, err, progress);
+            } catch (IOException | RuntimeException | Error also) {
+                fatal.addSuppressed(also);
+            }
+            progress.clear();
+            throw fatal;
         } finally {
             pool.shutdownNow();
         }
@@ -255,10 +342,13 @@ public final class ScoreCommand implements Callable<Integer> {
      * Decodes every record of one input (normally one alert; a container file may hold several, located as
      * {@code file[k]}) and prepares each for the model. Runs on a prepare worker; never throws.
      */
-    private static List<Outcome> prepareAll(CutoutPipeline pipeline, AlertSourceEntry entry, long ingestMs) {
+    private static List<Outcome> prepareAll(CutoutPipeline pipeline, AlertSourceEntry entry, long ingestMs,
+                                            int maxRecordsPerFile) {
         List<Alert> alerts;
+        AlertReader.Capped capped;
         try {
-            alerts = pipeline.reader().readAll(entry.bytes());
+            capped = pipeline.reader().readAll(entry.bytes(), maxRecordsPerFile);
+            alerts = capped.alerts();
         } catch (DeepMergeException e) {
             return List.of(new Outcome(entry.location(), entry.position(), null, e, ingestMs));
         } catch (RuntimeException e) {
@@ -266,7 +356,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         List<Outcome> out = new ArrayList<>(alerts.size());
         for (int k = 0; k < alerts.size(); k++) {
-            String location = alerts.size() == 1 ? entry.location() : entry.location() + "[" + k + "]";
+            String location = alerts.size() == 1 && capped.beyondCap() == 0 ? entry.location() : entry.location() + "[" + k + "]";
             try {
                 out.add(new Outcome(location, entry.position(), pipeline.prepare(alerts.get(k)), null, ingestMs));
             } catch (DeepMergeException e) {
@@ -274,6 +364,11 @@ public final class ScoreCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 out.add(new Outcome(location, entry.position(), null, unexpected(e), ingestMs));
             }
+        }
+        if (capped.beyondCap() > 0) {
+            out.add(new Outcome(entry.location() + "[" + alerts.size() + "..]", entry.position(), null,
+                    new DeepMergeException(Reason.INPUT_TOO_LARGE, entry.location() + " "
+                            + capped.describeBeyond() + " (--max-records-per-file)"), ingestMs));
         }
         return out;
     }
@@ -296,7 +391,17 @@ public final class ScoreCommand implements Callable<Integer> {
         } catch (ExecutionException e) {
             throw new IllegalStateException("prepare worker failed", e.getCause());
         }
-        for (Outcome o : outcomes) {
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome o = outcomes.get(i);
+            if (maxRecords > 0 && read >= maxRecords) {
+                int rest = outcomes.size() - i;
+                read++;
+                reject(o.location() + (rest > 1 ? " and " + (rest - 1) + " more" : ""), o.position(),
+                        new DeepMergeException(Reason.INPUT_TOO_LARGE, o.location() + (rest > 1 ? " and the " + (rest - 1)
+                                + " records after it" : "") + " not scored: the run reached its limit of " + maxRecords
+                                + " records (--max-records)"), rejectLog, err, progress);
+                break;
+            }
             read++;
             if (o.error() != null) {
                 reject(o.location(), o.position(), o.error(), rejectLog, err, progress);

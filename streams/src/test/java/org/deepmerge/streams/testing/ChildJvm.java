@@ -67,8 +67,20 @@ public final class ChildJvm {
      * @throws IOException when it cannot be started
      */
     public static Process start(Path dir, Path log, List<String> args) throws IOException {
+        return start(dir, log, "768m", args);
+    }
+
+    /**
+     * @param dir     directory for the manifest jar
+     * @param log     file receiving the child's standard output and error
+     * @param maxHeap the child's {@code -Xmx}, e.g. {@code 256m} (tests that prove a run stays within a small heap)
+     * @param args    the deepmerge command line
+     * @return the started process
+     * @throws IOException when it cannot be started
+     */
+    public static Process start(Path dir, Path log, String maxHeap, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.deepmerge.avro.v1",
+                "-Xmx" + maxHeap, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.deepmerge.avro.v1",
                 "-cp", classpathJar(dir).toString(), DeepMergeCli.class.getName()));
         cmd.addAll(args);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
