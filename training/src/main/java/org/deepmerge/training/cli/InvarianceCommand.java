@@ -51,13 +51,7 @@ public final class InvarianceCommand implements Callable<Integer> {
         List<ImageFolderReader.Entry> entries = ImageFolderReader.entries(data, ImageFolderReader.Options.defaults());
         int[] labels = entries.stream().mapToInt(ImageFolderReader.Entry::label).toArray();
         Split split = Split.stratified(labels, Split.DEFAULT_TRAIN, Split.DEFAULT_VALIDATION, splitSeed);
-        int[] rows = switch (part.toLowerCase(Locale.ROOT)) {
-            case "test" -> split.test();
-            case "validation" -> split.validation();
-            case "train" -> split.train();
-            case "all" -> java.util.stream.IntStream.range(0, entries.size()).toArray();
-            default -> throw new DeepMergeException(Reason.INVALID_CONFIG, "--part " + part + " is not test|validation|train|all");
-        };
+        int[] rows = split.part(part, entries.size());
         try (OnnxScorer scorer = OnnxScorer.open(model, ScorerOptions.defaults(), null)) {
             ModelContract contract = scorer.contract();
             if (contract.channelCount() != 1) {

@@ -81,26 +81,22 @@ public final class ImageFolderReader {
      */
     public static List<Entry> entries(Path dir, Options options) throws DeepMergeException {
         Path csv = dir.resolve("labels.csv");
-        List<String[]> rows = readCsv(csv);
-        if (rows.isEmpty()) {
-            throw new DeepMergeException(Reason.IO_ERROR, csv + ": empty");
-        }
-        String[] header = rows.get(0);
-        int idCol = column(header, options.idColumn(), csv);
-        int labelCol = column(header, options.labelColumn(), csv);
-        int n = rows.size() - 1;
+        LabelsCsv.Table t = LabelsCsv.read(csv);
+        int idCol = t.requireColumn(options.idColumn());
+        int labelCol = t.requireColumn(options.labelColumn());
+        int n = t.rows().size();
         if (options.limit() > 0) {
             n = Math.min(n, options.limit());
         }
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            String[] row = rows.get(i + 1);
-            int line = i + 2;
-            if (row.length <= Math.max(idCol, labelCol)) {
-                throw new DeepMergeException(Reason.WRONG_SHAPE, csv + ":" + line + ": only " + row.length + " columns");
+            LabelsCsv.Row row = t.rows().get(i);
+            if (row.fields().size() <= Math.max(idCol, labelCol)) {
+                throw new DeepMergeException(Reason.WRONG_SHAPE, csv + ":" + row.line() + ": only " + row.fields().size()
+                        + " columns");
             }
-            String id = row[idCol].trim();
-            out.add(new Entry(id, parseLabel(row[labelCol].trim(), csv, line), findImage(dir.resolve("images"), id)));
+            String id = row.get(idCol);
+            out.add(new Entry(id, LabelsCsv.label(row.get(labelCol), csv, row.line()), findImage(dir.resolve("images"), id)));
         }
         if (out.isEmpty()) {
             throw new DeepMergeException(Reason.IO_ERROR, csv + ": no rows");
@@ -280,74 +276,5 @@ public final class ImageFolderReader {
         } catch (IOException | RuntimeException e) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, image + ": cannot read FITS image: " + e.getMessage(), e);
         }
-    }
-
-    private static int column(String[] header, String name, Path csv) throws DeepMergeException {
-        for (int i = 0; i < header.length; i++) {
-            if (header[i].trim().equals(name)) {
-                return i;
-            }
-        }
-        throw new DeepMergeException(Reason.INVALID_CONFIG, csv + ": no column '" + name + "' in header " + String.join(",", header));
-    }
-
-    private static int parseLabel(String v, Path csv, int line) throws DeepMergeException {
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "1", "1.0", "true" -> {
-                return 1;
-            }
-            case "0", "0.0", "false" -> {
-                return 0;
-            }
-            default -> throw new DeepMergeException(Reason.WRONG_SHAPE, csv + ":" + line + ": label '" + v + "' is not 0/1");
-        }
-    }
-
-    /**
-     * Minimal RFC 4180 reader: comma separated, double-quoted fields may hold commas and doubled quotes.
-     *
-     * @param csv the file
-     * @return rows, header first
-     * @throws DeepMergeException IO_ERROR when unreadable
-     */
-    static List<String[]> readCsv(Path csv) throws DeepMergeException {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, csv + ": cannot read labels: " + e.getMessage(), e);
-        }
-        List<String[]> rows = new ArrayList<>();
-        for (String line : lines) {
-            if (line.isBlank()) {
-                continue;
-            }
-            List<String> fields = new ArrayList<>();
-            StringBuilder cur = new StringBuilder();
-            boolean quoted = false;
-            for (int k = 0; k < line.length(); k++) {
-                char ch = line.charAt(k);
-                if (quoted) {
-                    if (ch == '"' && k + 1 < line.length() && line.charAt(k + 1) == '"') {
-                        cur.append('"');
-                        k++;
-                    } else if (ch == '"') {
-                        quoted = false;
-                    } else {
-                        cur.append(ch);
-                    }
-                } else if (ch == '"') {
-                    quoted = true;
-                } else if (ch == ',') {
-                    fields.add(cur.toString());
-                    cur.setLength(0);
-                } else {
-                    cur.append(ch);
-                }
-            }
-            fields.add(cur.toString());
-            rows.add(fields.toArray(new String[0]));
-        }
-        return rows;
     }
 }

@@ -109,6 +109,23 @@ public record Split(int[] train, int[] validation, int[] test) {
         }
     }
 
+    /**
+     * @param name test, validation, train or all (case-insensitive)
+     * @param size the number of rows, for {@code all}
+     * @return the indices of that part ({@code all}: 0..size-1)
+     * @throws org.deepmerge.core.DeepMergeException INVALID_CONFIG for another name
+     */
+    public int[] part(String name, int size) throws org.deepmerge.core.DeepMergeException {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+            case "test" -> test;
+            case "validation" -> validation;
+            case "train" -> train;
+            case "all" -> java.util.stream.IntStream.range(0, size).toArray();
+            default -> throw new org.deepmerge.core.DeepMergeException(org.deepmerge.core.DeepMergeException.Reason.INVALID_CONFIG,
+                    "part '" + name + "' is not test, validation, train or all");
+        };
+    }
+
     @Override
     public String toString() {
         return "Split[train=" + train.length + ", validation=" + validation.length + ", test=" + test.length + "]";

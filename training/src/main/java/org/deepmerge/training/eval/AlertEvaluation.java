@@ -1,5 +1,7 @@
 package org.deepmerge.training.eval;
 
+import org.deepmerge.training.data.LabelsCsv;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

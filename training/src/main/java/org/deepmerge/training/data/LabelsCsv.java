@@ -1,4 +1,4 @@
-package org.deepmerge.training.eval;
+package org.deepmerge.training.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
