@@ -48,6 +48,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String INPUT_TOPIC = "deepmerge.input.topic";
     public static final String OUTPUT_TOPIC = "deepmerge.output.topic";
     public static final String DLQ_TOPIC = "deepmerge.dlq.topic";
+    /** Largest dead-letter value written whole, bytes; larger values are cut to this prefix. */
+    public static final String DLQ_MAX_VALUE_BYTES = "deepmerge.dlq.max.value.bytes";
     public static final String MODEL_PATH = "deepmerge.model.path";
     public static final String DEVICE = "deepmerge.device";
     public static final String INFERENCE_THREADS = "deepmerge.inference.threads";
@@ -123,6 +125,13 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             .define(DLQ_TOPIC, Type.STRING, "merger-dead-letters", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Dead-letter topic: every input that cannot be scored, with its original key and value bytes and "
                             + "deepmerge.* reason headers.")
+            .define(DLQ_MAX_VALUE_BYTES, Type.INT, 512 * 1024, Range.between(0, 64 << 20), Importance.MEDIUM,
+                    "Largest dead-letter value (bytes) written whole. A larger original value is written as its first "
+                            + "this-many bytes, with header deepmerge.value.truncated = the original size, the original "
+                            + "headers and the reason and source topic/partition/offset headers (fetch the original "
+                            + "there). The default, 512 KiB, keeps a dead letter with its headers well under the "
+                            + "producer's default max.request.size (1 MiB); keep it below max.request.size minus the "
+                            + "headers and below the dead-letter topic's max.message.bytes.")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
                     "Path of the ONNX model file (its deepmerge.* metadata_props are the model contract); empty = the default model embedded in deepmerge.jar.")
             .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
@@ -312,6 +321,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     public String dlqTopic() {
         return getString(DLQ_TOPIC);
+    }
+
+    /** @return largest dead-letter value written whole, bytes ({@value #DLQ_MAX_VALUE_BYTES}) */
+    public int dlqMaxValueBytes() {
+        return getInt(DLQ_MAX_VALUE_BYTES);
     }
 
     /** @return the model file, or null for the default model embedded in the jar */
