@@ -48,6 +48,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String INPUT_TOPIC = "deepmerge.input.topic";
     public static final String OUTPUT_TOPIC = "deepmerge.output.topic";
     public static final String DLQ_TOPIC = "deepmerge.dlq.topic";
+    /**
+     * Bytes kept free for a dead letter's key and headers below the producer's {@code max.request.size}: the
+     * configuration is rejected when {@value #DLQ_MAX_VALUE_BYTES} plus this exceeds it.
+     */
+    public static final int DLQ_HEADROOM_BYTES = 64 * 1024;
     /** Largest dead-letter value written whole, bytes; larger values are cut to this prefix. */
     public static final String DLQ_MAX_VALUE_BYTES = "deepmerge.dlq.max.value.bytes";
     public static final String MODEL_PATH = "deepmerge.model.path";
@@ -227,6 +232,15 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             }
         });
         passThrough = pt;
+        Object maxRequest = pt.getOrDefault(StreamsConfig.producerPrefix(
+                org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                pt.get(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        long maxRequestBytes = maxRequest == null ? 1L << 20 : Long.parseLong(String.valueOf(maxRequest).trim());
+        if (dlqMaxValueBytes() + DLQ_HEADROOM_BYTES > maxRequestBytes) {
+            throw new ConfigException(DLQ_MAX_VALUE_BYTES, dlqMaxValueBytes(), "a dead letter of this many value bytes,"
+                    + " plus up to " + DLQ_HEADROOM_BYTES + " bytes of key and headers, does not fit the producer's"
+                    + " max.request.size of " + maxRequestBytes + " bytes");
+        }
         if (outputEncoding() == OutputEncoding.CONFLUENT && outputRegistryUrl().isEmpty()
                 && getInt(OUTPUT_SCHEMA_ID) < 0) {
             throw new ConfigException(OUTPUT_ENCODING, "confluent",
@@ -289,6 +303,9 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: every non-DeepMerge setting as given, plus project defaults where unset:
      * {@code application.id=deepmerge-scorer}, {@code processing.guarantee=exactly_once_v2} and
+     * {@code production.exception.handler} = {@code DeadLetterProductionExceptionHandler} (a score or dead letter
+     * the producer refuses for good becomes a small dead letter instead of failing the task; it is also given
+     * {@value #DLQ_TOPIC} and {@value #OUTPUT_TOPIC}),
      * {@code processing.exception.handler.global.enabled=true} (Kafka 5.0's default; the scoring topology has no
      * global state, so this only stops Kafka Streams 4.3 warning at every start that it is off), also with the
      * {@code main.consumer.} prefix: the partition assignor reads a Streams config of its own from the main
@@ -302,7 +319,12 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), "true");
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.deepmerge.streams.topology.DeadLetterProductionExceptionHandler.class.getName());
         passThrough.forEach(p::put);
+        // read by the production exception handler's configure()
+        p.put(DLQ_TOPIC, dlqTopic());
+        p.put(OUTPUT_TOPIC, outputTopic());
         return p;
     }
 

@@ -29,6 +29,12 @@ public final class DeadLetters {
      * {@link #SOURCE_TOPIC}/{@link #SOURCE_PARTITION}/{@link #SOURCE_OFFSET} of the input topic.
      */
     public static final String VALUE_TRUNCATED = "deepmerge.value.truncated";
+    /**
+     * Present on a dead letter written again after the producer or broker refused the first one (see
+     * {@link RefusedDeadLetters}): why it was refused. Such a dead letter has no value, no original headers, and no key
+     * when the original key was longer than 1 KiB; {@link #VALUE_TRUNCATED} gives the original value's size.
+     */
+    public static final String REFUSED = "deepmerge.dlq.refused";
     /** Reason value for a RuntimeException thrown while decoding (a decoder bug, still never stops the stream). */
     public static final String UNEXPECTED_ERROR = "UNEXPECTED_ERROR";
     /** Reason value for a record with a null value (tombstone). */

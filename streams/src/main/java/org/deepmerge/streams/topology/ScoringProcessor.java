@@ -489,10 +489,20 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         org.apache.kafka.common.header.Headers headers = DeadLetters.headers(record.headers(), reason, error, message,
                 topic, partition, offset);
         byte[] value = record.value();
-        if (value != null && value.length > maxDeadLetterValueBytes) {
+        byte[] key = record.key();
+        String refused = RefusedDeadLetters.refusal(topic, partition, offset);
+        if (refused != null) {
+            // this input's dead letter was refused before (and its transaction aborted): one that cannot be refused
+            headers = DeadLetters.headers(null, reason, error, message, topic, partition, offset);
+            headers.add(DeadLetters.REFUSED, refused.getBytes(StandardCharsets.UTF_8));
+            headers.add(DeadLetters.VALUE_TRUNCATED, Integer.toString(value == null ? 0 : value.length)
+                    .getBytes(StandardCharsets.UTF_8));
+            value = null;
+            key = key != null && key.length > ScoringTopology.MAX_FIELD_BYTES ? null : key;
+        } else if (value != null && value.length > maxDeadLetterValueBytes) {
             headers.add(DeadLetters.VALUE_TRUNCATED, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
             value = Arrays.copyOf(value, maxDeadLetterValueBytes);
         }
-        context.forward(record.withValue(value).withHeaders(headers));
+        context.forward(record.withKey(key).withValue(value).withHeaders(headers));
     }
 }
