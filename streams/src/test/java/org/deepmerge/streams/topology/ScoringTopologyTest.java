@@ -425,6 +425,24 @@ class ScoringTopologyTest {
     }
 
     @Test
+    void assembleDeadLettersOverLongStringsBeforeTheObjectStore() throws Exception {
+        startAssemble(64, 1000L, 3_600_000L);
+        // the assembly store (ObjectBands) also writes strings with writeUTF: long ones must never reach it
+        in.pipeInput(new TestRecord<>("k-long".getBytes(StandardCharsets.UTF_8),
+                oneBand("src-g", "o".repeat(70_000), "g", 1), T0));
+        in.pipeInput(new TestRecord<>("k-band".getBytes(StandardCharsets.UTF_8),
+                oneBand("src-b", "obj-2", "b".repeat(70_000), 1), T0));
+        List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+        assertEquals(2, dl.size());
+        for (TestRecord<byte[], byte[]> r : dl) {
+            assertEquals(DeepMergeException.Reason.FIELD_TOO_LONG.name(), DeadLetters.get(r.headers(), DeadLetters.REASON));
+        }
+        assertEquals(0, assembling());
+        in.pipeInput(new TestRecord<>("k-g".getBytes(StandardCharsets.UTF_8), oneBand("src-g", "obj-1", "g", 1), T0));
+        assertEquals(1, assembling(), "the partition moves on");
+    }
+
+    @Test
     void assembleScoresOnceWhenEveryModelBandIsPresentWithEachChannelFromItsBand() throws Exception {
         startAssemble(64, 1000L, 3_600_000L);
         byte[] g = oneBand("src-g", "obj-1", "g", 1);
