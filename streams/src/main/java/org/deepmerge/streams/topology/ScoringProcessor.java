@@ -342,10 +342,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             long scoredAt = context.currentSystemTimeMs();
             for (int i = 0; i < batch.size(); i++) {
                 PendingImage p = batch.get(i);
-                String invalid = invalidOutput(scored.predictions().get(i));
-                if (invalid != null) {
-                    deadLetterAfterScoring(p, invalid + " from model " + scored.contract().modelName() + " "
-                            + scored.contract().modelVersion() + " for source id " + p.input().sourceId());
+                try {
+                    org.deepmerge.core.pipeline.MergerScores.requireValidOutput(scored.predictions().get(i),
+                            p.input().sourceId(), new org.deepmerge.core.model.ModelIdentity(scored.contract().modelName(),
+                                    scored.contract().modelVersion(), scored.modelSha256()));
+                } catch (DeepMergeException e) {
+                    deadLetterAfterScoring(p, e);
                     continue;
                 }
                 MergerScore score = toScore(p, scored.predictions().get(i), scored.contract(), scored.modelSha256(), scoredAt);
@@ -364,33 +366,20 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         oldestEnqueuedWall = Long.MAX_VALUE;
     }
 
-    /** @return what is wrong with a prediction (a NaN or infinite probability), or null when it is a probability */
-    static String invalidOutput(Prediction p) {
-        if (!Float.isFinite(p.pMerger()) || p.pMerger() < 0 || p.pMerger() > 1) {
-            return "p(merger) = " + p.pMerger();
-        }
-        for (int c = 0; c < p.probabilities().size(); c++) {
-            float v = p.probabilities().get(c);
-            if (!Float.isFinite(v)) {
-                return "class probability " + c + " = " + v;
-            }
-        }
-        return null;
-    }
-
     /**
      * Dead-letters a buffered image whose model output is invalid (MODEL_OUTPUT_INVALID). Its input record was
      * consumed when it was buffered, so the dead letter is keyed by the source id, has no value, and points at the
      * input record with the source topic/partition/offset headers (unknown, -1, for images restored from entries
      * written before v4 and for images the assemble timeout made).
      */
-    private void deadLetterAfterScoring(PendingImage p, String message) {
-        String reason = DeepMergeException.Reason.MODEL_OUTPUT_INVALID.name();
+    private void deadLetterAfterScoring(PendingImage p, DeepMergeException error) {
+        String reason = error.reason().name();
+        String message = error.getMessage();
         LOG.warn("dead-lettered ({}): {}", reason, message);
         metrics.deadLetter(reason);
         PendingImage.Source s = p.source();
         context.forward(new Record<byte[], byte[]>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), null,
-                p.recordTimestamp(), DeadLetters.headers(null, reason, null, message,
+                p.recordTimestamp(), DeadLetters.headers(null, reason, error, message,
                         s.topic().isEmpty() ? null : s.topic(), s.partition(), s.offset())));
     }
 
