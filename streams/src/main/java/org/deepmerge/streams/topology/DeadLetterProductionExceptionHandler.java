@@ -44,11 +44,13 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
 
     private String dlqTopic;
     private String outputTopic;
+    private String applicationId;
 
     @Override
     public void configure(Map<String, ?> configs) {
         Object dlq = configs.get(DeepMergeStreamsConfig.DLQ_TOPIC);
         Object out = configs.get(DeepMergeStreamsConfig.OUTPUT_TOPIC);
+        applicationId = String.valueOf(configs.get(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG));
         dlqTopic = dlq == null ? String.valueOf(DeepMergeStreamsConfig.CONFIG.defaultValues().get(DeepMergeStreamsConfig.DLQ_TOPIC))
                 : String.valueOf(dlq);
         outputTopic = out == null ? String.valueOf(DeepMergeStreamsConfig.CONFIG.defaultValues().get(DeepMergeStreamsConfig.OUTPUT_TOPIC))
@@ -74,7 +76,7 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
         }
         Location in = location(context, record);
         if (record.topic().equals(dlqTopic)) {
-            RefusedDeadLetters.record(in.topic(), in.partition(), in.offset(), exception.toString());
+            RefusedDeadLetters.record(applicationId, in.topic(), in.partition(), in.offset(), exception.toString());
         }
         ProducerRecord<byte[], byte[]> replacement = replacement(context, record, exception, dlqTopic);
         LOG.warn("could not write a record to {} (input {}-{}@{}): {}; writing a dead letter without key and value"

@@ -30,36 +30,38 @@ public final class RefusedDeadLetters {
     }
 
     /**
-     * @param topic     input topic
-     * @param partition input partition
-     * @param offset    input offset
-     * @param error     why the dead letter was refused
+     * @param applicationId the Kafka Streams application id (several applications may share a JVM and topic names)
+     * @param topic         input topic
+     * @param partition     input partition
+     * @param offset        input offset
+     * @param error         why the dead letter was refused
      */
-    public static void record(String topic, int partition, long offset, String error) {
+    public static void record(String applicationId, String topic, int partition, long offset, String error) {
         if (topic == null || offset < 0) {
             return;
         }
         synchronized (REFUSED) {
-            REFUSED.put(key(topic, partition, offset), error);
+            REFUSED.put(key(applicationId, topic, partition, offset), error);
         }
     }
 
     /**
-     * @param topic     input topic (null: unknown)
-     * @param partition input partition
-     * @param offset    input offset
+     * @param applicationId the Kafka Streams application id
+     * @param topic         input topic (null: unknown)
+     * @param partition     input partition
+     * @param offset        input offset
      * @return why this input's dead letter was refused before, or null when it was not
      */
-    public static String refusal(String topic, int partition, long offset) {
+    public static String refusal(String applicationId, String topic, int partition, long offset) {
         if (topic == null || offset < 0) {
             return null;
         }
         synchronized (REFUSED) {
-            return REFUSED.get(key(topic, partition, offset));
+            return REFUSED.get(key(applicationId, topic, partition, offset));
         }
     }
 
-    private static String key(String topic, int partition, long offset) {
-        return topic + "-" + partition + "@" + offset;
+    private static String key(String applicationId, String topic, int partition, long offset) {
+        return applicationId + "/" + topic + "-" + partition + "@" + offset;
     }
 }

@@ -479,7 +479,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 topic, partition, offset);
         byte[] value = record.value();
         byte[] key = record.key();
-        String refused = RefusedDeadLetters.refusal(topic, partition, offset);
+        String refused = RefusedDeadLetters.refusal(context.applicationId(), topic, partition, offset);
         if (refused != null) {
             // this input's dead letter was refused before (and its transaction aborted): one that cannot be refused
             headers = DeadLetters.headers(null, reason, error, message, topic, partition, offset);

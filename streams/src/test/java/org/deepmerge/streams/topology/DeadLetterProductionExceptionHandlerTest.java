@@ -63,7 +63,8 @@ class DeadLetterProductionExceptionHandlerTest {
 
     private static DeadLetterProductionExceptionHandler handler() {
         DeadLetterProductionExceptionHandler h = new DeadLetterProductionExceptionHandler();
-        h.configure(Map.of(DeepMergeStreamsConfig.DLQ_TOPIC, "dlq", DeepMergeStreamsConfig.OUTPUT_TOPIC, "scores"));
+        h.configure(Map.of(DeepMergeStreamsConfig.DLQ_TOPIC, "dlq", DeepMergeStreamsConfig.OUTPUT_TOPIC, "scores",
+                "application.id", "handler-test"));
         return h;
     }
 
@@ -85,8 +86,9 @@ class DeadLetterProductionExceptionHandlerTest {
         assertEquals("dlq", DeadLetters.get(d.headers(), DeadLetterProductionExceptionHandler.FAILED_TOPIC));
         assertEquals("300000", DeadLetters.get(d.headers(), DeadLetters.VALUE_TRUNCATED));
         assertEquals(RecordTooLargeException.class.getName(), DeadLetters.get(d.headers(), DeadLetters.EXCEPTION_CLASS));
-        assertEquals(RecordTooLargeException.class.getName() + ": too large", RefusedDeadLetters.refusal("alerts", 2, 77L));
-        assertNull(RefusedDeadLetters.refusal("alerts", 2, 78L));
+        assertEquals(RecordTooLargeException.class.getName() + ": too large", RefusedDeadLetters.refusal("handler-test", "alerts", 2, 77L));
+        assertNull(RefusedDeadLetters.refusal("handler-test", "alerts", 2, 78L));
+        assertNull(RefusedDeadLetters.refusal("another-app", "alerts", 2, 77L), "per application");
     }
 
     @Test
