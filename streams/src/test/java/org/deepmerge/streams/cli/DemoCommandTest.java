@@ -73,7 +73,7 @@ class DemoCommandTest {
         assertCommon(r, model);
         assertEquals(40, number(r.out(), "sent"));
         assertEquals(40, number(r.out(), "scored"), "well-formed synthetic cutouts never dead-letter");
-        Matcher auc = Pattern.compile("\\((\\d+) mergers of (\\d+)\\): ROC AUC ([0-9.]+), accuracy ([0-9.]+)").matcher(r.out());
+        Matcher auc = Pattern.compile("\\((\\d+) mergers of (\\d+); the \\d+ scored by the model\\): ROC AUC ([0-9.]+), accuracy ([0-9.]+)").matcher(r.out());
         assertTrue(auc.find(), r.out());
         assertEquals(20, Integer.parseInt(auc.group(1)), "half of the synthetic set are mergers");
         assertEquals(40, Integer.parseInt(auc.group(2)));
