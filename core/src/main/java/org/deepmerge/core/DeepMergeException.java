@@ -43,7 +43,14 @@ public class DeepMergeException extends Exception {
         IO_ERROR,
         /** An input record (alert file, archive entry) is larger than the configured per-entry cap, or declares more
          *  records than the per-file or per-run record cap. */
-        INPUT_TOO_LARGE
+        INPUT_TOO_LARGE,
+        /**
+         * A string field the score record carries (source id, object id, survey, band) is longer than the streaming
+         * scorer's limit (valid by its Avro schema, which sets none).
+         */
+        FIELD_TOO_LONG,
+        /** The model's output for an input is not a probability (NaN or infinite): nothing to publish as a score. */
+        MODEL_OUTPUT_INVALID
     }
 
     private final Reason reason;

@@ -1,16 +1,17 @@
 package org.deepmerge.core.fits;
 
 import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
+import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 import nom.tam.fits.Header;
+import nom.tam.fits.HeaderCard;
 import nom.tam.fits.ImageData;
 import nom.tam.fits.PaddingException;
 import nom.tam.util.FitsInputStream;
@@ -25,9 +26,14 @@ import org.deepmerge.core.alert.Magic;
  * <p>Steps (documented in {@code docs/formats.md}, "Stamps"):
  * <ol>
  *   <li>null data: MISSING_CUTOUT; more than {@link StampLimits#maxStampBytes()}: STAMP_TOO_LARGE;</li>
- *   <li>gzip (magic 1F 8B) is inflated with the JDK {@link GZIPInputStream}, stopping with STAMP_TOO_LARGE as soon
- *       as more than {@link StampLimits#maxDecompressedBytes()} come out (gzip bombs never get buffered);</li>
- *   <li>the bytes must start with {@code SIMPLE} (else NOT_FITS, naming what they look like, e.g. JPEG);</li>
+ *   <li>gzip (magic 1F 8B) is inflated member by member with a raw JDK {@link Inflater} (CRC-32 and ISIZE checked),
+ *       stopping with STAMP_TOO_LARGE as soon as more than {@link StampLimits#maxDecompressedBytes()} come out (gzip
+ *       bombs never get buffered); bytes after the last member that are not another member are CORRUPT_GZIP;</li>
+ *   <li>the bytes must start with {@code SIMPLE} (else NOT_FITS, naming what they look like, e.g. JPEG), and its
+ *       value must be {@code T} (else CORRUPT_FITS);</li>
+ *   <li>each header must end with an END card before any byte that is not header text (ASCII 0x20-0x7E) and before
+ *       the next HDU's XTENSION card (else CORRUPT_FITS "no END card"); BITPIX, NAXIS, NAXISn, PCOUNT, GCOUNT and
+ *       BLANK must be integers, BSCALE and BZERO finite reals, BSCALE non-zero (else CORRUPT_FITS naming the keyword);</li>
  *   <li>every header up to the image is read and checked before any data array is allocated: NAXISn within
  *       {@link StampLimits#maxAxisLength()}, declared data size within {@link StampLimits#maxDecompressedBytes()}
  *       (else STAMP_TOO_LARGE) and present in the bytes (else CORRUPT_FITS "truncated");</li>
@@ -113,7 +119,7 @@ public final class StampDecoder {
 
     /**
      * The first half of {@link #decode(byte[], double, String)}: checks the stamp size and inflates gzip (magic
-     * 1F 8B) with the JDK's {@link GZIPInputStream}.
+     * 1F 8B) member by member with a raw {@link Inflater} (see {@link #decode(byte[], double, String)}).
      *
      * @param data  stamp bytes, gzipped or not
      * @param where names the stamp in error messages
@@ -162,7 +168,12 @@ public final class StampDecoder {
         return data.length >= 2 && (data[0] & 0xFF) == 0x1F && (data[1] & 0xFF) == 0x8B;
     }
 
-    /** Every inflate buffer is taken from the budget shared with the other decode threads before it is allocated. */
+    /**
+     * Inflates every gzip member (RFC 1952: a gzip file is a series of members, inflated to their concatenation) with
+     * a raw {@link Inflater}, checking each member's CRC-32 and ISIZE. Bytes after the last member that do not start
+     * another member are CORRUPT_GZIP: a lenient reader (the JDK's GZIPInputStream) silently drops them. Every
+     * inflate buffer is taken from the budget shared with the other decode threads before it is allocated.
+     */
     private byte[] inflate(byte[] gz, String where) throws DeepMergeException {
         try (InflateBudget.Lease lease = budget.lease(where, gz.length)) {
             return inflate(gz, where, lease);
@@ -177,36 +188,98 @@ public final class StampDecoder {
                 .order(ByteOrder.LITTLE_ENDIAN).getInt()) : 0;
         byte[] out = lease.allocate((int) Math.min(max, Math.max(BLOCK, Math.min(isize, 16L * gz.length))));
         int total = 0;
-        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), Math.max(512, Math.min(gz.length, 1 << 16)))) {
-            while (true) {
-                if (total == out.length) {
-                    // full: grow only if more bytes come (an exact ISIZE fills the buffer without a copy)
-                    int next = in.read();
-                    if (next < 0) {
-                        break;
-                    }
-                    if (total >= max) {
-                        throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
-                                + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
-                    }
-                    out = lease.copyOf(out, (int) Math.min(max, 2L * out.length));
-                    out[total++] = (byte) next;
+        int pos = 0;
+        Inflater inflater = new Inflater(true);
+        CRC32 crc = new CRC32();
+        try {
+            for (int member = 0; pos < gz.length; member++) {
+                if (member > 0 && !isGzip(Arrays.copyOfRange(gz, pos, Math.min(gz.length, pos + 2)))) {
+                    throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": " + (gz.length - pos)
+                            + " bytes after the gzip member ending at offset " + pos + " (not another gzip member)");
                 }
-                int n = in.read(out, total, out.length - total);
-                if (n < 0) {
-                    break;
+                int dataStart = gzipHeaderEnd(gz, pos, where);
+                inflater.reset();
+                crc.reset();
+                inflater.setInput(gz, dataStart, gz.length - dataStart);
+                int memberStart = total;
+                while (!inflater.finished()) {
+                    if (total == out.length) {
+                        if (total >= max) {
+                            throw new DeepMergeException(Reason.STAMP_TOO_LARGE, where + ": gzip stamp of " + gz.length
+                                    + " bytes inflates to more than " + max + " bytes (limit; gzip bomb?)");
+                        }
+                        out = lease.copyOf(out, (int) Math.min(max, 2L * out.length));
+                    }
+                    int n = inflater.inflate(out, total, out.length - total);
+                    total += n;
+                    if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                        throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": truncated gzip (" + gz.length
+                                + " bytes, ends after " + total + " inflated bytes)");
+                    }
                 }
-                total += n;
+                crc.update(out, memberStart, total - memberStart);
+                int trailer = gz.length - inflater.getRemaining();
+                if (trailer + 8 > gz.length) {
+                    throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": truncated gzip (" + gz.length
+                            + " bytes, member trailer cut short after " + total + " inflated bytes)");
+                }
+                ByteBuffer t = ByteBuffer.wrap(gz, trailer, 8).order(ByteOrder.LITTLE_ENDIAN);
+                long storedCrc = Integer.toUnsignedLong(t.getInt());
+                long storedSize = Integer.toUnsignedLong(t.getInt());
+                if (storedCrc != crc.getValue()) {
+                    throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": corrupt gzip: CRC-32 mismatch in the"
+                            + " member at offset " + pos);
+                }
+                if (storedSize != ((total - memberStart) & 0xFFFFFFFFL)) {
+                    throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": corrupt gzip: ISIZE " + storedSize
+                            + " but the member at offset " + pos + " inflates to " + (total - memberStart) + " bytes");
+                }
+                pos = trailer + 8;
             }
-        } catch (EOFException e) {
-            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": truncated gzip (" + gz.length
-                    + " bytes, ends after " + total + " inflated bytes)", e);
-        } catch (ZipException e) {
+        } catch (DataFormatException e) {
             throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": corrupt gzip: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": cannot inflate gzip: " + e, e);
+        } finally {
+            inflater.end();
         }
         return total == out.length ? out : lease.copyOf(out, total);
+    }
+
+    /** @return the offset of the deflate data of the gzip member whose header starts at {@code at} (RFC 1952 2.3) */
+    private static int gzipHeaderEnd(byte[] gz, int at, String where) throws DeepMergeException {
+        String truncated = where + ": truncated gzip (header of the member at offset " + at + " cut short)";
+        if (gz.length - at < 10) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, truncated);
+        }
+        if ((gz[at + 2] & 0xFF) != 8) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": corrupt gzip: compression method "
+                    + (gz[at + 2] & 0xFF) + " is not deflate (8)");
+        }
+        int flags = gz[at + 3] & 0xFF;
+        if ((flags & 0xE0) != 0) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, where + ": corrupt gzip: reserved header flags set");
+        }
+        int p = at + 10;
+        if ((flags & 4) != 0) { // FEXTRA
+            if (p + 2 > gz.length) {
+                throw new DeepMergeException(Reason.CORRUPT_GZIP, truncated);
+            }
+            p += 2 + ((gz[p] & 0xFF) | (gz[p + 1] & 0xFF) << 8);
+        }
+        for (int zeroTerminated : new int[] {8, 16}) { // FNAME, FCOMMENT
+            if ((flags & zeroTerminated) != 0) {
+                while (p < gz.length && gz[p] != 0) {
+                    p++;
+                }
+                p++;
+            }
+        }
+        if ((flags & 2) != 0) { // FHCRC
+            p += 2;
+        }
+        if (p >= gz.length) {
+            throw new DeepMergeException(Reason.CORRUPT_GZIP, truncated);
+        }
+        return p;
     }
 
     /** A header found at some offset, with its checked sizes. */
@@ -256,7 +329,7 @@ public final class StampDecoder {
 
     private Hdu readHeader(FitsInputStream in, byte[] fits, long start, int index, String where) throws DeepMergeException {
         String hduName = "HDU " + index;
-        long end = findEnd(fits, start);
+        long end = findEnd(fits, start, hduName, where);
         if (end < 0) {
             boolean tooLong = fits.length - start > (long) MAX_HEADER_BLOCKS * BLOCK;
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + (tooLong
@@ -272,20 +345,29 @@ public final class StampDecoder {
         if (header == null) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": empty header of " + hduName);
         }
-        int bitpix = header.getIntValue("BITPIX", 0);
+        if (index == 0) {
+            HeaderCard simple = header.findCard("SIMPLE");
+            String value = simple == null || simple.getValue() == null ? "" : simple.getValue().trim();
+            if (!value.equals("T")) {
+                throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has SIMPLE = '" + value
+                        + "': the file does not declare that it conforms to the FITS standard (SIMPLE = T)");
+            }
+        }
+        long bitpix = integerKey(header, "BITPIX", 0, hduName, where);
         if (bitpix != 8 && bitpix != 16 && bitpix != 32 && bitpix != 64 && bitpix != -32 && bitpix != -64) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has invalid BITPIX " + bitpix);
         }
-        int naxis = header.getIntValue("NAXIS", -1);
-        if (naxis < 0 || naxis > 999) {
-            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has invalid NAXIS " + naxis);
+        long naxisValue = integerKey(header, "NAXIS", -1, hduName, where);
+        if (naxisValue < 0 || naxisValue > 999) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has invalid NAXIS " + naxisValue);
         }
+        int naxis = (int) naxisValue;
         long[] axes = new long[naxis];
-        boolean randomGroups = index == 0 && naxis > 0 && header.getLongValue("NAXIS1", -1) == 0;
+        boolean randomGroups = index == 0 && naxis > 0 && integerKey(header, "NAXIS1", -1, hduName, where) == 0;
         long count = naxis == 0 ? 0 : 1;
         for (int i = 0; i < naxis; i++) {
             String key = "NAXIS" + (i + 1);
-            long n = header.getLongValue(key, -1);
+            long n = integerKey(header, key, -1, hduName, where);
             if (n < 0) {
                 throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has "
                         + (header.containsKey(key) ? "negative " : "no ") + key);
@@ -304,8 +386,8 @@ public final class StampDecoder {
                 }
             }
         }
-        long pcount = header.getLongValue("PCOUNT", 0);
-        long gcount = header.getLongValue("GCOUNT", 1);
+        long pcount = integerKey(header, "PCOUNT", 0, hduName, where);
+        long gcount = integerKey(header, "GCOUNT", 1, hduName, where);
         if (pcount < 0 || gcount < 0 || pcount > limits.maxDecompressedBytes() || gcount > limits.maxDecompressedBytes()) {
             throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has PCOUNT " + pcount
                     + ", GCOUNT " + gcount);
@@ -330,8 +412,15 @@ public final class StampDecoder {
         return new Hdu(header, end, dataBytes, axes);
     }
 
-    /** @return offset just after the padded header block holding the END card, or -1 */
-    private static long findEnd(byte[] fits, long start) {
+    /**
+     * @return offset just after the padded header block holding the END card, or -1 when the bytes end (or the
+     *         header-length limit is reached) first
+     * @throws DeepMergeException CORRUPT_FITS when a card before the END card is not header text (a byte outside
+     *                            ASCII 0x20-0x7E, FITS Standard 4.0 section 4.1.1: the scan has run into data) or
+     *                            starts another HDU (XTENSION): the header's END card is missing, and reading on
+     *                            would take the next HDU's header (a Rubin stamp's UNCERT) for this one
+     */
+    private static long findEnd(byte[] fits, long start, String hduName, String where) throws DeepMergeException {
         long limit = Math.min(fits.length, start + (long) MAX_HEADER_BLOCKS * BLOCK);
         for (long p = start; p + CARD <= limit; p += CARD) {
             int i = (int) p;
@@ -339,6 +428,17 @@ public final class StampDecoder {
                 long afterCard = p + CARD;
                 long blockEnd = start + ((afterCard - start + BLOCK - 1) / BLOCK) * BLOCK;
                 return Math.min(blockEnd, fits.length);
+            }
+            for (int k = i; k < i + CARD; k++) {
+                if (fits[k] < 0x20 || fits[k] > 0x7E) {
+                    throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": header of " + hduName
+                            + " has no END card: byte 0x" + String.format(Locale.ROOT, "%02X", fits[k] & 0xFF)
+                            + " at offset " + k + " is not header text (data reached before END)");
+                }
+            }
+            if (p > start && startsWith(fits, i, "XTENSION") || p > start && startsWith(fits, i, "SIMPLE  ")) {
+                throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": header of " + hduName
+                        + " has no END card: the header of the next HDU starts at offset " + p);
             }
         }
         return -1;
@@ -398,10 +498,15 @@ public final class StampDecoder {
         }
         float[] pixels = new float[width * height];
         int bitpix = h.getIntValue("BITPIX", 0);
-        double bscale = h.getDoubleValue("BSCALE", 1.0);
-        double bzero = h.getDoubleValue("BZERO", 0.0);
+        String hduName = "HDU " + index;
+        double bscale = realKey(h, "BSCALE", 1.0, hduName, where);
+        if (bscale == 0) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName
+                    + " has BSCALE = 0: every pixel would be BZERO");
+        }
+        double bzero = realKey(h, "BZERO", 0.0, hduName, where);
         boolean hasBlank = bitpix > 0 && h.containsKey("BLANK");
-        long blank = hasBlank ? h.getLongValue("BLANK", 0) : 0;
+        long blank = hasBlank ? integerKey(h, "BLANK", 0, hduName, where) : 0;
         for (int y = 0; y < height; y++) {
             convertRow(rows[y], pixels, y * width, width, bscale, bzero, hasBlank, blank);
         }
@@ -601,15 +706,71 @@ public final class StampDecoder {
     }
 
     private static boolean startsWith(byte[] b, String ascii) {
+        return startsWith(b, 0, ascii);
+    }
+
+    private static boolean startsWith(byte[] b, int at, String ascii) {
         byte[] p = ascii.getBytes(StandardCharsets.US_ASCII);
-        if (b.length < p.length) {
+        if (b.length - at < p.length) {
             return false;
         }
         for (int i = 0; i < p.length; i++) {
-            if (b[i] != p[i]) {
+            if (b[at + i] != p[i]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * A mandatory or structural integer keyword, parsed strictly (FITS Standard 4.0 section 4.2.3: an integer is
+     * optional sign and digits only), so that {@code NAXIS1 = 63.5} is not read as 63.
+     *
+     * @return the value, or {@code absent} when the header has no such keyword
+     * @throws DeepMergeException CORRUPT_FITS naming the keyword and its text when the value is not an integer
+     */
+    private static long integerKey(Header h, String key, long absent, String hduName, String where)
+            throws DeepMergeException {
+        HeaderCard card = h.findCard(key);
+        if (card == null) {
+            return absent;
+        }
+        String text = card.getValue() == null ? "" : card.getValue().trim();
+        try {
+            return Long.parseLong(text.startsWith("+") ? text.substring(1) : text);
+        } catch (NumberFormatException e) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has " + key + " = '" + text
+                    + "', not an integer");
+        }
+    }
+
+    /**
+     * A real-valued keyword (BSCALE, BZERO), parsed strictly: a FITS real with E or D exponent, finite.
+     *
+     * @return the value, or {@code absent} when the header has no such keyword
+     * @throws DeepMergeException CORRUPT_FITS naming the keyword and its text when the value is not a finite number
+     */
+    private static double realKey(Header h, String key, double absent, String hduName, String where)
+            throws DeepMergeException {
+        HeaderCard card = h.findCard(key);
+        if (card == null) {
+            return absent;
+        }
+        String text = card.getValue() == null ? "" : card.getValue().trim();
+        double v;
+        try {
+            if (!text.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([EeDd][+-]?\\d+)?")) {
+                throw new NumberFormatException(text);
+            }
+            v = Double.parseDouble(text.replace('D', 'E').replace('d', 'e'));
+        } catch (NumberFormatException e) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has " + key + " = '" + text
+                    + "', not a number");
+        }
+        if (!Double.isFinite(v)) {
+            throw new DeepMergeException(Reason.CORRUPT_FITS, where + ": " + hduName + " has " + key + " = " + text
+                    + ", not finite");
+        }
+        return v;
     }
 }

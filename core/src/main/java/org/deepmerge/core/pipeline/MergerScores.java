@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.model.ModelIdentity;
@@ -76,6 +77,35 @@ public final class MergerScores {
             throw new IllegalArgumentException(prepared.alert().sourceId() + " is applicable: score it");
         }
         return of(prepared, null, List.of(), model, ingestMs, scoreMs);
+    }
+
+    /**
+     * Checks that a model output is something to publish: p(merger) in [0, 1] and every class probability finite.
+     *
+     * @param prediction the model's verdict on one input
+     * @param sourceId   names the input in the message
+     * @param model      names the model in the message
+     * @throws DeepMergeException MODEL_OUTPUT_INVALID naming the value (e.g. {@code p(merger) = NaN}), the model and
+     *                            the input, when it is not
+     */
+    public static void requireValidOutput(Prediction prediction, String sourceId, ModelIdentity model)
+            throws DeepMergeException {
+        String what = null;
+        float p = prediction.pMerger();
+        if (!Float.isFinite(p) || p < 0 || p > 1) {
+            what = "p(merger) = " + p;
+        } else {
+            for (int c = 0; c < prediction.probabilities().size() && what == null; c++) {
+                float v = prediction.probabilities().get(c);
+                if (!Float.isFinite(v)) {
+                    what = "class probability " + c + " = " + v;
+                }
+            }
+        }
+        if (what != null) {
+            throw new DeepMergeException(DeepMergeException.Reason.MODEL_OUTPUT_INVALID, what + " from model "
+                    + model.name() + " " + model.version() + " for source id " + sourceId);
+        }
     }
 
     /** @return v, or null when NaN or infinite (the Avro {@code logit} field) */

@@ -330,6 +330,93 @@ class StampDecoderTest {
         assertEquals(30, st.width());
     }
 
+    // ---- stamps that are corrupt in ways a lenient reader scores as if they were fine
+
+    /** The offset of the first END card of the header starting at 0. */
+    private static int endCard(byte[] fits) {
+        for (int p = 0; p + 80 <= fits.length; p += 80) {
+            if (new String(fits, p, 8, java.nio.charset.StandardCharsets.US_ASCII).equals("END     ")) {
+                return p;
+            }
+        }
+        throw new AssertionError("no END card");
+    }
+
+    @Test
+    void rubinStampWithoutItsPrimaryEndCardIsCorruptNotItsUncertExtension() throws Exception {
+        Path rubinFile;
+        try (var files = Files.list(TestData.require("alerts/rubin-v9_0"))) {
+            rubinFile = files.sorted().findFirst().orElseThrow();
+        }
+        byte[] fits = new AlertReader(null).read(Files.readAllBytes(rubinFile)).stamp("science").orElseThrow().data();
+        decoder.decode(stamp(fits));
+        byte[] noEnd = fits.clone();
+        int end = endCard(noEnd);
+        Arrays.fill(noEnd, end, end + 3, (byte) ' ');
+        DeepMergeException e = fails(Reason.CORRUPT_FITS, noEnd);
+        assertTrue(e.getMessage().contains("HDU 0") && e.getMessage().contains("no END card"), e.getMessage());
+
+        byte[] synthetic = FitsBytes.image(-32, 2, 1).end().floats(1, 2)
+                .card("XTENSION", "'IMAGE   '").card("BITPIX", -32).card("NAXIS", 2).card("NAXIS1", 1).card("NAXIS2", 1)
+                .card("PCOUNT", 0).card("GCOUNT", 1).end().floats(9).bytes();
+        assertArrayEquals(new float[] {1, 2}, decoder.decode(stamp(synthetic)).pixels());
+        Arrays.fill(synthetic, endCard(synthetic), endCard(synthetic) + 3, (byte) ' ');
+        e = fails(Reason.CORRUPT_FITS, synthetic);
+        assertTrue(e.getMessage().contains("no END card"), e.getMessage());
+    }
+
+    @Test
+    void unparseableScalingKeywordsAreCorruptNotDefaults() {
+        DeepMergeException e = fails(Reason.CORRUPT_FITS, FitsBytes.image(-32, 2, 1).string("BSCALE", "two").end()
+                .floats(1, 2).bytes());
+        assertTrue(e.getMessage().contains("BSCALE"), e.getMessage());
+        e = fails(Reason.CORRUPT_FITS, FitsBytes.image(16, 2, 1).card("BZERO", "1.0.0").end()
+                .shorts((short) 1, (short) 2).bytes());
+        assertTrue(e.getMessage().contains("BZERO"), e.getMessage());
+        e = fails(Reason.CORRUPT_FITS, FitsBytes.image(16, 2, 1).card("BSCALE", 0).end()
+                .shorts((short) 1, (short) 2).bytes());
+        assertTrue(e.getMessage().contains("BSCALE"), e.getMessage());
+    }
+
+    @Test
+    void fortranExponentsAreNumbers() throws Exception {
+        Stamp s = decoder.decode(stamp(FitsBytes.image(16, 2, 1).card("BSCALE", "2.0D0").card("BZERO", "1.0E+1").end()
+                .shorts((short) 1, (short) 2).bytes()));
+        assertArrayEquals(new float[] {12, 14}, s.pixels());
+    }
+
+    @Test
+    void simpleFalseAndNonIntegerAxesAreCorrupt() {
+        DeepMergeException e = fails(Reason.CORRUPT_FITS, new FitsBytes().card("SIMPLE", "F").card("BITPIX", -32)
+                .card("NAXIS", 2).card("NAXIS1", 2).card("NAXIS2", 1).end().floats(1, 2).bytes());
+        assertTrue(e.getMessage().contains("SIMPLE"), e.getMessage());
+        e = fails(Reason.CORRUPT_FITS, new FitsBytes().card("SIMPLE", "T").card("BITPIX", -32).card("NAXIS", 2).card("NAXIS1", "63.5")
+                .card("NAXIS2", 1).end().floats(new float[64]).bytes());
+        assertTrue(e.getMessage().contains("NAXIS1") && e.getMessage().contains("63.5"), e.getMessage());
+        e = fails(Reason.CORRUPT_FITS, new FitsBytes().card("SIMPLE", "T").card("BITPIX", "-32.0").card("NAXIS", 2)
+                .card("NAXIS1", 2).card("NAXIS2", 1).end().floats(1, 2).bytes());
+        assertTrue(e.getMessage().contains("BITPIX"), e.getMessage());
+    }
+
+    @Test
+    void bytesAfterTheGzipMemberAreCorruptButAnotherMemberIsGzip() throws Exception {
+        byte[] fits = FitsBytes.image(-32, 2, 1).end().floats(1, 2).bytes();
+        byte[] gz = gzip(fits);
+        assertArrayEquals(new float[] {1, 2}, decoder.decode(stamp(gz)).pixels());
+        byte[] trailing = Arrays.copyOf(gz, gz.length + 7);
+        System.arraycopy("garbage".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, trailing, gz.length, 7);
+        DeepMergeException e = fails(Reason.CORRUPT_GZIP, trailing);
+        assertTrue(e.getMessage().contains("7 bytes after"), e.getMessage());
+        fails(Reason.CORRUPT_GZIP, Arrays.copyOf(gz, gz.length + 1));
+
+        // RFC 1952: a gzip file is a series of members; two members inflate to their concatenation
+        byte[] half1 = gzip(Arrays.copyOf(fits, 2880));
+        byte[] half2 = gzip(Arrays.copyOfRange(fits, 2880, fits.length));
+        byte[] two = Arrays.copyOf(half1, half1.length + half2.length);
+        System.arraycopy(half2, 0, two, half1.length, half2.length);
+        assertArrayEquals(new float[] {1, 2}, decoder.decode(stamp(two)).pixels());
+    }
+
     @Test
     void missingCutoutNamesTheKind() {
         DeepMergeException e = assertThrows(DeepMergeException.class,

@@ -462,7 +462,14 @@ public final class ScoreCommand implements Callable<Integer> {
             } else if (failure != null) {
                 reject(p.location(), p.position(), failure, rejectLog, err, progress);
             } else {
-                writer.write(MergerScores.of(p.image(), predictions.get(k++), contract.classNames(), identity,
+                Prediction prediction = predictions.get(k++);
+                try {
+                    MergerScores.requireValidOutput(prediction, p.image().alert().sourceId(), identity);
+                } catch (DeepMergeException e) {
+                    reject(p.location(), p.position(), e, rejectLog, err, progress);
+                    continue;
+                }
+                writer.write(MergerScores.of(p.image(), prediction, contract.classNames(), identity,
                         p.ingestMs(), scoreMs));
                 scored++;
             }

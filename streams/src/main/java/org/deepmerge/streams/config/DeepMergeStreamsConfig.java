@@ -48,6 +48,13 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String INPUT_TOPIC = "deepmerge.input.topic";
     public static final String OUTPUT_TOPIC = "deepmerge.output.topic";
     public static final String DLQ_TOPIC = "deepmerge.dlq.topic";
+    /**
+     * Bytes kept free for a dead letter's key and headers below the producer's {@code max.request.size}: the
+     * configuration is rejected when {@value #DLQ_MAX_VALUE_BYTES} plus this exceeds it.
+     */
+    public static final int DLQ_HEADROOM_BYTES = 64 * 1024;
+    /** Largest dead-letter value written whole, bytes; larger values are cut to this prefix. */
+    public static final String DLQ_MAX_VALUE_BYTES = "deepmerge.dlq.max.value.bytes";
     public static final String MODEL_PATH = "deepmerge.model.path";
     public static final String DEVICE = "deepmerge.device";
     public static final String INFERENCE_THREADS = "deepmerge.inference.threads";
@@ -123,6 +130,13 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             .define(DLQ_TOPIC, Type.STRING, "merger-dead-letters", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Dead-letter topic: every input that cannot be scored, with its original key and value bytes and "
                             + "deepmerge.* reason headers.")
+            .define(DLQ_MAX_VALUE_BYTES, Type.INT, 512 * 1024, Range.between(0, 64 << 20), Importance.MEDIUM,
+                    "Largest dead-letter value (bytes) written whole. A larger original value is written as its first "
+                            + "this-many bytes, with header deepmerge.value.truncated = the original size, the original "
+                            + "headers and the reason and source topic/partition/offset headers (fetch the original "
+                            + "there). The default, 512 KiB, keeps a dead letter with its headers well under the "
+                            + "producer's default max.request.size (1 MiB); keep it below max.request.size minus the "
+                            + "headers and below the dead-letter topic's max.message.bytes.")
             .define(MODEL_PATH, Type.STRING, "", Importance.HIGH,
                     "Path of the ONNX model file (its deepmerge.* metadata_props are the model contract); empty = the default model embedded in deepmerge.jar.")
             .define(DEVICE, Type.STRING, "auto", ValidString.in("auto", "cpu", "cuda"), Importance.MEDIUM,
@@ -218,6 +232,15 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             }
         });
         passThrough = pt;
+        Object maxRequest = pt.getOrDefault(StreamsConfig.producerPrefix(
+                org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                pt.get(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        long maxRequestBytes = maxRequest == null ? 1L << 20 : Long.parseLong(String.valueOf(maxRequest).trim());
+        if (dlqMaxValueBytes() + DLQ_HEADROOM_BYTES > maxRequestBytes) {
+            throw new ConfigException(DLQ_MAX_VALUE_BYTES, dlqMaxValueBytes(), "a dead letter of this many value bytes,"
+                    + " plus up to " + DLQ_HEADROOM_BYTES + " bytes of key and headers, does not fit the producer's"
+                    + " max.request.size of " + maxRequestBytes + " bytes");
+        }
         if (outputEncoding() == OutputEncoding.CONFLUENT && outputRegistryUrl().isEmpty()
                 && getInt(OUTPUT_SCHEMA_ID) < 0) {
             throw new ConfigException(OUTPUT_ENCODING, "confluent",
@@ -280,6 +303,9 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: every non-DeepMerge setting as given, plus project defaults where unset:
      * {@code application.id=deepmerge-scorer}, {@code processing.guarantee=exactly_once_v2} and
+     * {@code production.exception.handler} = {@code DeadLetterProductionExceptionHandler} (a score or dead letter
+     * the producer refuses for good becomes a small dead letter instead of failing the task; it is also given
+     * {@value #DLQ_TOPIC} and {@value #OUTPUT_TOPIC}),
      * {@code processing.exception.handler.global.enabled=true} (Kafka 5.0's default; the scoring topology has no
      * global state, so this only stops Kafka Streams 4.3 warning at every start that it is off), also with the
      * {@code main.consumer.} prefix: the partition assignor reads a Streams config of its own from the main
@@ -293,7 +319,12 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), "true");
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                org.deepmerge.streams.topology.DeadLetterProductionExceptionHandler.class.getName());
         passThrough.forEach(p::put);
+        // read by the production exception handler's configure()
+        p.put(DLQ_TOPIC, dlqTopic());
+        p.put(OUTPUT_TOPIC, outputTopic());
         return p;
     }
 
@@ -312,6 +343,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     public String dlqTopic() {
         return getString(DLQ_TOPIC);
+    }
+
+    /** @return largest dead-letter value written whole, bytes ({@value #DLQ_MAX_VALUE_BYTES}) */
+    public int dlqMaxValueBytes() {
+        return getInt(DLQ_MAX_VALUE_BYTES);
     }
 
     /** @return the model file, or null for the default model embedded in the jar */

@@ -12,6 +12,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 public final class DeadLetters {
     /** The {@code DeepMergeException.Reason} name, or {@link #UNEXPECTED_ERROR} for a bug-class exception. */
     public static final String REASON = "deepmerge.reason";
+    /** Longest {@link #ERROR_MESSAGE} written, characters; a longer message is cut and ends with "...". */
+    public static final int MAX_MESSAGE_CHARS = 2000;
     /** Fully qualified class name of the exception (of its cause, for wrapped failures: the top level). */
     public static final String EXCEPTION_CLASS = "deepmerge.exception.class";
     /** The exception message: what was wrong and where. */
@@ -21,6 +23,18 @@ public final class DeadLetters {
     public static final String SOURCE_PARTITION = "deepmerge.source.partition";
     /** Source offset, decimal. */
     public static final String SOURCE_OFFSET = "deepmerge.source.offset";
+    /**
+     * Present when the dead letter's value is only a prefix of the original value (which was larger than
+     * {@code deepmerge.dlq.max.value.bytes}): the original value's size in bytes, decimal. The original record is at
+     * {@link #SOURCE_TOPIC}/{@link #SOURCE_PARTITION}/{@link #SOURCE_OFFSET} of the input topic.
+     */
+    public static final String VALUE_TRUNCATED = "deepmerge.value.truncated";
+    /**
+     * Present on a dead letter written again after the producer or broker refused the first one (see
+     * {@link RefusedDeadLetters}): why it was refused. Such a dead letter has no value, no original headers, and no key
+     * when the original key was longer than 1 KiB; {@link #VALUE_TRUNCATED} gives the original value's size.
+     */
+    public static final String REFUSED = "deepmerge.dlq.refused";
     /** Reason value for a RuntimeException thrown while decoding (a decoder bug, still never stops the stream). */
     public static final String UNEXPECTED_ERROR = "UNEXPECTED_ERROR";
     /** Reason value for a record with a null value (tombstone). */
@@ -33,7 +47,7 @@ public final class DeadLetters {
      * @param original  the input record's headers (kept)
      * @param reason    reason name
      * @param error     the exception, or null
-     * @param message   error message
+     * @param message   error message (cut to {@link #MAX_MESSAGE_CHARS} characters)
      * @param topic     source topic (may be null when unknown)
      * @param partition source partition (-1 when unknown)
      * @param offset    source offset (-1 when unknown)
@@ -51,7 +65,8 @@ public final class DeadLetters {
         }
         h.add(REASON, utf8(reason));
         h.add(EXCEPTION_CLASS, utf8(error == null ? "" : error.getClass().getName()));
-        h.add(ERROR_MESSAGE, utf8(message == null ? "" : message));
+        String m = message == null ? "" : message;
+        h.add(ERROR_MESSAGE, utf8(m.length() > MAX_MESSAGE_CHARS ? m.substring(0, MAX_MESSAGE_CHARS) + "..." : m));
         h.add(SOURCE_TOPIC, utf8(topic == null ? "" : topic));
         h.add(SOURCE_PARTITION, utf8(Integer.toString(partition)));
         h.add(SOURCE_OFFSET, utf8(Long.toString(offset)));

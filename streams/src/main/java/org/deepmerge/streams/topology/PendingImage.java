@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,8 +20,10 @@ import net.jpountz.lz4.LZ4Factory;
  * One preprocessed image waiting in the changelogged batch buffer, and its compact, lossless byte encoding
  * (the value of the buffer store and so of its changelog topic).
  *
- * <p>Encoding v3: version byte 3; record timestamp (ms); enqueue wall-clock time (ms); ids, position, epoch,
- * bands and the incomplete flag (DataOutput); the image's value count {@code n}; the plane count {@code P} (the
+ * <p>Encoding v4: version byte 4; record timestamp (ms); enqueue wall-clock time (ms); the input record's topic,
+ * partition and offset ({@link Source}); ids, position, epoch, band count (int), bands and the incomplete flag, every
+ * string as a 4-byte big-endian byte count and that many bytes of standard UTF-8 (so any string the Avro schemas
+ * allow, which {@code DataOutput.writeUTF} and its 65,535-byte cap did not); the image's value count {@code n}; the plane count {@code P} (the
  * number of bands when it divides {@code n}, else 1) and, per plane, the index of the plane it repeats (its own
  * index when it is stored); then the stored planes of the {@code [C,H,W]} float32 image, in order, as their IEEE-754
  * bits, byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and compressed
@@ -28,19 +31,54 @@ import net.jpountz.lz4.LZ4Factory;
  * an earlier plane's: a single-band ZTF or Rubin alert fills all model channels with the same stamp, so only one of
  * three planes is shuffled and compressed. Shuffling groups the slowly varying exponent bytes together, which
  * compresses astronomical images far better; the round trip is bit-exact, so the scorer sees exactly what
- * preprocessing produced. v2 (all planes stored, no plane table) and v1 (v2 with deflate instead of LZ4) are still
+ * preprocessing produced. v3 (v4 without the source location, strings and the band count (short) written by
+ * {@code DataOutput.writeUTF} / {@code writeShort}), v2 (v3's strings, all planes stored, no plane table) and v1 (v2 with deflate instead of LZ4) are still
  * read, so a buffer changelog written by an earlier version restores; LZ4 replaced deflate because deflating each
  * 67.5 KB image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
  *
  * @param input           the preprocessed alert
  * @param recordTimestamp the input record's timestamp (ms since epoch); the score is forwarded with it
  * @param enqueuedWallMs  wall-clock time (ms) the image entered the buffer; drives the max-wait flush
+ * @param source          where the input record was read, so a dead letter written after scoring (an invalid model
+ *                        output) can point at the original; {@link Source#UNKNOWN} for entries restored from v1-v3
  */
-public record PendingImage(PreparedInput input, long recordTimestamp, long enqueuedWallMs) {
+public record PendingImage(PreparedInput input, long recordTimestamp, long enqueuedWallMs, Source source) {
+
+    /**
+     * The input record's location.
+     *
+     * @param topic     input topic; empty when unknown
+     * @param partition input partition, -1 when unknown
+     * @param offset    input offset, -1 when unknown
+     */
+    public record Source(String topic, int partition, long offset) {
+        /** An unknown location (entries written before v4, punctuation-made images). */
+        public static final Source UNKNOWN = new Source("", -1, -1L);
+
+        public Source {
+            topic = topic == null ? "" : topic;
+        }
+    }
+
+    public PendingImage {
+        source = source == null ? Source.UNKNOWN : source;
+    }
+
+    /**
+     * A pending image whose input location is unknown.
+     *
+     * @param input           the preprocessed alert
+     * @param recordTimestamp the input record's timestamp (ms since epoch)
+     * @param enqueuedWallMs  wall-clock time (ms) the image entered the buffer
+     */
+    public PendingImage(PreparedInput input, long recordTimestamp, long enqueuedWallMs) {
+        this(input, recordTimestamp, enqueuedWallMs, Source.UNKNOWN);
+    }
 
     private static final byte VERSION_DEFLATE = 1;
     private static final byte VERSION_ALL_PLANES = 2;
-    private static final byte VERSION = 3;
+    private static final byte VERSION_PLANE_TABLE = 3;
+    private static final byte VERSION = 4;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     /** Largest image accepted when decoding, values (a sanity bound against a corrupt store entry). */
     private static final int MAX_PIXELS = 1 << 26;
@@ -57,18 +95,21 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             out.writeByte(VERSION);
             out.writeLong(recordTimestamp);
             out.writeLong(enqueuedWallMs);
-            out.writeUTF(input.sourceId());
+            writeString(out, source.topic());
+            out.writeInt(source.partition());
+            out.writeLong(source.offset());
+            writeString(out, input.sourceId());
             out.writeBoolean(input.objectId() != null);
             if (input.objectId() != null) {
-                out.writeUTF(input.objectId());
+                writeString(out, input.objectId());
             }
-            out.writeUTF(input.survey());
+            writeString(out, input.survey());
             out.writeDouble(input.ra());
             out.writeDouble(input.dec());
             out.writeDouble(input.epochMjd());
-            out.writeShort(input.bands().size());
+            out.writeInt(input.bands().size());
             for (String b : input.bands()) {
-                out.writeUTF(b);
+                writeString(out, b);
             }
             out.writeBoolean(input.incomplete());
             out.writeInt(img.length);
@@ -91,6 +132,24 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    /** A v4 string: an int byte count, bounded by what is left of the entry, then UTF-8. */
+    private static String readString(DataInputStream in, ByteArrayInputStream raw) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > raw.available()) {
+            throw new IllegalStateException("batch buffer entry declares a string of " + n + " bytes but "
+                    + raw.available() + " remain");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     /** Planes of an image of {@code n} values with {@code bands} channels: the bands when they divide n, else 1. */
@@ -154,28 +213,33 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     /**
      * @param bytes a value written by {@link #encode()}
      * @return the pending image
-     * @throws IllegalStateException when the bytes are not a v1 or v2 pending image (a corrupt store is a fault)
+     * @throws IllegalStateException when the bytes are not a v1-v4 pending image (a corrupt store is a fault)
      */
     public static PendingImage decode(byte[] bytes) {
         try {
             ByteArrayInputStream raw = new ByteArrayInputStream(bytes);
             DataInputStream in = new DataInputStream(raw);
             byte v = in.readByte();
-            if (v != VERSION && v != VERSION_ALL_PLANES && v != VERSION_DEFLATE) {
+            if (v != VERSION && v != VERSION_PLANE_TABLE && v != VERSION_ALL_PLANES && v != VERSION_DEFLATE) {
                 throw new IllegalStateException("batch buffer entry has unknown encoding version " + v);
             }
+            boolean v4 = v == VERSION;
             long ts = in.readLong();
             long wall = in.readLong();
-            String sourceId = in.readUTF();
-            String objectId = in.readBoolean() ? in.readUTF() : null;
-            String survey = in.readUTF();
+            Source location = v4 ? new Source(readString(in, raw), in.readInt(), in.readLong()) : Source.UNKNOWN;
+            String sourceId = v4 ? readString(in, raw) : in.readUTF();
+            String objectId = in.readBoolean() ? (v4 ? readString(in, raw) : in.readUTF()) : null;
+            String survey = v4 ? readString(in, raw) : in.readUTF();
             double ra = in.readDouble();
             double dec = in.readDouble();
             double epoch = in.readDouble();
-            int nb = in.readShort();
+            int nb = v4 ? in.readInt() : in.readShort();
+            if (nb < 0 || nb > raw.available()) {
+                throw new IllegalStateException("batch buffer entry declares " + nb + " bands");
+            }
             List<String> bands = new ArrayList<>(nb);
             for (int i = 0; i < nb; i++) {
-                bands.add(in.readUTF());
+                bands.add(v4 ? readString(in, raw) : in.readUTF());
             }
             boolean incomplete = in.readBoolean();
             int n = in.readInt();
@@ -183,7 +247,7 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                 throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
             }
             byte[] source = {0};
-            if (v == VERSION) {
+            if (v == VERSION || v == VERSION_PLANE_TABLE) {
                 int planes = in.readUnsignedByte();
                 if (planes < 1 || n % planes != 0) {
                     throw new IllegalStateException("batch buffer entry declares " + planes + " planes for " + n
@@ -213,7 +277,7 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                     : unlz4(bytes, at, compressedLength, stored * 4);
             float[] img = expand(unshuffle(shuffled, stored), source, n);
             return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img),
-                    ts, wall);
+                    ts, wall, location);
         } catch (IOException | DataFormatException | LZ4Exception e) {
             throw new IllegalStateException("corrupt batch buffer entry: " + e.getMessage(), e);
         }

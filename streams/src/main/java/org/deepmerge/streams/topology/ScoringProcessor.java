@@ -63,6 +63,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final long maxWaitMs;
     private final ScoringMetrics metrics;
     private final Assembly assembly;
+    private final int maxDeadLetterValueBytes;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> buffer;
@@ -88,12 +89,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
-                     String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics) {
-        this(storeName, preparer, scorer, scoreSerializer, outputTopic, maxBatchSize, maxWaitMs, metrics, null);
-    }
-
-    ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
-                     String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics, Assembly assembly) {
+                     String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics, Assembly assembly,
+                     int maxDeadLetterValueBytes) {
+        this.maxDeadLetterValueBytes = maxDeadLetterValueBytes;
         this.assembly = assembly;
         this.storeName = storeName;
         this.preparer = preparer;
@@ -140,7 +138,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             assemble(record);
             return;
         }
-        PreparedInput prepared = decodeOrDeadLetter(record, preparer::prepare);
+        PreparedInput prepared = decodeOrDeadLetter(record, value -> checkFieldLengths(preparer.prepare(value)));
         if (prepared != null) {
             enqueue(prepared, record.timestamp());
         }
@@ -174,6 +172,36 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         return null;
     }
 
+    /**
+     * Keeps over-long strings out of the buffer, the changelog and the score record: the Avro schemas bound no string,
+     * and a 2 MB objectId would make the changelog entry and the score larger than a producer may send.
+     *
+     * @return {@code in}
+     * @throws DeepMergeException FIELD_TOO_LONG naming the field and its size when a string the score record carries
+     *                            is longer than {@link ScoringTopology#MAX_FIELD_BYTES} UTF-8 bytes
+     */
+    static PreparedInput checkFieldLengths(PreparedInput in) throws DeepMergeException {
+        checkLength("sourceId", in.sourceId());
+        checkLength("objectId", in.objectId());
+        checkLength("survey", in.survey());
+        for (String b : in.bands()) {
+            checkLength("band", b);
+        }
+        return in;
+    }
+
+    private static void checkLength(String field, String value) throws DeepMergeException {
+        if (value == null || value.length() <= ScoringTopology.MAX_FIELD_BYTES / 3) {
+            return;
+        }
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > ScoringTopology.MAX_FIELD_BYTES) {
+            throw new DeepMergeException(DeepMergeException.Reason.FIELD_TOO_LONG, field + " is " + bytes
+                    + " bytes of UTF-8 (starts '" + value.substring(0, 32) + "...'), above the limit of "
+                    + ScoringTopology.MAX_FIELD_BYTES + " bytes");
+        }
+    }
+
     /** An alert decoded for the assemble policy and its image on its own. */
     private record Decoded(org.deepmerge.core.alert.Alert alert, PreparedInput alone) {
     }
@@ -188,7 +216,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         AlertPreparer ap = assembly.preparer();
         Decoded decoded = decodeOrDeadLetter(record, value -> {
             org.deepmerge.core.alert.Alert a = ap.read(value);
-            return new Decoded(a, ap.prepare(a));
+            return new Decoded(a, checkFieldLengths(ap.prepare(a)));
         });
         if (decoded == null) {
             return;
@@ -266,7 +294,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             metrics.notApplicable(prepared.applicability().reason().name());
             return;
         }
-        PendingImage pending = new PendingImage(prepared, recordTimestamp, now);
+        PendingImage.Source source = context.recordMetadata()
+                .map(md -> new PendingImage.Source(md.topic(), md.partition(), md.offset()))
+                .orElse(PendingImage.Source.UNKNOWN);
+        PendingImage pending = new PendingImage(prepared, recordTimestamp, now, source);
         byte[] encoded = pending.encode();
         metrics.buffered(encoded.length);
         written.put(nextSeq, new Written(encoded, pending));
@@ -311,6 +342,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             long scoredAt = context.currentSystemTimeMs();
             for (int i = 0; i < batch.size(); i++) {
                 PendingImage p = batch.get(i);
+                try {
+                    org.deepmerge.core.pipeline.MergerScores.requireValidOutput(scored.predictions().get(i),
+                            p.input().sourceId(), new org.deepmerge.core.model.ModelIdentity(scored.contract().modelName(),
+                                    scored.contract().modelVersion(), scored.modelSha256()));
+                } catch (DeepMergeException e) {
+                    deadLetterAfterScoring(p, e);
+                    continue;
+                }
                 MergerScore score = toScore(p, scored.predictions().get(i), scored.contract(), scored.modelSha256(), scoredAt);
                 byte[] value = scoreSerializer.serialize(outputTopic, score);
                 context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
@@ -325,6 +364,23 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
         count = 0;
         oldestEnqueuedWall = Long.MAX_VALUE;
+    }
+
+    /**
+     * Dead-letters a buffered image whose model output is invalid (MODEL_OUTPUT_INVALID). Its input record was
+     * consumed when it was buffered, so the dead letter is keyed by the source id, has no value, and points at the
+     * input record with the source topic/partition/offset headers (unknown, -1, for images restored from entries
+     * written before v4 and for images the assemble timeout made).
+     */
+    private void deadLetterAfterScoring(PendingImage p, DeepMergeException error) {
+        String reason = error.reason().name();
+        String message = error.getMessage();
+        LOG.warn("dead-lettered ({}): {}", reason, message);
+        metrics.deadLetter(reason);
+        PendingImage.Source s = p.source();
+        context.forward(new Record<byte[], byte[]>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), null,
+                p.recordTimestamp(), DeadLetters.headers(null, reason, error, message,
+                        s.topic().isEmpty() ? null : s.topic(), s.partition(), s.offset())));
     }
 
     private BatchScorer.ScoredBatch score(List<PendingImage> batch) {
@@ -419,6 +475,23 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             offset = md.offset();
         }
         metrics.deadLetter(reason);
-        context.forward(record.withHeaders(DeadLetters.headers(record.headers(), reason, error, message, topic, partition, offset)));
+        org.apache.kafka.common.header.Headers headers = DeadLetters.headers(record.headers(), reason, error, message,
+                topic, partition, offset);
+        byte[] value = record.value();
+        byte[] key = record.key();
+        String refused = RefusedDeadLetters.refusal(context.applicationId(), topic, partition, offset);
+        if (refused != null) {
+            // this input's dead letter was refused before (and its transaction aborted): one that cannot be refused
+            headers = DeadLetters.headers(null, reason, error, message, topic, partition, offset);
+            headers.add(DeadLetters.REFUSED, refused.getBytes(StandardCharsets.UTF_8));
+            headers.add(DeadLetters.VALUE_TRUNCATED, Integer.toString(value == null ? 0 : value.length)
+                    .getBytes(StandardCharsets.UTF_8));
+            value = null;
+            key = key != null && key.length > ScoringTopology.MAX_FIELD_BYTES ? null : key;
+        } else if (value != null && value.length > maxDeadLetterValueBytes) {
+            headers.add(DeadLetters.VALUE_TRUNCATED, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
+            value = Arrays.copyOf(value, maxDeadLetterValueBytes);
+        }
+        context.forward(record.withKey(key).withValue(value).withHeaders(headers));
     }
 }

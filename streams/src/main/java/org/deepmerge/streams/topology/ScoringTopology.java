@@ -43,6 +43,12 @@ public final class ScoringTopology {
     public static final String PROCESSOR_NAME = "deepmerge-score";
     /** Name of the source node. */
     public static final String SOURCE_NAME = "deepmerge-alerts";
+    /**
+     * Longest string (UTF-8 bytes) an input may carry in a field the score record repeats (source id, object id,
+     * survey, band); a longer one makes the input a dead letter (FIELD_TOO_LONG) before it is buffered. ZTF object ids
+     * are 12 characters, Rubin ids are longs.
+     */
+    public static final int MAX_FIELD_BYTES = 1024;
     /** Name of the sink node (routes scores and dead letters). */
     public static final String SINK_NAME = "deepmerge-sink";
 
@@ -124,11 +130,12 @@ public final class ScoringTopology {
         String dlq = config.dlqTopic();
         int maxBatch = config.maxBatchSize();
         long maxWait = config.maxWaitMs();
+        int maxDeadLetterValue = config.dlqMaxValueBytes();
         ProcessorSupplier<byte[], byte[], byte[], byte[]> supplier = new ProcessorSupplier<>() {
             @Override
             public Processor<byte[], byte[], byte[], byte[]> get() {
                 return new ScoringProcessor(storeName, deps.preparer(), deps.scorer(), deps.scoreSerializer(),
-                        out, maxBatch, maxWait, deps.metrics(), assembly);
+                        out, maxBatch, maxWait, deps.metrics(), assembly, maxDeadLetterValue);
             }
 
             @Override

@@ -454,6 +454,24 @@ class ScoreCommandTest {
     }
 
     @Test
+    void aNanModelOutputIsRejectedNotScored() throws Exception {
+        Path nan = org.deepmerge.streams.testing.TestModels.meanSigmoid(tmp.resolve("nan.onnx"), Float.NaN, "nan");
+        Path dir = Files.createDirectories(tmp.resolve("in"));
+        List<Path> ztf = org.deepmerge.streams.testing.Alerts.ztf();
+        for (int i = 0; i < 3; i++) {
+            Files.copy(ztf.get(i), dir.resolve(ztf.get(i).getFileName()));
+        }
+        Path out = tmp.resolve("nan.jsonl");
+        Run run = run("score", "--no-gate", "--model", nan.toString(), "--format", "jsonl", "--out", out.toString(),
+                dir.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(0, run.scored(), run.stderr());
+        assertEquals(3, run.rejected(), run.stderr());
+        assertTrue(run.stderr().contains(Reason.MODEL_OUTPUT_INVALID.name()), run.stderr());
+        assertEquals(0, Files.readAllLines(out).size(), "no score record with pMerger NaN or null");
+    }
+
+    @Test
     void noGateSendsEveryAlertToTheModel() throws Exception {
         Path dir = TestData.require("alerts/ztf");
         Path out = tmp.resolve("raw.jsonl");

@@ -32,7 +32,23 @@ class DeepMergeStreamsConfigTest {
         assertEquals("deepmerge-scorer", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("true", p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
         assertEquals("true", p.get("main.consumer." + StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
-        assertFalse(p.keySet().stream().anyMatch(k -> k.toString().startsWith("deepmerge.")));
+        assertEquals(java.util.Set.of(DeepMergeStreamsConfig.DLQ_TOPIC, DeepMergeStreamsConfig.OUTPUT_TOPIC),
+                p.keySet().stream().map(Object::toString).filter(k -> k.startsWith("deepmerge.")).collect(
+                        java.util.stream.Collectors.toSet()), "only the topics the production exception handler reads");
+        assertEquals(org.deepmerge.streams.topology.DeadLetterProductionExceptionHandler.class.getName(),
+                p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals(512 * 1024, c.dlqMaxValueBytes());
+    }
+
+    @Test
+    void aDeadLetterLimitThatDoesNotFitTheProducersRequestSizeIsRejected() throws Exception {
+        DeepMergeException e = org.junit.jupiter.api.Assertions.assertThrows(DeepMergeException.class,
+                () -> DeepMergeStreamsConfig.load(null, Map.of(), Map.of(DeepMergeStreamsConfig.DLQ_MAX_VALUE_BYTES, "1000000")));
+        assertTrue(e.getMessage().contains("max.request.size"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null,
+                Map.of(), Map.of("producer.max.request.size", "100000")));
+        assertEquals(4 << 20, DeepMergeStreamsConfig.load(null, Map.of(), Map.of("max.request.size", "8388608",
+                DeepMergeStreamsConfig.DLQ_MAX_VALUE_BYTES, Integer.toString(4 << 20))).dlqMaxValueBytes());
     }
 
     @Test

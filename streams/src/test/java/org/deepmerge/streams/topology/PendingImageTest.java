@@ -257,13 +257,62 @@ class PendingImageTest {
                 List.of("g", "r", "i"), false, img), 123L, 456L);
         byte[] old = v1(p);
         assertEquals(1, old[0]);
-        assertEquals(3, p.encode()[0], "new entries are v3 (LZ4, repeated planes once)");
+        assertEquals(4, p.encode()[0], "new entries are v4 (int-length UTF-8 strings, source location)");
         PendingImage q = PendingImage.decode(old);
         assertEquals(List.of(123L, 456L), List.of(q.recordTimestamp(), q.enqueuedWallMs()));
         assertEquals(List.of("src-9", "obj-9", "LSST", "g,r,i"), List.of(q.input().sourceId(), q.input().objectId(),
                 q.input().survey(), String.join(",", q.input().bands())));
         assertEquals(60000.5, q.input().epochMjd());
         assertArrayEquals(img, q.input().image());
+    }
+
+    @Test
+    void stringsOfAnyLengthTheAvroSchemaAllowsRoundTrip() {
+        // DataOutputStream.writeUTF stops at 65,535 bytes of modified UTF-8: a valid alert with a longer objectId
+        // killed the stream thread before it could be dead-lettered, at the same offset after every restart
+        String longId = "Z".repeat(70_000);
+        String astral = "\uD83D\uDD2D".repeat(20_000) + "\u00e9\u0000"; // 4-byte UTF-8 chars, a NUL
+        PendingImage p = new PendingImage(new PreparedInput(astral, longId, "ZTF", 1, 2, 3, List.of("r", astral),
+                false, new float[] {1, 2, 3, 4}), 7L, 8L, new PendingImage.Source("alerts", 3, 12345L));
+        PendingImage q = PendingImage.decode(p.encode());
+        assertEquals(longId, q.input().objectId());
+        assertEquals(astral, q.input().sourceId());
+        assertEquals(List.of("r", astral), q.input().bands());
+        assertEquals(new PendingImage.Source("alerts", 3, 12345L), q.source());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, q.input().image());
+        PendingImage noObject = PendingImage.decode(new PendingImage(new PreparedInput("1", null, "LSST", 1, 2, 3,
+                List.of("r"), false, new float[] {5}), 1L, 2L).encode());
+        assertEquals(null, noObject.input().objectId());
+        assertEquals(PendingImage.Source.UNKNOWN, noObject.source());
+    }
+
+    @Test
+    void aStringLengthBeyondTheEntryIsCorruptNotAnAllocation() {
+        byte[] b = new PendingImage(new PreparedInput("1", "o", "ZTF", 0, 0, 0, List.of("r"), false, new float[16]),
+                1, 2).encode();
+        // the first string (source topic) length follows version (1) + two longs (16)
+        java.nio.ByteBuffer.wrap(b).putInt(17, Integer.MAX_VALUE);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PendingImage.decode(b));
+        assertTrue(e.getMessage().contains("string"), e.getMessage());
+    }
+
+    @Test
+    void entriesWrittenByThePlaneTableVersionStillRestore() throws Exception {
+        float[] img = planes(20 * 20, 0, 0, 0);
+        PendingImage p = pending(img, "r", "r", "r");
+        java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = header(p, 3, bos);
+        out.writeByte(3);
+        out.write(new byte[] {0, 0, 0});
+        byte[] sh = shuffled(java.util.Arrays.copyOf(img, 400));
+        byte[] block = net.jpountz.lz4.LZ4Factory.fastestInstance().fastCompressor().compress(sh);
+        out.writeInt(block.length);
+        out.write(block);
+        out.flush();
+        PendingImage q = PendingImage.decode(bos.toByteArray());
+        assertSameBits(img, q.input().image(), "v3 entry");
+        assertEquals(p.input().sourceId(), q.input().sourceId());
+        assertEquals(PendingImage.Source.UNKNOWN, q.source());
     }
 
     static ModelContract contract(int channels, double scale, ResampleMode mode) {

@@ -280,6 +280,98 @@ class ScoringTopologyTest {
         assertEquals(1, scores.readRecordsToList().size());
     }
 
+    /** The first real ZTF alerts the pipeline prepares (gate off), in name order. */
+    private List<Path> scorableZtf(int n) {
+        List<Path> out = new ArrayList<>();
+        for (Path f : Alerts.ztf()) {
+            try {
+                runtime.pipeline().prepare(Alerts.bytes(f));
+                out.add(f);
+            } catch (DeepMergeException e) {
+                continue;
+            }
+            if (out.size() == n) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aValidAlertWithA70000CharacterObjectIdIsADeadLetterAndThePartitionMovesOn() throws Exception {
+        start(3, 3_600_000L, Map.of());
+        List<Path> valid = scorableZtf(10);
+        byte[] poison = org.deepmerge.streams.testing.PoisonAlerts.withObjectId(Alerts.bytes(valid.get(0)),
+                "ZTF" + "x".repeat(70_000));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < valid.size(); i++) {
+            if (i == 4) {
+                in.pipeInput(new TestRecord<>("poison".getBytes(StandardCharsets.UTF_8), poison, T0));
+            }
+            byte[] v = Alerts.bytes(valid.get(i));
+            ids.add(runtime.pipeline().prepare(v).alert().sourceId());
+            in.pipeInput(new TestRecord<>(key(valid.get(i)), v, T0));
+        }
+        driver.advanceWallClockTime(Duration.ofHours(2));
+        List<String> scored = scores.readRecordsToList().stream().map(TestRecord::key).sorted().toList();
+        assertEquals(ids.stream().sorted().toList(), scored, "every valid alert scored exactly once");
+        List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+        assertEquals(1, dl.size());
+        assertEquals(DeepMergeException.Reason.FIELD_TOO_LONG.name(), DeadLetters.get(dl.get(0).headers(), DeadLetters.REASON));
+        assertTrue(DeadLetters.get(dl.get(0).headers(), DeadLetters.ERROR_MESSAGE).contains("objectId"));
+        assertEquals("4", DeadLetters.get(dl.get(0).headers(), DeadLetters.SOURCE_OFFSET));
+        assertArrayEquals(poison, dl.get(0).value(), "below the dead-letter size limit: the original bytes");
+        assertEquals(0, buffered());
+    }
+
+    @Test
+    void aDeadLetterAboveTheSizeLimitCarriesAPrefixFlaggedTruncated() throws Exception {
+        start(2, 3_600_000L, Map.of(DeepMergeStreamsConfig.DLQ_MAX_VALUE_BYTES, "1000"));
+        byte[] big = org.deepmerge.streams.testing.PoisonAlerts.garbage(1_048_300);
+        byte[] small = org.deepmerge.streams.testing.PoisonAlerts.garbage(1000);
+        RecordHeaders original = new RecordHeaders();
+        original.add("producer", "test".getBytes(StandardCharsets.UTF_8));
+        in.pipeInput(new TestRecord<>("big".getBytes(StandardCharsets.UTF_8), big, original, T0));
+        in.pipeInput(new TestRecord<>("small".getBytes(StandardCharsets.UTF_8), small, original, T0));
+        List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+        assertEquals(2, dl.size());
+        TestRecord<byte[], byte[]> r = dl.get(0);
+        assertArrayEquals(java.util.Arrays.copyOf(big, 1000), r.value(), "the first 1000 bytes");
+        assertEquals("1048300", DeadLetters.get(r.headers(), DeadLetters.VALUE_TRUNCATED), "the original size");
+        assertEquals("UNKNOWN_FORMAT", DeadLetters.get(r.headers(), DeadLetters.REASON));
+        assertEquals("0", DeadLetters.get(r.headers(), DeadLetters.SOURCE_OFFSET));
+        assertEquals(config.inputTopic(), DeadLetters.get(r.headers(), DeadLetters.SOURCE_TOPIC));
+        assertEquals("test", DeadLetters.get(r.headers(), "producer"), "original headers kept");
+        assertArrayEquals("big".getBytes(StandardCharsets.UTF_8), r.key());
+        assertArrayEquals(small, dl.get(1).value(), "at the limit: whole");
+        assertEquals(null, DeadLetters.get(dl.get(1).headers(), DeadLetters.VALUE_TRUNCATED));
+    }
+
+    @Test
+    void nanModelOutputIsADeadLetterNotAScore() throws Exception {
+        start(TestModels.meanSigmoid(tmp.resolve("nan.onnx"), Float.NaN, "nan"), 3, 3_600_000L, Map.of());
+        List<Path> valid = scorableZtf(4);
+        for (Path f : valid) {
+            in.pipeInput(new TestRecord<>(key(f), Alerts.bytes(f), T0));
+        }
+        driver.advanceWallClockTime(Duration.ofHours(2));
+        assertTrue(scores.isEmpty(), "a NaN p(merger) is not a score");
+        List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+        assertEquals(4, dl.size());
+        for (int i = 0; i < dl.size(); i++) {
+            TestRecord<byte[], byte[]> r = dl.get(i);
+            assertEquals(DeepMergeException.Reason.MODEL_OUTPUT_INVALID.name(), DeadLetters.get(r.headers(), DeadLetters.REASON));
+            assertTrue(DeadLetters.get(r.headers(), DeadLetters.ERROR_MESSAGE).contains("NaN"),
+                    DeadLetters.get(r.headers(), DeadLetters.ERROR_MESSAGE));
+            assertEquals(config.inputTopic(), DeadLetters.get(r.headers(), DeadLetters.SOURCE_TOPIC));
+            assertEquals(Integer.toString(i), DeadLetters.get(r.headers(), DeadLetters.SOURCE_OFFSET));
+            assertEquals(runtime.pipeline().prepare(Alerts.bytes(valid.get(i))).alert().sourceId(),
+                    new String(r.key(), StandardCharsets.UTF_8), "keyed by source id");
+        }
+        assertEquals(0, metrics.scoredCount(), "not counted as scored");
+        assertEquals(0, buffered());
+    }
+
     private int assembling() {
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ScoringTopology.assemblyStoreName(config));
         int n = 0;
@@ -330,6 +422,24 @@ class ScoringTopologyTest {
     private static float[] channel(float[] image, int c) {
         int hw = TestModels.SIZE * TestModels.SIZE;
         return java.util.Arrays.copyOfRange(image, c * hw, (c + 1) * hw);
+    }
+
+    @Test
+    void assembleDeadLettersOverLongStringsBeforeTheObjectStore() throws Exception {
+        startAssemble(64, 1000L, 3_600_000L);
+        // the assembly store (ObjectBands) also writes strings with writeUTF: long ones must never reach it
+        in.pipeInput(new TestRecord<>("k-long".getBytes(StandardCharsets.UTF_8),
+                oneBand("src-g", "o".repeat(70_000), "g", 1), T0));
+        in.pipeInput(new TestRecord<>("k-band".getBytes(StandardCharsets.UTF_8),
+                oneBand("src-b", "obj-2", "b".repeat(70_000), 1), T0));
+        List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+        assertEquals(2, dl.size());
+        for (TestRecord<byte[], byte[]> r : dl) {
+            assertEquals(DeepMergeException.Reason.FIELD_TOO_LONG.name(), DeadLetters.get(r.headers(), DeadLetters.REASON));
+        }
+        assertEquals(0, assembling());
+        in.pipeInput(new TestRecord<>("k-g".getBytes(StandardCharsets.UTF_8), oneBand("src-g", "obj-1", "g", 1), T0));
+        assertEquals(1, assembling(), "the partition moves on");
     }
 
     @Test
