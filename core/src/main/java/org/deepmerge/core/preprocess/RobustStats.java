@@ -1,7 +1,5 @@
 package org.deepmerge.core.preprocess;
 
-import java.util.Arrays;
-
 /**
  * Robust statistics of stamp pixels, shared by the survey normalisation ({@link Preprocessor}) and the applicability
  * gate: the sky level and noise of a stamp from its border, and percentiles.
@@ -74,17 +72,15 @@ public final class RobustStats {
         if (n == 0) {
             return new Sky(0, 0, 0);
         }
+        double[] dev = new double[n];
         double median = 0;
         double sigma = 0;
         int kept = n;
         for (int it = 0; it < CLIP_ITERATIONS; it++) {
-            Arrays.sort(values, 0, kept);
             median = median(values, kept);
-            double[] dev = new double[kept];
             for (int i = 0; i < kept; i++) {
                 dev[i] = Math.abs(values[i] - median);
             }
-            Arrays.sort(dev);
             sigma = MAD_TO_SIGMA * median(dev, kept);
             if (!(sigma > 0)) {
                 break;
@@ -113,7 +109,7 @@ public final class RobustStats {
      * @return the q-quantile (linear interpolation between order statistics) of the finite values; NaN when none
      */
     public static double quantile(float[] data, int offset, int length, double q) {
-        float[] copy = new float[length];
+        double[] copy = new double[length];
         int n = 0;
         for (int i = offset, e = offset + length; i < e; i++) {
             if (Float.isFinite(data[i])) {
@@ -123,14 +119,80 @@ public final class RobustStats {
         if (n == 0) {
             return Double.NaN;
         }
-        Arrays.sort(copy, 0, n);
         double pos = q * (n - 1);
         int lo = (int) Math.floor(pos);
-        int hi = Math.min(n - 1, lo + 1);
-        return copy[lo] + (pos - lo) * (copy[hi] - copy[lo]);
+        double a = select(copy, n, lo);
+        if (lo + 1 >= n) {
+            return a;
+        }
+        double b = Double.POSITIVE_INFINITY;
+        for (int i = lo + 1; i < n; i++) {
+            b = Math.min(b, copy[i]);
+        }
+        return a + (pos - lo) * (float) (b - a); // the float difference of the two float order statistics
     }
 
-    private static double median(double[] sorted, int n) {
-        return (n & 1) == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    /** Median of {@code v[0..n)} (mean of the two middle values for even n); reorders v. */
+    private static double median(double[] v, int n) {
+        double upper = select(v, n, n / 2);
+        if ((n & 1) == 1) {
+            return upper;
+        }
+        double lower = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n / 2; i++) {
+            lower = Math.max(lower, v[i]);
+        }
+        return 0.5 * (lower + upper);
+    }
+
+    /**
+     * The k-th smallest of {@code v[0..n)} by quickselect (Hoare 1961, median-of-three pivot), O(n) on average instead
+     * of a sort; afterwards {@code v[0..k)} are &lt;= v[k] &lt;= {@code v(k..n)}.
+     */
+    static double select(double[] v, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (hi > lo) {
+            int mid = (lo + hi) >>> 1;
+            if (v[mid] < v[lo]) {
+                swap(v, mid, lo);
+            }
+            if (v[hi] < v[lo]) {
+                swap(v, hi, lo);
+            }
+            if (v[hi] < v[mid]) {
+                swap(v, hi, mid);
+            }
+            double pivot = v[mid];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (v[i] < pivot) {
+                    i++;
+                }
+                while (v[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    swap(v, i, j);
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return v[k];
+            }
+        }
+        return v[k];
+    }
+
+    private static void swap(double[] v, int a, int b) {
+        double t = v[a];
+        v[a] = v[b];
+        v[b] = t;
     }
 }

@@ -93,6 +93,34 @@ class SurveyNormalisationTest {
         assertTrue(sky.count() <= 180, "the 20 bright pixels are clipped, kept " + sky.count());
     }
 
+    @Test
+    void selectionGivesTheSortedOrderStatistics() {
+        java.util.Random rnd = new java.util.Random(11);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + rnd.nextInt(300);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = rnd.nextInt(4) == 0 ? rnd.nextInt(5) : rnd.nextGaussian();
+            }
+            double[] sorted = v.clone();
+            java.util.Arrays.sort(sorted);
+            int k = rnd.nextInt(n);
+            assertEquals(sorted[k], RobustStats.select(v.clone(), n, k), "k=" + k + " of " + n);
+            float[] f = new float[n];
+            for (int i = 0; i < n; i++) {
+                f[i] = (float) v[i];
+            }
+            float[] fs = f.clone();
+            java.util.Arrays.sort(fs);
+            double q = rnd.nextDouble();
+            double pos = q * (n - 1);
+            int lo = (int) Math.floor(pos);
+            int hi = Math.min(n - 1, lo + 1);
+            double expected = fs[lo] + (pos - lo) * (fs[hi] - fs[lo]);
+            assertEquals(expected, RobustStats.quantile(f, 0, n, q), 0.0, "q=" + q + " of " + n);
+        }
+    }
+
     private static Stamp transformed(Stamp s, float scale, float offset) {
         float[] p = s.pixels().clone();
         for (int i = 0; i < p.length; i++) {
