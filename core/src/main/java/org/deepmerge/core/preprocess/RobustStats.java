@@ -62,7 +62,7 @@ public final class RobustStats {
     }
 
     /**
-     * Sigma-clipped median and robust sigma of {@code values[0..n)}; the array is reordered.
+     * Sigma-clipped median and robust sigma of the finite {@code values[0..n)}; the array is sorted in place.
      *
      * @param values values (reordered in place)
      * @param n      how many are used
@@ -72,33 +72,66 @@ public final class RobustStats {
         if (n == 0) {
             return new Sky(0, 0, 0);
         }
-        double[] dev = new double[n];
+        // clipping keeps a contiguous range of the sorted values, so one sort serves every iteration
+        java.util.Arrays.sort(values, 0, n);
+        int from = 0;
+        int to = n;
         double median = 0;
         double sigma = 0;
-        int kept = n;
         for (int it = 0; it < CLIP_ITERATIONS; it++) {
-            median = median(values, kept);
-            for (int i = 0; i < kept; i++) {
-                dev[i] = Math.abs(values[i] - median);
-            }
-            sigma = MAD_TO_SIGMA * median(dev, kept);
+            int m = to - from;
+            int mid = from + m / 2;
+            median = (m & 1) == 1 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
+            sigma = MAD_TO_SIGMA * medianDeviation(values, from, to, median);
             if (!(sigma > 0)) {
                 break;
             }
-            int k = 0;
             double lo = median - CLIP_SIGMA * sigma;
             double hi = median + CLIP_SIGMA * sigma;
-            for (int i = 0; i < kept; i++) {
-                if (values[i] >= lo && values[i] <= hi) {
-                    values[k++] = values[i];
-                }
+            int newFrom = from;
+            while (newFrom < to && values[newFrom] < lo) {
+                newFrom++;
             }
-            if (k == kept || k == 0) {
+            int newTo = to;
+            while (newTo > newFrom && values[newTo - 1] > hi) {
+                newTo--;
+            }
+            int k = newTo - newFrom;
+            if (k == m || k == 0) {
                 break;
             }
-            kept = k;
+            from = newFrom;
+            to = newTo;
         }
-        return new Sky(median, sigma, kept);
+        return new Sky(median, sigma, to - from);
+    }
+
+    /**
+     * Median of {@code |v - median|} over the sorted range {@code v[from..to)}: the deviations grow outwards from the
+     * median on both sides, so merging the two sides finds the middle one(s) in O(n).
+     */
+    private static double medianDeviation(double[] v, int from, int to, double median) {
+        int m = to - from;
+        int right = from;
+        while (right < to && v[right] <= median) {
+            right++;
+        }
+        int left = right - 1;
+        double previous = 0;
+        double current = 0;
+        for (int rank = 0; rank <= m / 2; rank++) {
+            double dl = left >= from ? median - v[left] : Double.POSITIVE_INFINITY;
+            double dr = right < to ? v[right] - median : Double.POSITIVE_INFINITY;
+            previous = current;
+            if (dl <= dr) {
+                current = dl;
+                left--;
+            } else {
+                current = dr;
+                right++;
+            }
+        }
+        return (m & 1) == 1 ? current : 0.5 * (previous + current);
     }
 
     /**
@@ -130,19 +163,6 @@ public final class RobustStats {
             b = Math.min(b, copy[i]);
         }
         return a + (pos - lo) * (float) (b - a); // the float difference of the two float order statistics
-    }
-
-    /** Median of {@code v[0..n)} (mean of the two middle values for even n); reorders v. */
-    private static double median(double[] v, int n) {
-        double upper = select(v, n, n / 2);
-        if ((n & 1) == 1) {
-            return upper;
-        }
-        double lower = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n / 2; i++) {
-            lower = Math.max(lower, v[i]);
-        }
-        return 0.5 * (lower + upper);
     }
 
     /**

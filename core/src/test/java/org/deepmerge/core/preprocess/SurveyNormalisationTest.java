@@ -121,6 +121,54 @@ class SurveyNormalisationTest {
         }
     }
 
+    @Test
+    void clippedStatsEqualTheDirectDefinition() {
+        java.util.Random rnd = new java.util.Random(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(400);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = rnd.nextInt(10) == 0 ? 1000 * rnd.nextDouble() : rnd.nextInt(3) == 0 ? rnd.nextInt(4) : rnd.nextGaussian();
+            }
+            RobustStats.Sky expected = direct(v.clone(), n);
+            RobustStats.Sky got = RobustStats.clippedStats(v.clone(), n);
+            assertEquals(expected.level(), got.level(), 0.0, "level, trial " + trial);
+            assertEquals(expected.sigma(), got.sigma(), 0.0, "sigma, trial " + trial);
+            assertEquals(expected.count(), got.count(), "count, trial " + trial);
+        }
+    }
+
+    /** The sigma clipping as written in its Javadoc: sort, median, MAD, keep [m - 3s, m + 3s], at most 5 times. */
+    private static RobustStats.Sky direct(double[] values, int n) {
+        double median = 0;
+        double sigma = 0;
+        int kept = n;
+        for (int it = 0; it < 5; it++) {
+            java.util.Arrays.sort(values, 0, kept);
+            median = (kept & 1) == 1 ? values[kept / 2] : 0.5 * (values[kept / 2 - 1] + values[kept / 2]);
+            double[] dev = new double[kept];
+            for (int i = 0; i < kept; i++) {
+                dev[i] = Math.abs(values[i] - median);
+            }
+            java.util.Arrays.sort(dev);
+            sigma = 1.4826 * ((kept & 1) == 1 ? dev[kept / 2] : 0.5 * (dev[kept / 2 - 1] + dev[kept / 2]));
+            if (!(sigma > 0)) {
+                break;
+            }
+            int k = 0;
+            for (int i = 0; i < kept; i++) {
+                if (values[i] >= median - 3 * sigma && values[i] <= median + 3 * sigma) {
+                    values[k++] = values[i];
+                }
+            }
+            if (k == kept || k == 0) {
+                break;
+            }
+            kept = k;
+        }
+        return new RobustStats.Sky(median, sigma, kept);
+    }
+
     private static Stamp transformed(Stamp s, float scale, float offset) {
         float[] p = s.pixels().clone();
         for (int i = 0; i < p.length; i++) {
