@@ -402,6 +402,50 @@ class ScoringTopologyTest {
                 DeepMergeStreamsConfig.ASSEMBLE_TIMEOUT_MS, Long.toString(timeoutMs)));
     }
 
+    /** A 3-channel g,r,i model and the assemble policy with extra settings. */
+    private void startAssembleGri(int maxBatch, long maxWaitMs, long timeoutMs, Map<String, Object> extra)
+            throws Exception {
+        Path model = TestModels.meanSigmoid(tmp.resolve("gri.onnx"), TestModels.SCALE, "1", List.of("g", "r", "i"));
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put(DeepMergeStreamsConfig.CHANNEL_POLICY, "assemble");
+        props.put(DeepMergeStreamsConfig.ASSEMBLE_TIMEOUT_MS, Long.toString(timeoutMs));
+        start(model, maxBatch, maxWaitMs, props);
+    }
+
+    /**
+     * Issue 19: a steady stream of one object's g and r stamps (a ZTF-like object that never gets an i stamp) used to
+     * reset its timeout with every newer stamp, so it was never scored. The timeout counts from its first stamp.
+     */
+    @Test
+    void assembleSteadyStreamIsScoredOnceByTheFirstStampDeadline() throws Exception {
+        startAssembleGri(1, 1000L, 30_000L, Map.of());
+        int sent = 0;
+        for (int i = 0; i <= 12; i++) {
+            String band = i % 2 == 0 ? "g" : "r";
+            in.pipeInput(new TestRecord<>(("k" + i).getBytes(StandardCharsets.UTF_8),
+                    oneBand("src-" + i, "obj-steady", band, 1 + i), T0.plusSeconds(5L * i)));
+            sent++;
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+            if (i == 7) {
+                // wall clock is now 40 s after the first stamp: deadline 30 s plus one punctuation interval (7.5 s)
+                List<TestRecord<String, MergerScore>> out = scores.readRecordsToList();
+                assertEquals(1, out.size(), "scored once by its first stamp's deadline, though stamps kept arriving");
+                assertTrue(out.get(0).value().getIncomplete(), "no i stamp: incomplete");
+                assertEquals("obj-steady", out.get(0).value().getObjectId());
+                assertEquals("src-5", out.get(0).key(), "keyed as the latest alert before the deadline");
+            }
+        }
+        assertEquals(13, sent);
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        List<TestRecord<String, MergerScore>> rest = scores.readRecordsToList();
+        // the punctuation runs every 7.5 s from T0: the first object (stamps at 0..25 s) closes at 30 s, the second
+        // (first stamp at 30 s) at 60 s, the third (the alert at 60 s) at its own deadline, 90 s
+        assertEquals(List.of("src-11", "src-12"), rest.stream().map(TestRecord::key).toList(),
+                "each later object is scored once, by its own first stamp's deadline");
+        assertEquals(0, assembling());
+        assertTrue(deadLetters.isEmpty());
+    }
+
     /**
      * A single-band Cutout record (single-object encoding) with a 75x75 science stamp at 1 arcsec/px whose pixels
      * depend on {@code seed}, so every band's stamp differs.
