@@ -66,6 +66,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** Whether the applicability gate keeps stars, empty and too small stamps from the model. */
     public static final String GATE_ENABLED = "deepmerge.gate.enabled";
     public static final String ASSEMBLE_TIMEOUT_MS = "deepmerge.assemble.timeout.ms";
+    /** Most objects one stream task assembles at once under the assemble policy. */
+    public static final String ASSEMBLE_MAX_OBJECTS = "deepmerge.assemble.max.objects";
     public static final String OUTPUT_ENCODING = "deepmerge.output.encoding";
     public static final String OUTPUT_REGISTRY_URL = "deepmerge.output.schema.registry.url";
     public static final String OUTPUT_SCHEMA_ID = "deepmerge.output.schema.id";
@@ -178,8 +180,13 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             .define(INFERENCE_MAX_DELAY_MS, Type.LONG, 2L, Range.atLeast(0), Importance.LOW,
                     "Longest time (ms) the shared inference batcher waits for micro-batches of other stream threads before a run.")
             .define(ASSEMBLE_TIMEOUT_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
-                    "assemble policy: longest time (ms, wall clock) an object's oldest stamp waits for its missing bands before the object "
-                            + "is scored with what is there (if no alert completed it) and removed from the assembly store.")
+                    "assemble policy: time (ms, wall clock) from an object's FIRST stamp until it is closed: scored with what is "
+                            + "there (missing bands replicated, incomplete) if no alert completed it, and removed from the assembly "
+                            + "store. Later stamps never extend it.")
+            .define(ASSEMBLE_MAX_OBJECTS, Type.INT, 20_000, Range.between(1, Integer.MAX_VALUE), Importance.LOW,
+                    "assemble policy: most objects one stream task keeps open (about 12 KB of state and changelog each for "
+                            + "three gzipped ZTF stamps). A new object beyond it first closes the open object with the earliest "
+                            + "deadline exactly as its timeout would (scored with what it has, incomplete if no alert completed it).")
             .define(OUTPUT_ENCODING, Type.STRING, "plain", ValidString.in("plain", "single-object", "confluent"),
                     Importance.MEDIUM,
                     "Encoding of MergerScore values: plain (Avro binary), single-object (Avro single-object encoding), "
@@ -394,6 +401,11 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** @return assemble timeout, ms */
     public long assembleTimeoutMs() {
         return getLong(ASSEMBLE_TIMEOUT_MS);
+    }
+
+    /** @return most open objects per stream task under the assemble policy (at least 1) */
+    public int assembleMaxObjects() {
+        return getInt(ASSEMBLE_MAX_OBJECTS);
     }
 
     public OutputEncoding outputEncoding() {

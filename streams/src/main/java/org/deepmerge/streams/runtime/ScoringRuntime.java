@@ -67,7 +67,9 @@ public final class ScoringRuntime implements AutoCloseable {
      * @param overrides model-contract overrides for third-party ONNX files ({@link ContractOverrides#none()} otherwise)
      * @return the opened runtime
      * @throws DeepMergeException INVALID_MODEL (no model path and no default model embedded in the jar),
-     *                            INVALID_CONFIG (bad channel mapping), IO_ERROR, DEVICE_UNAVAILABLE
+     *                            INVALID_CONFIG (bad channel mapping; under the assemble channel policy, model
+     *                            bands no alert survey can complete, see {@link AssembleBands#check}), IO_ERROR,
+     *                            DEVICE_UNAVAILABLE
      */
     public static ScoringRuntime open(DeepMergeStreamsConfig config, ContractOverrides overrides) throws DeepMergeException {
         Path model = DefaultModel.resolve(config.modelPath());
@@ -84,6 +86,14 @@ public final class ScoringRuntime implements AutoCloseable {
             mapping = new ChannelMapping(mapping.kindBySurvey(), mapping.defaultKind(), true);
         }
         OnnxScorer scorer = OnnxScorer.open(model, options, overrides);
+        if (config.channelPolicy() == ChannelPolicy.ASSEMBLE) {
+            try {
+                AssembleBands.check(scorer.contract().channels()).forEach(LOG::warn);
+            } catch (DeepMergeException e) {
+                scorer.close();
+                throw e;
+            }
+        }
         warnAboutPadding(scorer, config);
         Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
         ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));

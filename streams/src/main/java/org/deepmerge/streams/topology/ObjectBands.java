@@ -19,9 +19,10 @@ import org.deepmerge.core.alert.CutoutStamp;
  * timestamp of the object's latest alert. The value of the assembly store (keyed by {@code survey/objectId})
  * and so of its changelog topic. At most one stamp per model channel band, so at most C stamps per object.
  *
- * <p>Encoding v1 (DataOutput): version byte 1; alert format; survey; latest sourceId, objectId, ra, dec,
- * epochMjd (MJD), record timestamp (ms); scored flag; stamp count; per stamp kind, band, pixel scale
- * (arcsec/px), wall-clock arrival time (ms), byte length and the bytes.
+ * <p>Encoding v2 (DataOutput): version byte 2; alert format; survey; latest sourceId, objectId, ra, dec,
+ * epochMjd (MJD), record timestamp (ms); scored flag; wall-clock arrival of the object's first stamp (ms); stamp
+ * count; per stamp kind, band, pixel scale (arcsec/px), wall-clock arrival time (ms), byte length and the bytes.
+ * Version 1 (written before issue 19) lacks the first arrival; it decodes with the oldest stored stamp's arrival.
  *
  * @param format          wire format of the latest alert
  * @param survey          survey name
@@ -32,12 +33,16 @@ import org.deepmerge.core.alert.CutoutStamp;
  * @param epochMjd        epoch of the latest alert, MJD (NaN if absent)
  * @param recordTimestamp the latest alert's record timestamp, ms since epoch
  * @param scored          true once an alert completed every model band and was scored
+ * @param firstArrivalWallMs wall-clock time (ms) the object's first stamp was processed; the assemble timeout counts
+ *                        from it and later stamps never move it
  * @param stamps          the latest stamp per band, at most one per model channel band
  */
 public record ObjectBands(AlertFormat format, String survey, String sourceId, String objectId, double ra, double dec,
-                          double epochMjd, long recordTimestamp, boolean scored, List<BandStamp> stamps) {
+                          double epochMjd, long recordTimestamp, boolean scored, long firstArrivalWallMs,
+                          List<BandStamp> stamps) {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
+    private static final byte VERSION_1 = 1;
 
     /**
      * One band's latest stamp.
@@ -80,7 +85,8 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
             return null;
         }
         return new ObjectBands(alert.format(), alert.survey(), alert.sourceId(), alert.objectId(), alert.ra(),
-                alert.dec(), alert.epochMjd(), recordTimestamp, previous != null && previous.scored(), stamps);
+                alert.dec(), alert.epochMjd(), recordTimestamp, previous != null && previous.scored(),
+                previous == null ? nowWallMs : previous.firstArrivalWallMs(), stamps);
     }
 
     private static boolean isChannel(String band, List<String> channels) {
@@ -95,14 +101,20 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
         return channels.stream().allMatch(c -> stamps.stream().anyMatch(b -> b.stamp().band().equalsIgnoreCase(c)));
     }
 
-    /** @return the wall-clock arrival (ms) of the oldest stored stamp */
-    public long oldestArrivalWallMs() {
-        return stamps.stream().mapToLong(BandStamp::arrivalWallMs).min().orElse(Long.MAX_VALUE);
+    /**
+     * @param timeoutMs the assemble timeout, ms (at least 1)
+     * @return wall-clock time (ms) at which the object is due: its first stamp's arrival plus the timeout, saturated
+     *         at {@link Long#MAX_VALUE}; later stamps never move it
+     */
+    public long deadlineWallMs(long timeoutMs) {
+        long d = firstArrivalWallMs + timeoutMs;
+        return ((firstArrivalWallMs ^ d) & (timeoutMs ^ d)) < 0 ? Long.MAX_VALUE : Math.max(0, d);
     }
 
     /** @return this entry marked as scored */
     public ObjectBands markScored() {
-        return new ObjectBands(format, survey, sourceId, objectId, ra, dec, epochMjd, recordTimestamp, true, stamps);
+        return new ObjectBands(format, survey, sourceId, objectId, ra, dec, epochMjd, recordTimestamp, true, firstArrivalWallMs,
+                stamps);
     }
 
     /**
@@ -142,6 +154,7 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
             out.writeDouble(epochMjd);
             out.writeLong(recordTimestamp);
             out.writeBoolean(scored);
+            out.writeLong(firstArrivalWallMs);
             out.writeShort(stamps.size());
             for (BandStamp b : stamps) {
                 CutoutStamp s = b.stamp();
@@ -162,13 +175,13 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
     /**
      * @param bytes a value written by {@link #encode()}
      * @return the entry
-     * @throws IllegalStateException when the bytes are not a v1 entry (a corrupt store is a fault)
+     * @throws IllegalStateException when the bytes are not a v1 or v2 entry (a corrupt store is a fault)
      */
     public static ObjectBands decode(byte[] bytes) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
             byte v = in.readByte();
-            if (v != VERSION) {
+            if (v != VERSION && v != VERSION_1) {
                 throw new IllegalStateException("assembly store entry has unknown encoding version " + v);
             }
             AlertFormat format = AlertFormat.valueOf(in.readUTF());
@@ -180,6 +193,7 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
             double epoch = in.readDouble();
             long ts = in.readLong();
             boolean scored = in.readBoolean();
+            long first = v == VERSION ? in.readLong() : Long.MAX_VALUE;
             int n = in.readShort();
             List<BandStamp> stamps = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
@@ -191,7 +205,10 @@ public record ObjectBands(AlertFormat format, String survey, String sourceId, St
                 in.readFully(data);
                 stamps.add(new BandStamp(new CutoutStamp(kind, band, scale, data), wall));
             }
-            return new ObjectBands(format, survey, sourceId, objectId, ra, dec, epoch, ts, scored, stamps);
+            if (v == VERSION_1) {
+                first = stamps.stream().mapToLong(BandStamp::arrivalWallMs).min().orElse(0L);
+            }
+            return new ObjectBands(format, survey, sourceId, objectId, ra, dec, epoch, ts, scored, first, stamps);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("corrupt assembly store entry: " + e.getMessage(), e);
         }

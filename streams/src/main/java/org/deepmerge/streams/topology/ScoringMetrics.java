@@ -12,7 +12,9 @@ import java.time.Duration;
  * applicability gate kept from the model), {@code deepmerge.dead.letters} (counter, tag {@code reason}),
  * {@code deepmerge.batch.size} (images per flushed micro-batch), {@code deepmerge.buffer.entry.bytes}
  * (encoded size of each buffered image = changelog value bytes per alert) and {@code deepmerge.buffer.wait}
- * (wall-clock time from buffering to score).
+ * (wall-clock time from buffering to score); under the {@code assemble} policy {@code deepmerge.assemble.closed}
+ * (counter, tag {@code why}: {@code timeout} or {@code cap}) and {@code deepmerge.assemble.index.reads} (deadline-index
+ * entries the timeout punctuation read: the due objects only).
  */
 public final class ScoringMetrics {
     private final MeterRegistry registry;
@@ -59,6 +61,28 @@ public final class ScoringMetrics {
 
     void deadLetter(String reason) {
         registry.counter("deepmerge.dead.letters", "reason", reason).increment();
+    }
+
+    void assembleClosed(String why) {
+        registry.counter("deepmerge.assemble.closed", "why", why).increment();
+    }
+
+    void assembleIndexRead(int entries) {
+        registry.counter("deepmerge.assemble.index.reads").increment(entries);
+    }
+
+    /**
+     * @param why {@code timeout} (deadline passed) or {@code cap} (evicted by deepmerge.assemble.max.objects)
+     * @return assembling objects closed so far for that cause
+     */
+    public long assembleClosedCount(String why) {
+        return (long) registry.find("deepmerge.assemble.closed").tag("why", why).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    /** @return deadline-index entries the assemble timeout punctuation has read so far */
+    public long assembleIndexReads() {
+        return (long) registry.find("deepmerge.assemble.index.reads").counters().stream().mapToDouble(Counter::count).sum();
     }
 
     /** @return images scored so far */

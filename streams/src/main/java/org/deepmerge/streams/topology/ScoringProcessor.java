@@ -71,6 +71,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private int count;
     private long oldestEnqueuedWall = Long.MAX_VALUE;
     private KeyValueStore<String, byte[]> assemblies;
+    /** The assemble policy's deadline index ({@link DeadlineIndex}), one entry per open object. */
+    private KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> deadlines;
+    /** Open objects of this task: entries of {@link #deadlines}. */
+    private int openObjects;
+    private boolean capWarned;
     /** This instance's own buffered images by store key, with the bytes written for them. */
     private final Map<Long, Written> written = new HashMap<>();
 
@@ -81,11 +86,14 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     /**
      * Settings of the {@code assemble} channel policy.
      *
-     * @param storeName the changelogged store of {@link ObjectBands} keyed by {@code survey/objectId}
-     * @param preparer  decode and preprocess as separate steps
-     * @param timeoutMs how long (ms, wall clock) an object's oldest stamp waits for the missing bands
+     * @param storeName      the changelogged store of {@link ObjectBands} keyed by {@code survey/objectId}
+     * @param indexStoreName the changelogged deadline index ({@link DeadlineIndex})
+     * @param preparer       decode and preprocess as separate steps
+     * @param timeoutMs      how long (ms, wall clock) after its first stamp an object is due, whatever arrives later
+     * @param maxObjects     most open objects per task (at least 1); a new object beyond it first evicts the
+     *                       object with the earliest deadline, scored with what it has (as at its timeout)
      */
-    record Assembly(String storeName, AlertPreparer preparer, long timeoutMs) {
+    record Assembly(String storeName, String indexStoreName, AlertPreparer preparer, long timeoutMs, int maxObjects) {
     }
 
     ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
@@ -127,6 +135,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         ctx.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
         if (assembly != null) {
             this.assemblies = ctx.getStateStore(assembly.storeName());
+            this.deadlines = ctx.getStateStore(assembly.indexStoreName());
+            capWarned = false;
+            openObjects = countOrRebuildIndex();
             long every = Math.max(1, Math.min(assembly.timeoutMs() / 4, 60_000L));
             ctx.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::onAssemblyTimeout);
         }
@@ -236,6 +247,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             enqueue(alone, record.timestamp());
             return;
         }
+        if (stored == null) {
+            openObject(key, merged);
+        }
         if (!merged.complete(channels)) {
             assemblies.put(key, merged.encode());
             return;
@@ -252,30 +266,103 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     /**
-     * Scores, with what is there, every object whose oldest stamp has waited the assemble timeout and that no
-     * completing alert has scored yet, then removes every such object from the assembly store.
+     * Registers a new object in the deadline index. When the task already holds {@code maxObjects} open objects, the
+     * ones with the earliest deadlines are closed first (scored with what they have, as at their timeout), so at
+     * most {@code maxObjects} are ever open.
+     */
+    private void openObject(String key, ObjectBands entry) {
+        while (openObjects >= assembly.maxObjects()) {
+            org.apache.kafka.common.utils.Bytes oldest;
+            try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it = deadlines.all()) {
+                if (!it.hasNext()) {
+                    openObjects = 0;
+                    break;
+                }
+                oldest = it.next().key;
+            }
+            if (!capWarned) {
+                capWarned = true;
+                LOG.warn("task {}: {} objects are assembling, the cap {}={}: the oldest objects are now scored early "
+                                + "with what they have (incomplete); raise the cap or lower {} if this is routine",
+                        context.taskId(), openObjects, org.deepmerge.streams.config.DeepMergeStreamsConfig.ASSEMBLE_MAX_OBJECTS,
+                        assembly.maxObjects(), org.deepmerge.streams.config.DeepMergeStreamsConfig.ASSEMBLE_TIMEOUT_MS);
+            }
+            metrics.assembleClosed("cap");
+            close(oldest);
+        }
+        deadlines.put(DeadlineIndex.key(entry.deadlineWallMs(assembly.timeoutMs()), key), DeadlineIndex.EMPTY);
+        openObjects++;
+    }
+
+    /**
+     * Closes every object whose deadline (first stamp + timeout) has passed: reads only the range of the deadline
+     * index up to now, so the work is proportional to the number of due objects, not to the store size.
      */
     private void onAssemblyTimeout(long now) {
-        List<KeyValue<String, ObjectBands>> due = new ArrayList<>();
+        List<org.apache.kafka.common.utils.Bytes> due = new ArrayList<>();
+        try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it =
+                     deadlines.range(DeadlineIndex.from(), DeadlineIndex.upTo(now))) {
+            while (it.hasNext()) {
+                due.add(it.next().key);
+            }
+        }
+        metrics.assembleIndexRead(due.size());
+        for (org.apache.kafka.common.utils.Bytes k : due) {
+            metrics.assembleClosed("timeout");
+            close(k);
+        }
+    }
+
+    /**
+     * Removes one object from the assembly store and the deadline index, scoring it first, with the missing channels
+     * replicated ({@code incomplete=true}), when no alert completed it.
+     */
+    private void close(org.apache.kafka.common.utils.Bytes indexKey) {
+        String key = DeadlineIndex.objectKey(indexKey);
+        byte[] stored = assemblies.get(key);
+        deadlines.delete(indexKey);
+        openObjects = Math.max(0, openObjects - 1);
+        if (stored == null) {
+            return;
+        }
+        ObjectBands entry = ObjectBands.decode(stored);
+        if (!entry.scored()) {
+            try {
+                enqueue(assembly.preparer().prepare(entry.toAlert()), entry.recordTimestamp());
+            } catch (DeepMergeException e) {
+                LOG.warn("object {} closed but its stamps cannot be assembled ({}): dropped", key, e.getMessage());
+            }
+        }
+        assemblies.delete(key);
+    }
+
+    /**
+     * @return the number of entries of the deadline index; when it is empty but the assembly store is not (state
+     *         written before the index existed), the index is first rebuilt from the store, once
+     */
+    private int countOrRebuildIndex() {
+        int n = 0;
+        try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it = deadlines.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        if (n > 0) {
+            return n;
+        }
         try (KeyValueIterator<String, byte[]> it = assemblies.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                ObjectBands e = ObjectBands.decode(kv.value);
-                if (now - e.oldestArrivalWallMs() >= assembly.timeoutMs()) {
-                    due.add(KeyValue.pair(kv.key, e));
-                }
+                long deadline = ObjectBands.decode(kv.value).deadlineWallMs(assembly.timeoutMs());
+                deadlines.put(DeadlineIndex.key(deadline, kv.key), DeadlineIndex.EMPTY);
+                n++;
             }
         }
-        for (KeyValue<String, ObjectBands> kv : due) {
-            if (!kv.value.scored()) {
-                try {
-                    enqueue(assembly.preparer().prepare(kv.value.toAlert()), kv.value.recordTimestamp());
-                } catch (DeepMergeException e) {
-                    LOG.warn("object {} timed out but its stamps cannot be assembled ({}): dropped", kv.key, e.getMessage());
-                }
-            }
-            assemblies.delete(kv.key);
+        if (n > 0) {
+            LOG.info("task {}: deadline index rebuilt for {} assembling objects", context.taskId(), n);
         }
+        return n;
     }
 
     /**

@@ -28,7 +28,8 @@ import org.deepmerge.streams.config.DeepMergeStreamsConfig;
  *        │ good: PendingImage ─► changelogged KeyValueStore&lt;Long seq, byte[]&gt; (batch buffer)
  *        │ flush at max.batch.size or when the oldest entry is max.wait.ms old (wall-clock punctuation)
  *        │ assemble policy: alerts with an objectId first update KeyValueStore&lt;String survey/objectId, ObjectBands&gt;;
- *        │ an alert completing the model's bands, or the timeout punctuation, enqueues the assembled image
+ *        │ an alert completing the model's bands, or the timeout punctuation (first stamp + timeout, read from a
+ *        │ deadline index KeyValueStore&lt;Bytes deadline+object, empty&gt;), or the open-object cap, enqueues it
  *        └─ shared BatchScorer ─► MergerScore (key = source id, timestamp = input timestamp) ─► output topic
  * </pre>
  *
@@ -123,8 +124,13 @@ public final class ScoringTopology {
         String assemblyStoreName = assemblyStoreName(config);
         StoreBuilder<KeyValueStore<String, byte[]>> assemblyStore = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(assemblyStoreName), Serdes.String(), Serdes.ByteArray());
+        // the deadline index: keys ordered by (deadline, object), so the timeout reads only due objects
+        String indexStoreName = assemblyIndexStoreName(config);
+        StoreBuilder<KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]>> indexStore = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(indexStoreName), Serdes.Bytes(), Serdes.ByteArray());
         ScoringProcessor.Assembly assembly = assemble
-                ? new ScoringProcessor.Assembly(assemblyStoreName, deps.alertPreparer(), config.assembleTimeoutMs()) : null;
+                ? new ScoringProcessor.Assembly(assemblyStoreName, indexStoreName, deps.alertPreparer(),
+                config.assembleTimeoutMs(), config.assembleMaxObjects()) : null;
         String storeName = config.storeName();
         String out = config.outputTopic();
         String dlq = config.dlqTopic();
@@ -140,7 +146,7 @@ public final class ScoringTopology {
 
             @Override
             public Set<StoreBuilder<?>> stores() {
-                return assemble ? Set.of(store, assemblyStore) : Set.of(store);
+                return assemble ? Set.of(store, assemblyStore, indexStore) : Set.of(store);
             }
         };
         builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE_NAME))
@@ -155,6 +161,14 @@ public final class ScoringTopology {
      */
     public static String assemblyStoreName(DeepMergeStreamsConfig config) {
         return config.storeName() + "-assembly";
+    }
+
+    /**
+     * @param config the configuration
+     * @return the name of the {@code assemble} policy's deadline index: {@code <deepmerge.store.name>-assembly-deadlines}
+     */
+    public static String assemblyIndexStoreName(DeepMergeStreamsConfig config) {
+        return assemblyStoreName(config) + "-deadlines";
     }
 
     /**

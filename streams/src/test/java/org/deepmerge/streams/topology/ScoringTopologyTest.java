@@ -402,6 +402,128 @@ class ScoringTopologyTest {
                 DeepMergeStreamsConfig.ASSEMBLE_TIMEOUT_MS, Long.toString(timeoutMs)));
     }
 
+    /** A 3-channel g,r,i model and the assemble policy with extra settings. */
+    private void startAssembleGri(int maxBatch, long maxWaitMs, long timeoutMs, Map<String, Object> extra)
+            throws Exception {
+        Path model = TestModels.meanSigmoid(tmp.resolve("gri.onnx"), TestModels.SCALE, "1", List.of("g", "r", "i"));
+        Map<String, Object> props = new HashMap<>(extra);
+        props.put(DeepMergeStreamsConfig.CHANNEL_POLICY, "assemble");
+        props.put(DeepMergeStreamsConfig.ASSEMBLE_TIMEOUT_MS, Long.toString(timeoutMs));
+        start(model, maxBatch, maxWaitMs, props);
+    }
+
+    /**
+     * Issue 19: a steady stream of one object's g and r stamps (a ZTF-like object that never gets an i stamp) used to
+     * reset its timeout with every newer stamp, so it was never scored. The timeout counts from its first stamp.
+     */
+    @Test
+    void assembleSteadyStreamIsScoredOnceByTheFirstStampDeadline() throws Exception {
+        startAssembleGri(1, 1000L, 30_000L, Map.of());
+        int sent = 0;
+        for (int i = 0; i <= 12; i++) {
+            String band = i % 2 == 0 ? "g" : "r";
+            in.pipeInput(new TestRecord<>(("k" + i).getBytes(StandardCharsets.UTF_8),
+                    oneBand("src-" + i, "obj-steady", band, 1 + i), T0.plusSeconds(5L * i)));
+            sent++;
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+            if (i == 7) {
+                // wall clock is now 40 s after the first stamp: deadline 30 s plus one punctuation interval (7.5 s)
+                List<TestRecord<String, MergerScore>> out = scores.readRecordsToList();
+                assertEquals(1, out.size(), "scored once by its first stamp's deadline, though stamps kept arriving");
+                assertTrue(out.get(0).value().getIncomplete(), "no i stamp: incomplete");
+                assertEquals("obj-steady", out.get(0).value().getObjectId());
+                assertEquals("src-5", out.get(0).key(), "keyed as the latest alert before the deadline");
+            }
+        }
+        assertEquals(13, sent);
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        List<TestRecord<String, MergerScore>> rest = scores.readRecordsToList();
+        // the punctuation runs every 7.5 s from T0: the first object (stamps at 0..25 s) closes at 30 s, the second
+        // (first stamp at 30 s) at 60 s, the third (the alert at 60 s) at its own deadline, 90 s
+        assertEquals(List.of("src-11", "src-12"), rest.stream().map(TestRecord::key).toList(),
+                "each later object is scored once, by its own first stamp's deadline");
+        assertEquals(0, assembling());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    /** @return the deadline index's keys, in store order */
+    private List<org.apache.kafka.common.utils.Bytes> deadlineIndex() {
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> store =
+                driver.getKeyValueStore(ScoringTopology.assemblyIndexStoreName(config));
+        List<org.apache.kafka.common.utils.Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The timeout punctuation reads only the due objects from the deadline index (ordered by deadline), never the
+     * whole store: after each punctuation the index holds exactly the objects not yet due, and the entries read so
+     * far equal the objects closed.
+     */
+    @Test
+    void assembleTimeoutReadsOnlyDueEntriesOfTheDeadlineIndex() throws Exception {
+        startAssembleGri(64, 1000L, 20_000L, Map.of());
+        for (int i = 0; i < 10; i++) {
+            in.pipeInput(new TestRecord<>(("k" + i).getBytes(StandardCharsets.UTF_8),
+                    oneBand("src-" + i, "obj-" + i, "g", 1 + i), T0.plusSeconds(i)));
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+        assertEquals(10, deadlineIndex().size());
+        assertEquals(0, metrics.assembleIndexReads(), "punctuations at 5 s and 10 s: nothing due (deadlines 20..29 s)");
+        driver.advanceWallClockTime(Duration.ofSeconds(15)); // now 25 s: punctuations at 15, 20 and 25 s
+        List<org.apache.kafka.common.utils.Bytes> left = deadlineIndex();
+        assertEquals(4, left.size(), "objects first seen at 6..9 s are not due before 26..29 s");
+        long now = T0.toEpochMilli() + 25_000L;
+        for (org.apache.kafka.common.utils.Bytes k : left) {
+            assertTrue(DeadlineIndex.deadline(k) > now, "only future deadlines left");
+        }
+        assertEquals("SIM/obj-6", DeadlineIndex.objectKey(left.get(0)), "ordered by deadline");
+        assertEquals(6, metrics.assembleIndexReads(), "read exactly the 6 due entries, not the 10 in the store");
+        assertEquals(4, assembling());
+        driver.advanceWallClockTime(Duration.ofHours(1));
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // the batch buffer's own punctuation flushes what they enqueued
+        assertEquals(10, metrics.assembleIndexReads());
+        assertEquals(10, scores.readRecordsToList().size(), "every object scored once, incomplete");
+        assertEquals(0, assembling());
+        assertTrue(deadlineIndex().isEmpty());
+    }
+
+    /**
+     * Issue 19: the assembly store had no cap (3,000 single-band objects: 37 MB of changelog, no score). With a cap of
+     * 100, no more than 100 objects are ever open, the objects closed by the cap are scored with what they have, and
+     * every input ends scored or dead-lettered.
+     */
+    @Test
+    void assembleCapsOpenObjectsAndClosesTheOldestScoredIncomplete() throws Exception {
+        startAssembleGri(64, 1000L, 3_600_000L, Map.of(DeepMergeStreamsConfig.ASSEMBLE_MAX_OBJECTS, "100"));
+        int n = 3000;
+        for (int i = 0; i < n; i++) {
+            in.pipeInput(new TestRecord<>(("k" + i).getBytes(StandardCharsets.UTF_8),
+                    oneBand("src-" + i, "obj-" + i, i % 2 == 0 ? "g" : "r", 1 + i % 7), T0.plusMillis(i)));
+            if (i % 10 == 0) {
+                driver.advanceWallClockTime(Duration.ofMillis(10));
+            }
+            if (i % 250 == 0 || i == n - 1) {
+                assertTrue(assembling() <= 100, "at most the cap open after input " + i + ": " + assembling());
+                assertTrue(deadlineIndex().size() <= 100);
+            }
+        }
+        assertEquals(100, assembling());
+        assertEquals(n - 100, metrics.assembleClosedCount("cap"));
+        assertTrue(scores.readRecordsToList().stream().allMatch(r -> r.value().getIncomplete()));
+        driver.advanceWallClockTime(Duration.ofHours(2));
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // the batch buffer's own punctuation flushes what they enqueued
+        assertEquals(100, metrics.assembleClosedCount("timeout"));
+        assertEquals(0, assembling());
+        assertTrue(deadlineIndex().isEmpty());
+        assertTrue(deadLetters.isEmpty());
+        assertEquals(n, metrics.scoredCount() + metrics.notApplicableCount(), "every input scored");
+    }
+
     /**
      * A single-band Cutout record (single-object encoding) with a 75x75 science stamp at 1 arcsec/px whose pixels
      * depend on {@code seed}, so every band's stamp differs.
