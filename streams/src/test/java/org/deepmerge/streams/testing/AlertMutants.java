@@ -35,7 +35,10 @@ public final class AlertMutants {
         INSERT,
         /** 1 to 64 bytes deleted at a random position. */
         DELETE,
-        /** An Avro varint rewritten: block record count, block byte size, first string length, or a stamp's length. */
+        /**
+         * An Avro varint rewritten (block record count, block byte size, the record's first varint, a stamp's length;
+         * never to its own value), or the block padded with garbage after its record and its size grown to match.
+         */
         VARINT,
         /** A stamp's gzip stream damaged: magic, method, flags, a body byte, the CRC/ISIZE trailer, cut, or garbage. */
         GZIP,
@@ -175,8 +178,25 @@ public final class AlertMutants {
         int sizeStart = (int) at[0];
         readVarint(in, at);
         int data = (int) at[0];
-        long value = BAD_LENGTHS[rnd.nextInt(BAD_LENGTHS.length)];
-        int target = rnd.nextInt(4);
+        int k = rnd.nextInt(BAD_LENGTHS.length);
+        long value = BAD_LENGTHS[k];
+        int target = rnd.nextInt(5);
+        if (target == 4) {
+            // the block grown by a few garbage bytes after its record, its size varint grown to match: the sync
+            // marker is where it should be, but the record no longer fills the block
+            long size = readVarint(in, new long[] {sizeStart});
+            byte[] pad = new byte[1 + rnd.nextInt(16)];
+            rnd.nextBytes(pad);
+            int blockEnd = (int) (data + size);
+            d.append("block of ").append(size).append(" bytes padded with ").append(pad.length).append(" bytes");
+            ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + 32);
+            out.write(in, 0, sizeStart);
+            writeVarint(out, size + pad.length);
+            out.write(in, data, blockEnd - data);
+            out.writeBytes(pad);
+            out.write(in, blockEnd, in.length - blockEnd);
+            return out.toByteArray();
+        }
         int start;
         int end;
         String what;
@@ -188,7 +208,7 @@ public final class AlertMutants {
         } else if (target == 2) {
             start = data;
             end = data + varintLength(in, data);
-            what = "first field's length";
+            what = "first varint of the record (ZTF: a string length; Rubin: a union branch)";
         } else {
             ByteBuffer stamp = anyStamp(p.record(), rnd);
             if (stamp == null) {
@@ -203,6 +223,12 @@ public final class AlertMutants {
                 start = stampAt - varint(s.length).length;
                 what = "stamp length";
             }
+        }
+        byte[] old = Arrays.copyOfRange(in, start, end);
+        while (Arrays.equals(old, varint(value))) {
+            // never a no-op: the next bad value instead of the one already there
+            k = (k + 1) % BAD_LENGTHS.length;
+            value = BAD_LENGTHS[k];
         }
         d.append(what).append(" at ").append(start).append(" -> ").append(value);
         ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + 10);
