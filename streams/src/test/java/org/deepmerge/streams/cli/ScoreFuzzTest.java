@@ -63,7 +63,8 @@ class ScoreFuzzTest {
         Path inputs = Files.createDirectories(tmp.resolve("mutants"));
         Map<String, Mutant> byFile = new HashMap<>();
         Map<AlertMutants.Family, Integer> families = new EnumMap<>(AlertMutants.Family.class);
-        for (int i = 0; i < count; i++) {
+        int from = AlertMutants.fromProperty();
+        for (int i = from; i < from + count; i++) {
             Mutant m = gen.mutant(i);
             // no .avro extension: a damaged magic must not make the file "not an alert" by its name
             String name = String.format("m%05d-%s", i, m.family());

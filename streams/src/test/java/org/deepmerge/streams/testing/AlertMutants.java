@@ -82,6 +82,11 @@ public final class AlertMutants {
         return Long.parseLong(System.getProperty("deepmerge.fuzz.seed", Long.toString(def)));
     }
 
+    /** @return the first mutant index of system property {@code deepmerge.fuzz.from} (default 0), to replay a range */
+    public static int fromProperty() {
+        return Integer.parseInt(System.getProperty("deepmerge.fuzz.from", "0"));
+    }
+
     /** @return the count of system property {@code deepmerge.fuzz.count}, default {@code def} */
     public static int countProperty(int def) {
         return Integer.parseInt(System.getProperty("deepmerge.fuzz.count", Integer.toString(def)));

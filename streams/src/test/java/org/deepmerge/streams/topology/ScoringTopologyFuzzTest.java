@@ -114,7 +114,8 @@ class ScoringTopologyFuzzTest {
         List<TestRecord<String, MergerScore>> scored = new ArrayList<>();
         List<TestRecord<byte[], byte[]>> dead = new ArrayList<>();
         int nextValid = 0;
-        for (int i = 0; i < count; i++) {
+        int from = AlertMutants.fromProperty();
+        for (int i = from; i < from + count; i++) {
             Mutant m = gen.mutant(i);
             pipe(in, inputs, "mutant-" + i, m.bytes(), m, null);
             if (i % VALID_EVERY == VALID_EVERY - 1) {
