@@ -227,19 +227,40 @@ final class AvroContainer {
                         + blocks + " does not match the header's (truncated or garbled?)");
             }
             BinaryDecoder data = DecoderFactory.get().binaryDecoder(message, blockStart, (int) size, null);
+            boolean capped = false;
             for (long i = 0; i < count; i++) {
                 if (records.size() >= maxRecords) {
                     beyond = saturatedAdd(beyond, count - i);
+                    capped = true;
                     break;
                 }
                 records.add(reader.read(null, data));
                 if (firstOnly) {
+                    if (count == 1) {
+                        requireBlockEnd(data, blocks, count, size, where);
+                    }
                     return new Parsed(header.entry.schema, records);
                 }
+            }
+            if (!capped) {
+                requireBlockEnd(data, blocks, count, size, where);
             }
             blocks++;
         }
         return new Parsed(header.entry.schema, records, beyond, false);
+    }
+
+    /**
+     * A block's records fill exactly its declared size (Avro spec, object container files). Records that end early
+     * were decoded from shifted bytes (a garbled length inside the record) or sit in a block whose size was
+     * rewritten: either way the record is not the one that was written (issue 19 fuzzing: a padded block scored).
+     */
+    private static void requireBlockEnd(BinaryDecoder data, int block, long count, long size, String where)
+            throws IOException, DeepMergeException {
+        if (!data.isEnd()) {
+            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": block " + block + " declares " + size
+                    + " bytes but its " + count + " record(s) end before them (garbled record or block size)");
+        }
     }
 
     /**

@@ -188,4 +188,51 @@ class AvroContainerTest {
         DeepMergeException e = assertThrows(DeepMergeException.class, () -> container.read(badSync, false, "m", ANY));
         assertTrue(e.getMessage().contains("sync marker"), e.getMessage());
     }
+
+    /** Issue 19 fuzzing found it: a block grown by a few bytes after its record, size varint to match, was scored. */
+    @Test
+    void aBlockWhoseRecordEndsBeforeItsDeclaredSizeIsMalformed() throws Exception {
+        AvroContainer container = new AvroContainer();
+        for (String dir : List.of("alerts/ztf", "alerts/rubin-v9_0")) {
+            Path f = RealAlertsTest.files(dir).get(0);
+            byte[] bytes = Files.readAllBytes(f);
+            byte[] padded = padFirstBlock(bytes, 3);
+            Exception ref = assertThrows(Exception.class, () -> reference(padded), "Avro's own reader rejects it: " + f);
+            assertTrue(String.valueOf(ref.getMessage()).contains("Block read partially"), ref.toString());
+            for (boolean firstOnly : new boolean[] {true, false}) {
+                DeepMergeException e = assertThrows(DeepMergeException.class,
+                        () -> container.read(padded, firstOnly, f.toString(), ANY));
+                assertEquals(Reason.MALFORMED_ALERT, e.reason());
+                assertTrue(e.getMessage().contains("end before"), e.getMessage());
+            }
+            assertEquals(1, container.read(bytes, false, f.toString(), ANY).records().size());
+        }
+    }
+
+    /** The container with {@code extra} zero bytes appended inside its first block and the block size grown. */
+    private static byte[] padFirstBlock(byte[] in, int extra) throws Exception {
+        org.apache.avro.io.BinaryDecoder d = org.apache.avro.io.DecoderFactory.get().binaryDecoder(in, null);
+        d.readFixed(new byte[4]);
+        for (long n = d.readMapStart(); n != 0; n = d.mapNext()) {
+            for (long i = 0; i < n; i++) {
+                d.readString();
+                d.readBytes(null);
+            }
+        }
+        d.readFixed(new byte[16]);
+        long count = d.readLong();
+        int sizeAt = in.length - d.inputStream().available();
+        long size = d.readLong();
+        int dataAt = in.length - d.inputStream().available();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(in, 0, sizeAt);
+        org.apache.avro.io.BinaryEncoder e = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+        e.writeLong(size + extra);
+        e.flush();
+        out.write(in, dataAt, (int) size);
+        out.write(new byte[extra]);
+        out.write(in, dataAt + (int) size, in.length - dataAt - (int) size);
+        assertEquals(1, count);
+        return out.toByteArray();
+    }
 }
