@@ -147,6 +147,20 @@ public final class OnnxExporter {
             throws DeepMergeException {
         Converted converted = convert(net, metadata, logits);
         byte[] bytes = converted.model.toByteArray();
+        writeAtomically(bytes, out);
+        return new ExportResult(out, bytes.length, sha256(bytes), converted.inputName, converted.inputShape,
+                converted.outputName, converted.kind, converted.metadata);
+    }
+
+    /**
+     * Writes bytes to a temporary file beside {@code out} and moves it over {@code out} atomically, so a reader never
+     * sees a half-written model.
+     *
+     * @param bytes the file content
+     * @param out   the file
+     * @throws DeepMergeException IO_ERROR when it cannot be written
+     */
+    static void writeAtomically(byte[] bytes, Path out) throws DeepMergeException {
         try {
             Path abs = out.toAbsolutePath();
             Files.createDirectories(abs.getParent());
@@ -162,8 +176,6 @@ public final class OnnxExporter {
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "cannot write ONNX model to " + out + ": " + e.getMessage(), e);
         }
-        return new ExportResult(out, bytes.length, sha256(bytes), converted.inputName, converted.inputShape,
-                converted.outputName, converted.kind, converted.metadata);
     }
 
     /**

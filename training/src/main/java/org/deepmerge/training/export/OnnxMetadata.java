@@ -48,21 +48,7 @@ public final class OnnxMetadata {
         OnnxMl.ModelProto.Builder b = model.toBuilder().clearMetadataProps();
         merged.forEach((k, v) -> b.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         byte[] bytes = b.build().toByteArray();
-        try {
-            Path abs = out.toAbsolutePath();
-            Files.createDirectories(abs.getParent());
-            Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-            try {
-                try (OutputStream os = Files.newOutputStream(tmp)) {
-                    os.write(bytes);
-                }
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "cannot write ONNX model to " + out + ": " + e.getMessage(), e);
-        }
+        OnnxExporter.writeAtomically(bytes, out);
     }
 
     private static OnnxMl.ModelProto parse(Path model) throws DeepMergeException {
