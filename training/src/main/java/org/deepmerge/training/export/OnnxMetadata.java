@@ -2,10 +2,8 @@ package org.deepmerge.training.export;
 
 import ai.onnx.proto.OnnxMl;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deepmerge.core.DeepMergeException;
