@@ -58,6 +58,10 @@ public final class StampDecoder {
     /** Most HDUs looked at before giving up finding an image. */
     private static final int MAX_HDUS = 32;
 
+    static {
+        FitsLibraryLogging.demoteToDebug();
+    }
+
     private final StampLimits limits;
     private final InflateBudget budget;
 
