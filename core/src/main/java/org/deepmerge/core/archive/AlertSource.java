@@ -3,6 +3,7 @@ package org.deepmerge.core.archive;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -34,8 +35,9 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * </ul>
  *
  * <p>An entry larger than {@code maxEntryBytes} is skipped and yielded as failed ({@code INPUT_TOO_LARGE}); a
- * corrupt or truncated archive yields one failed entry ({@code IO_ERROR}) at the position where reading stopped,
- * and reading continues with the next input. Not thread-safe.
+ * corrupt or truncated archive yields one failed entry ({@code IO_ERROR}) and reading continues with the next input:
+ * a compressed archive is checked whole before its first entry by default (none of a damaged one's entries is read),
+ * else the failed entry comes at the position where reading stopped. Not thread-safe.
  */
 public final class AlertSource implements AutoCloseable {
 
@@ -46,6 +48,7 @@ public final class AlertSource implements AutoCloseable {
     private static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
 
     private final long maxEntryBytes;
+    private final boolean verifyArchives;
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Set<Path> visitedDirectories = new HashSet<>();
 
@@ -56,8 +59,22 @@ public final class AlertSource implements AutoCloseable {
     private record Pending(Path path, long[] counter) {
     }
 
-    private AlertSource(long maxEntryBytes) {
+    private AlertSource(long maxEntryBytes, boolean verifyArchives) {
         this.maxEntryBytes = maxEntryBytes;
+        this.verifyArchives = verifyArchives;
+    }
+
+    /**
+     * Opens the inputs, checking every compressed archive whole before reading its entries, see
+     * {@link #open(List, long, boolean)}.
+     *
+     * @param inputs        alert files, directories and tar archives, read in this order
+     * @param maxEntryBytes largest accepted alert file / archive entry, bytes (&gt; 0)
+     * @return the source, positioned before the first entry
+     * @throws DeepMergeException as {@link #open(List, long, boolean)}
+     */
+    public static AlertSource open(List<Path> inputs, long maxEntryBytes) throws DeepMergeException {
+        return open(inputs, maxEntryBytes, true);
     }
 
     /**
@@ -65,18 +82,26 @@ public final class AlertSource implements AutoCloseable {
      *
      * @param inputs        alert files, directories and tar archives, read in this order
      * @param maxEntryBytes largest accepted alert file / archive entry, bytes (&gt; 0)
+     * @param verifyArchives when true, a {@code .tar.gz}/{@code .tgz} archive is read through once (inflated, its
+     *                      gzip CRC-32 and length trailers and tar header checksums checked) before any of its
+     *                      entries is returned: a damaged archive is then one failed entry and none of its entries is
+     *                      read, instead of entries decoded from damaged bytes followed by a CRC error at its end (the
+     *                      CRC covers the whole member, so which entries the damage touched cannot be told). Costs a
+     *                      second inflate pass over each compressed archive. When false, the entries before the point
+     *                      where the damage is detected are returned, then one failed entry
      * @return the source, positioned before the first entry
      * @throws DeepMergeException IO_ERROR naming the first input that does not exist or cannot be read;
      *                            INVALID_CONFIG when no input is given or the cap is not positive
      */
-    public static AlertSource open(List<Path> inputs, long maxEntryBytes) throws DeepMergeException {
+    public static AlertSource open(List<Path> inputs, long maxEntryBytes, boolean verifyArchives)
+            throws DeepMergeException {
         if (inputs.isEmpty()) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "no input given: expected alert files, directories or .tar.gz archives");
         }
         if (maxEntryBytes <= 0 || maxEntryBytes > MAX_ARRAY_BYTES) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "max entry size must be in (0, " + MAX_ARRAY_BYTES + "] bytes, got " + maxEntryBytes);
         }
-        AlertSource source = new AlertSource(maxEntryBytes);
+        AlertSource source = new AlertSource(maxEntryBytes, verifyArchives);
         for (Path input : inputs) {
             if (!Files.exists(input)) {
                 throw new DeepMergeException(Reason.IO_ERROR, "input does not exist: " + input);
@@ -169,6 +194,12 @@ public final class AlertSource implements AutoCloseable {
 
     private AlertSourceEntry openArchive(Path path) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (verifyArchives && !name.endsWith(".tar")) {
+            AlertSourceEntry damaged = verify(path);
+            if (damaged != null) {
+                return damaged;
+            }
+        }
         InputStream in = null;
         try {
             in = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
@@ -184,6 +215,35 @@ public final class AlertSource implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a compressed archive through once: every tar header (checksum checked by Commons Compress), every byte of
+     * every gzip member (CRC-32 and ISIZE checked at each member's end).
+     *
+     * @return null when the archive reads cleanly, else a failed entry (IO_ERROR) at position 0 saying what is wrong
+     */
+    private static AlertSourceEntry verify(Path path) {
+        long entries = 0;
+        try (InputStream file = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+             GzipCompressorInputStream gzip = new GzipCompressorInputStream(file, true);
+             TarArchiveInputStream tar = new TarArchiveInputStream(gzip)) {
+            while (tar.getNextEntry() != null) {
+                entries++;
+            }
+            gzip.transferTo(OutputStream.nullOutputStream());
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return AlertSourceEntry.failed(path.toString(), 0, new DeepMergeException(Reason.IO_ERROR, "archive " + path
+                    + " is damaged (" + describe(e) + ", found after " + entries + " entries while checking the whole"
+                    + " archive before reading it): none of its entries was read; fetch it again, or read the entries"
+                    + " before the damage without this check (deepmerge score --no-verify-archives)", e));
+        }
+    }
+
+    /** @return the exception's message, or its class name when it has none (Commons Compress' EOFException) */
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** @return the next entry of the open archive, or null after closing it at its end */
     private AlertSourceEntry nextArchiveEntry() {
         TarArchiveEntry entry;
@@ -193,7 +253,7 @@ public final class AlertSource implements AutoCloseable {
                 entry = archive.getNextEntry();
             } catch (IOException | RuntimeException e) {
                 return archiveFailed(archiveLocation, "archive " + archiveLocation + " is corrupt or truncated after "
-                        + archiveIndex + " entries: " + e.getMessage(), e);
+                        + archiveIndex + " entries: " + describe(e), e);
             }
             if (entry == null) {
                 closeArchive();
@@ -218,7 +278,7 @@ public final class AlertSource implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             archiveIndex--;
             return archiveFailed(location, "archive " + archiveLocation + " is corrupt or truncated inside entry "
-                    + entryName + ": " + e.getMessage(), e);
+                    + entryName + ": " + describe(e), e);
         }
     }
 

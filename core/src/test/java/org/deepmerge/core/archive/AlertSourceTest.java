@@ -39,8 +39,12 @@ class AlertSourceTest {
     }
 
     private static List<AlertSourceEntry> readAll(List<Path> inputs, long cap) throws DeepMergeException {
+        return readAll(inputs, cap, true);
+    }
+
+    private static List<AlertSourceEntry> readAll(List<Path> inputs, long cap, boolean verify) throws DeepMergeException {
         List<AlertSourceEntry> out = new ArrayList<>();
-        try (AlertSource src = AlertSource.open(inputs, cap)) {
+        try (AlertSource src = AlertSource.open(inputs, cap, verify)) {
             for (AlertSourceEntry e = src.next(); e != null; e = src.next()) {
                 out.add(e);
             }
@@ -175,7 +179,7 @@ class AlertSourceTest {
         Files.write(truncated, Arrays.copyOf(whole, whole.length / 2));
         Path next = ztf.get(5);
 
-        List<AlertSourceEntry> entries = readAll(List.of(truncated, next), AlertSource.DEFAULT_MAX_ENTRY_BYTES);
+        List<AlertSourceEntry> entries = readAll(List.of(truncated, next), AlertSource.DEFAULT_MAX_ENTRY_BYTES, false);
         AlertSourceEntry last = entries.get(entries.size() - 1);
         assertEquals(next.toString(), last.location(), "reading goes on with the next input");
         AlertSourceEntry failed = entries.get(entries.size() - 2);
@@ -189,6 +193,45 @@ class AlertSourceTest {
         for (int i = 0; i < good; i++) {
             assertArrayEquals(Files.readAllBytes(ztf.get(i)), entries.get(i).bytes());
         }
+    }
+
+    /**
+     * Issue 19, item 6: a byte flipped inside a .tar.gz was reported only after the archive's entries had been read (and
+     * scored): the gzip CRC-32 covers the whole member, so the damage shows at its end. Checked first, the archive is
+     * one failure and none of its entries is read; truncation is caught the same way.
+     */
+    @Test
+    void aDamagedTarballIsReportedBeforeAnyOfItsEntriesIsRead() throws Exception {
+        List<Path> ztf = sortedFiles(TestData.require("alerts/ztf")).subList(0, 8);
+        Path tar = tmp.resolve("ztf_public_20250104.tar.gz");
+        writeTar(tar, true, new String[] {"ztf"}, List.of(ztf));
+        byte[] whole = Files.readAllBytes(tar);
+        byte[] flipped = whole.clone();
+        flipped[whole.length / 2] ^= (byte) 0xFF;
+        Path damaged = tmp.resolve("flipped.tar.gz");
+        Files.write(damaged, flipped);
+        Path truncated = tmp.resolve("truncated.tar.gz");
+        Files.write(truncated, Arrays.copyOf(whole, whole.length * 3 / 4));
+        Path next = sortedFiles(TestData.require("alerts/ztf")).get(9);
+
+        List<AlertSourceEntry> unchecked = readAll(List.of(damaged), AlertSource.DEFAULT_MAX_ENTRY_BYTES, false);
+        assertTrue(unchecked.size() > 1 && unchecked.get(0).readable(),
+                "without the check, entries come before the failure: " + unchecked.size());
+        assertFalse(unchecked.get(unchecked.size() - 1).readable());
+
+        for (Path bad : List.of(damaged, truncated)) {
+            List<AlertSourceEntry> entries = readAll(List.of(bad, next), AlertSource.DEFAULT_MAX_ENTRY_BYTES);
+            assertEquals(2, entries.size(), bad + ": one failure, then the next input");
+            AlertSourceEntry failed = entries.get(0);
+            assertFalse(failed.readable());
+            assertEquals(Reason.IO_ERROR, failed.failure().reason());
+            assertEquals(bad.toString(), failed.location());
+            String message = failed.failure().getMessage();
+            assertTrue(message.contains("is damaged") && message.contains("none of its entries was read")
+                    && !message.contains("null"), message);
+            assertEquals(next.toString(), entries.get(1).location());
+        }
+        assertEquals(8, readAll(List.of(tar), AlertSource.DEFAULT_MAX_ENTRY_BYTES).size(), "an intact archive reads whole");
     }
 
     @Test
