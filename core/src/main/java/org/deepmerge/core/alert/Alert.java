@@ -26,6 +26,23 @@ public record Alert(AlertFormat format, String survey, String sourceId, String o
     }
 
     /**
+     * The alert without its stamps' bytes, for holding on to after the stamps are decoded: a prepared input waiting
+     * for its micro-batch would otherwise keep every cutout of the alert (ZTF: three gzipped FITS stamps, ~30 kB;
+     * a hostile alert: up to the input's size cap) alive with it.
+     *
+     * @return a copy whose stamps keep kind, band and pixel scale but have {@code data} null ({@link
+     *         CutoutStamp#present()} false); this alert itself when no stamp has bytes
+     */
+    public Alert withoutStampBytes() {
+        if (stamps.stream().noneMatch(CutoutStamp::present)) {
+            return this;
+        }
+        List<CutoutStamp> bare = stamps.stream()
+                .map(s -> new CutoutStamp(s.kind(), s.band(), s.pixelScaleArcsec(), null)).toList();
+        return new Alert(format, survey, sourceId, objectId, ra, dec, epochMjd, bare, catalogue);
+    }
+
+    /**
      * @param kind science, template or difference
      * @return the first stamp of that kind, present or not
      */

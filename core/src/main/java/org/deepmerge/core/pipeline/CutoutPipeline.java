@@ -9,10 +9,12 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.CutoutStamp;
+import org.deepmerge.core.alert.FieldLimits;
 import org.deepmerge.core.alert.SchemaResolver;
 import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.fits.StampDecoder;
 import org.deepmerge.core.fits.StampLimits;
+import org.deepmerge.core.gate.Applicability;
 import org.deepmerge.core.gate.ApplicabilityGate;
 import org.deepmerge.core.gate.GateConfig;
 import org.deepmerge.core.model.ModelContract;
@@ -106,14 +108,16 @@ public final class CutoutPipeline {
 
     /**
      * @param alert a decoded alert
-     * @return the alert, its model input {@code [C,H,W]} float32 and the applicability gate's verdict;
+     * @return the alert (its stamps' bytes dropped: {@link Alert#withoutStampBytes()}), its model input
+     *         {@code [C,H,W]} float32 and the applicability gate's verdict;
      *         {@code bands} names the band of the stamp in each channel, {@code incomplete} is set when a channel was
      *         filled by a stamp of another band. A not-applicable input (a star, an empty or too small stamp) is a
      *         result, not an error: callers must not send it to the model
-     * @throws DeepMergeException MISSING_CUTOUT (channel mapping); NOT_FITS, CORRUPT_GZIP, CORRUPT_FITS,
+     * @throws DeepMergeException FIELD_TOO_LONG ({@link FieldLimits}); MISSING_CUTOUT (channel mapping); NOT_FITS, CORRUPT_GZIP, CORRUPT_FITS,
      *                            STAMP_TOO_LARGE, WRONG_SHAPE (stamp decoding and preprocessing)
      */
     public PreparedImage prepare(Alert alert) throws DeepMergeException {
+        FieldLimits.check(alert);
         float[] image = new float[preprocessor.contract().imageSize()];
         ChannelMapping.Selection selection = mapping.select(alert, preprocessor.contract());
         Map<CutoutStamp, Stamp> decoded = new IdentityHashMap<>();
@@ -128,6 +132,7 @@ public final class CutoutPipeline {
         }
         preprocessor.toTensor(stamps, image, 0);
         List<String> bands = selection.stamps().stream().map(CutoutStamp::band).toList();
-        return new PreparedImage(alert, image, bands, selection.incomplete(), gate.evaluate(alert, stamps, image, 0));
+        Applicability verdict = gate.evaluate(alert, stamps, image, 0);
+        return new PreparedImage(alert.withoutStampBytes(), image, bands, selection.incomplete(), verdict);
     }
 }

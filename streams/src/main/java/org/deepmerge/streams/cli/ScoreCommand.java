@@ -82,6 +82,14 @@ public final class ScoreCommand implements Callable<Integer> {
 
     /** Exit code when the run itself failed. */
     public static final int EXIT_RUN_FAILED = 2;
+    /** Default of {@code --max-inflight-bytes}: 64 MiB, a quarter of the smallest heap the fuzz test runs at. */
+    public static final long DEFAULT_MAX_INFLIGHT_BYTES = 64L << 20;
+    /**
+     * Most inputs a micro-batch may hold, applicable or not, as a multiple of the model's batch size: a run of inputs
+     * the gate keeps from the model (stars, empty stamps) is written once this many wait, instead of piling up until
+     * the model's batch fills.
+     */
+    static final int MAX_PENDING_BATCHES = 4;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -135,6 +143,13 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Largest accepted alert file or archive entry (default: ${DEFAULT-VALUE}).")
     long maxEntryBytes;
 
+    @Option(names = "--no-verify-archives",
+            description = "Do not read each .tar.gz/.tgz archive through once before scoring it: the entries of a damaged "
+                    + "archive read before the damage is detected are scored, then the archive is rejected (default: a "
+                    + "damaged archive is one reject and none of its entries is scored; the check costs one more "
+                    + "inflate pass).")
+    boolean noVerifyArchives;
+
     @Option(names = "--max-records-per-file", paramLabel = "N",
             defaultValue = "" + AlertReader.DEFAULT_MAX_RECORDS_PER_CONTAINER,
             description = "Most records decoded from one Avro container file; the records it declares beyond are "
@@ -145,6 +160,11 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Most records read in the run; every later input is rejected (INPUT_TOO_LARGE) without "
                     + "being decoded; 0 = no limit (default: ${DEFAULT-VALUE}).")
     long maxRecords;
+
+    @Option(names = "--max-inflight-bytes", paramLabel = "BYTES", defaultValue = "" + DEFAULT_MAX_INFLIGHT_BYTES,
+            description = "Memory the inputs read ahead may hold while waiting to be scored: input bytes read and not yet "
+                    + "scored, and prepared model inputs; reading waits when it is reached (default: ${DEFAULT-VALUE}).")
+    long maxInflightBytes;
 
     @Option(names = "--no-gate",
             description = "Send every alert to the model: no applicability gate (stars, empty or too small stamps get raw scores).")
@@ -235,6 +255,9 @@ public final class ScoreCommand implements Callable<Integer> {
         if (maxRecords < 0) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--max-records must be >= 0, got " + maxRecords);
         }
+        if (maxInflightBytes < 1) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--max-inflight-bytes must be >= 1, got " + maxInflightBytes);
+        }
         if (batchSize != null && batchSize <= 0) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--batch-size must be > 0, got " + batchSize);
         }
@@ -248,7 +271,7 @@ public final class ScoreCommand implements Callable<Integer> {
             options = options.withDynamicBatchSize(batchSize);
         }
         SchemaResolver resolver = schemaResolver();
-        try (AlertSource source = AlertSource.open(inputs, maxEntryBytes);
+        try (AlertSource source = AlertSource.open(inputs, maxEntryBytes, !noVerifyArchives);
              OnnxScorer scorer = OnnxScorer.open(model, options, contract.overrides())) {
             ModelContract contract = scorer.contract();
             CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver, mapping, StampLimits.defaults(),
@@ -282,8 +305,13 @@ public final class ScoreCommand implements Callable<Integer> {
             return t;
         });
         int perFile = maxRecordsPerFile;
+        // half the budget for input bytes waiting, half for prepared images: each task prepares at most its share,
+        // leaving the rest of a many-record container for this thread to prepare when it gets there
+        long imageBytes = 4L * contract.imageSize();
+        int imagesPerTask = (int) Math.max(1, Math.min(perFile, maxInflightBytes / 2 / window / imageBytes));
         try {
-            Deque<Future<List<Outcome>>> inFlight = new ArrayDeque<>(window);
+            Deque<InFlight> inFlight = new ArrayDeque<>(window);
+            long inFlightBytes = 0;
             long submitted = 0;
             for (AlertSourceEntry entry = source.next(); entry != null; entry = source.next()) {
                 long ingestMs = System.currentTimeMillis();
@@ -291,27 +319,33 @@ public final class ScoreCommand implements Callable<Integer> {
                 if (maxRecords > 0 && (submitted >= maxRecords || read >= maxRecords)) {
                     // the run's limit: every input holds at least one record, so no input past the limit's count needs
                     // decoding; records are counted exactly when taken (take)
-                    inFlight.addLast(CompletableFuture.completedFuture(List.of(new Outcome(e.location(), e.position(),
-                            null, new DeepMergeException(Reason.INPUT_TOO_LARGE, e.location()
+                    inFlight.addLast(new InFlight(CompletableFuture.completedFuture(List.of(Outcome.failed(e.location(),
+                            e.position(), new DeepMergeException(Reason.INPUT_TOO_LARGE, e.location()
                                     + " not decoded: the run reached its limit of " + maxRecords
-                                    + " records (--max-records)"), ingestMs))));
+                                    + " records (--max-records)"), ingestMs))), 0));
                 } else {
                     submitted++;
-                    inFlight.addLast(e.readable()
+                    long bytes = e.readable() ? e.bytes().length : 0;
+                    inFlightBytes += bytes;
+                    inFlight.addLast(new InFlight(e.readable()
                             ? pool.submit(() -> {
                                 beforePrepare.accept(e);
-                                return prepareAll(pipeline, e, ingestMs, perFile);
+                                return prepareAll(pipeline, e, ingestMs, perFile, imagesPerTask);
                             })
                             : CompletableFuture.completedFuture(List.of(
-                                    new Outcome(e.location(), e.position(), null, e.failure(), ingestMs))));
+                                    Outcome.failed(e.location(), e.position(), e.failure(), ingestMs))), bytes));
                 }
-                while (inFlight.size() >= window) {
-                    take(inFlight.pollFirst(), batch, maxBatch, scorer, contract, identity, writer, rejectLog, err, progress);
+                while (inFlight.size() >= window || (inFlightBytes > maxInflightBytes / 2 && !inFlight.isEmpty())) {
+                    InFlight oldest = inFlight.pollFirst();
+                    inFlightBytes -= oldest.bytes();
+                    take(oldest.outcomes(), pipeline, batch, maxBatch, scorer, contract, identity, writer, rejectLog,
+                            err, progress);
                 }
                 progress.update(scored, rejected, read, entry.location());
             }
             while (!inFlight.isEmpty()) {
-                take(inFlight.pollFirst(), batch, maxBatch, scorer, contract, identity, writer, rejectLog, err, progress);
+                take(inFlight.pollFirst().outcomes(), pipeline, batch, maxBatch, scorer, contract, identity, writer,
+                        rejectLog, err, progress);
             }
         } catch (IOException | DeepMergeException | RuntimeException | Error fatal) {
             // score what was already prepared and taken, so that "everything scored so far" includes it
@@ -333,40 +367,56 @@ public final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    /** What became of one alert (or one unreadable input): a prepared image or the reason it was rejected. */
+    /** An input being prepared on a worker, and its bytes counted against {@code --max-inflight-bytes}. */
+    private record InFlight(Future<List<Outcome>> outcomes, long bytes) {
+    }
+
+    /**
+     * What became of one alert (or one unreadable input): a prepared image, the reason it was rejected, or the decoded
+     * alert left for the scoring thread to prepare (a container's records beyond a task's share of the memory budget).
+     */
     private record Outcome(String location, long position, PreparedImage image, DeepMergeException error,
-                           long ingestMs) {
+                           Alert deferred, long ingestMs) {
+        static Outcome failed(String location, long position, DeepMergeException error, long ingestMs) {
+            return new Outcome(location, position, null, error, null, ingestMs);
+        }
+
+        static Outcome prepare(CutoutPipeline pipeline, String location, long position, Alert alert, long ingestMs) {
+            try {
+                return new Outcome(location, position, pipeline.prepare(alert), null, null, ingestMs);
+            } catch (DeepMergeException e) {
+                return failed(location, position, e, ingestMs);
+            } catch (RuntimeException e) {
+                return failed(location, position, unexpected(e), ingestMs);
+            }
+        }
     }
 
     /**
      * Decodes every record of one input (normally one alert; a container file may hold several, located as
-     * {@code file[k]}) and prepares each for the model. Runs on a prepare worker; never throws.
+     * {@code file[k]}) and prepares the first {@code imagesPerTask} for the model; the others are returned decoded,
+     * to be prepared by the scoring thread. Runs on a prepare worker; never throws.
      */
     private static List<Outcome> prepareAll(CutoutPipeline pipeline, AlertSourceEntry entry, long ingestMs,
-                                            int maxRecordsPerFile) {
+                                            int maxRecordsPerFile, int imagesPerTask) {
         List<Alert> alerts;
         AlertReader.Capped capped;
         try {
             capped = pipeline.reader().readAll(entry.bytes(), maxRecordsPerFile);
             alerts = capped.alerts();
         } catch (DeepMergeException e) {
-            return List.of(new Outcome(entry.location(), entry.position(), null, e, ingestMs));
+            return List.of(Outcome.failed(entry.location(), entry.position(), e, ingestMs));
         } catch (RuntimeException e) {
-            return List.of(new Outcome(entry.location(), entry.position(), null, unexpected(e), ingestMs));
+            return List.of(Outcome.failed(entry.location(), entry.position(), unexpected(e), ingestMs));
         }
         List<Outcome> out = new ArrayList<>(alerts.size());
         for (int k = 0; k < alerts.size(); k++) {
             String location = alerts.size() == 1 && capped.beyondCap() == 0 ? entry.location() : entry.location() + "[" + k + "]";
-            try {
-                out.add(new Outcome(location, entry.position(), pipeline.prepare(alerts.get(k)), null, ingestMs));
-            } catch (DeepMergeException e) {
-                out.add(new Outcome(location, entry.position(), null, e, ingestMs));
-            } catch (RuntimeException e) {
-                out.add(new Outcome(location, entry.position(), null, unexpected(e), ingestMs));
-            }
+            out.add(k < imagesPerTask ? Outcome.prepare(pipeline, location, entry.position(), alerts.get(k), ingestMs)
+                    : new Outcome(location, entry.position(), null, null, alerts.get(k), ingestMs));
         }
         if (capped.beyondCap() > 0) {
-            out.add(new Outcome(entry.location() + "[" + alerts.size() + "..]", entry.position(), null,
+            out.add(Outcome.failed(entry.location() + "[" + alerts.size() + "..]", entry.position(),
                     new DeepMergeException(Reason.INPUT_TOO_LARGE, entry.location() + " "
                             + capped.describeBeyond() + " (--max-records-per-file)"), ingestMs));
         }
@@ -379,7 +429,8 @@ public final class ScoreCommand implements Callable<Integer> {
     }
 
     /** Takes the oldest input's outcomes, in input order: rejects are listed, images join the micro-batch. */
-    private void take(Future<List<Outcome>> next, List<Pending> batch, int maxBatch, OnnxScorer scorer,
+    private void take(Future<List<Outcome>> next, CutoutPipeline pipeline, List<Pending> batch, int maxBatch,
+                      OnnxScorer scorer,
                       ModelContract contract, ModelIdentity identity, ScoreWriter writer, RejectLog rejectLog,
                       PrintWriter err, Progress progress) throws IOException, DeepMergeException {
         List<Outcome> outcomes;
@@ -393,6 +444,9 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         for (int i = 0; i < outcomes.size(); i++) {
             Outcome o = outcomes.get(i);
+            if (o.deferred() != null) {
+                o = Outcome.prepare(pipeline, o.location(), o.position(), o.deferred(), o.ingestMs());
+            }
             if (maxRecords > 0 && read >= maxRecords) {
                 int rest = outcomes.size() - i;
                 read++;
@@ -413,7 +467,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 if (o.image().applicable()) {
                     batchApplicable++;
                 }
-                if (batchApplicable == maxBatch) {
+                if (batchApplicable == maxBatch || batch.size() >= MAX_PENDING_BATCHES * maxBatch) {
                     scoreBatch(batch, scorer, contract, identity, writer, rejectLog, err, progress);
                 }
             }
@@ -464,7 +518,7 @@ public final class ScoreCommand implements Callable<Integer> {
             } else {
                 Prediction prediction = predictions.get(k++);
                 try {
-                    MergerScores.requireValidOutput(prediction, p.image().alert().sourceId(), identity);
+                    MergerScores.requireValidOutput(prediction, contract.classNames(), p.image().sourceId(), identity);
                 } catch (DeepMergeException e) {
                     reject(p.location(), p.position(), e, rejectLog, err, progress);
                     continue;

@@ -46,10 +46,10 @@ public final class ScoringTopology {
     public static final String SOURCE_NAME = "deepmerge-alerts";
     /**
      * Longest string (UTF-8 bytes) an input may carry in a field the score record repeats (source id, object id,
-     * survey, band); a longer one makes the input a dead letter (FIELD_TOO_LONG) before it is buffered. ZTF object ids
-     * are 12 characters, Rubin ids are longs.
+     * survey, band); a longer one makes the input a dead letter (FIELD_TOO_LONG) before it is buffered: {@link
+     * org.deepmerge.core.alert.FieldLimits#MAX_FIELD_BYTES}, the same bound offline scoring applies.
      */
-    public static final int MAX_FIELD_BYTES = 1024;
+    public static final int MAX_FIELD_BYTES = org.deepmerge.core.alert.FieldLimits.MAX_FIELD_BYTES;
     /** Name of the sink node (routes scores and dead letters). */
     public static final String SINK_NAME = "deepmerge-sink";
 

@@ -19,6 +19,7 @@ import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.testing.HostileInputs;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.testing.ChildJvm;
+import org.deepmerge.streams.testing.PoisonAlerts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -51,6 +52,23 @@ class ScoreLimitsTest {
         Path rejects = tmp.resolve("rejects.jsonl");
         Path log = tmp.resolve("child.log");
 
+        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        Matcher m = child.summary();
+        String tail = child.tail();
+        assertEquals(2, Long.parseLong(m.group(1)), tail);
+        assertEquals(Files.readAllLines(rejects).size(), Long.parseLong(m.group(3)), tail);
+        assertTrue(Long.parseLong(m.group(3)) >= 1, tail);
+        assertEquals(2, Files.readAllLines(out).size(), tail);
+        String rejected = Files.readString(rejects);
+        assertTrue(rejected.contains("b-bomb.avro") && rejected.contains("1099511627776"), rejected);
+    }
+
+    /** The summary line of a child run that exited 0, and the tail of its log for messages. */
+    private record ChildRun(Matcher summary, String tail) {
+    }
+
+    /** Runs {@code deepmerge score} in a child JVM with a 256 MiB heap; asserts exit code 0 and a summary line. */
+    private ChildRun scoreInChild(Path model, Path inputs, Path out, Path rejects, Path log) throws Exception {
         Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
                 "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
                 "--decode-threads", "2", "--out", out.toString(), "--rejects", rejects.toString(), inputs.toString()));
@@ -59,12 +77,7 @@ class ScoreLimitsTest {
         assertEquals(0, p.exitValue(), tail);
         Matcher m = SUMMARY.matcher(Files.readString(log));
         assertTrue(m.find(), tail);
-        assertEquals(2, Long.parseLong(m.group(1)), tail);
-        assertEquals(Files.readAllLines(rejects).size(), Long.parseLong(m.group(3)), tail);
-        assertTrue(Long.parseLong(m.group(3)) >= 1, tail);
-        assertEquals(2, Files.readAllLines(out).size(), tail);
-        String rejected = Files.readString(rejects);
-        assertTrue(rejected.contains("b-bomb.avro") && rejected.contains("1099511627776"), rejected);
+        return new ChildRun(m, tail);
     }
 
     private static List<Path> ztf(int n) throws Exception {
@@ -175,14 +188,9 @@ class ScoreLimitsTest {
         Path out = tmp.resolve("scores.jsonl");
         Path rejects = tmp.resolve("rejects.jsonl");
         Path log = tmp.resolve("child.log");
-        Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
-                "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
-                "--decode-threads", "2", "--out", out.toString(), "--rejects", rejects.toString(), inputs.toString()));
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "child did not finish");
-        String tail = ChildJvm.tail(log);
-        assertEquals(0, p.exitValue(), tail);
-        Matcher m = SUMMARY.matcher(Files.readString(log));
-        assertTrue(m.find(), tail);
+        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        Matcher m = child.summary();
+        String tail = child.tail();
         assertEquals("1", m.group(1), tail);
         assertEquals("2", m.group(3), tail);
         for (String r : Files.readAllLines(rejects)) {
@@ -202,15 +210,68 @@ class ScoreLimitsTest {
         Path out = tmp.resolve("scores.jsonl");
         Path rejects = tmp.resolve("rejects.jsonl");
         Path log = tmp.resolve("child.log");
-        Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
-                "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
-                "--decode-threads", "2", "--out", out.toString(), "--rejects", rejects.toString(), inputs.toString()));
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "child did not finish");
-        String tail = ChildJvm.tail(log);
-        assertEquals(0, p.exitValue(), tail);
-        Matcher m = SUMMARY.matcher(Files.readString(log));
-        assertTrue(m.find(), tail);
+        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        Matcher m = child.summary();
+        String tail = child.tail();
         assertEquals("1", m.group(1), tail);
         assertEquals(String.valueOf(files), m.group(3), tail);
+    }
+
+    @Test
+    void aValidAlertWithA70000CharacterObjectIdIsRejectedOfflineAsInTheStream() throws Exception {
+        Path inputs = Files.createDirectories(tmp.resolve("in"));
+        List<Path> ztf = ztf(2);
+        Files.copy(ztf.get(0), inputs.resolve("a.avro"));
+        Files.write(inputs.resolve("b-long-id.avro"), PoisonAlerts.withObjectId(Files.readAllBytes(ztf.get(1)),
+                "ZTF" + "x".repeat(70_000)));
+        Path out = tmp.resolve("out.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Run run = run(out, rejects, inputs.toString());
+        assertEquals(0, run.code(), run.stderr());
+        assertEquals("scored 1 (na), rejected 1, of 2", run.summary(), run.stderr());
+        String reject = Files.readString(rejects);
+        assertTrue(reject.contains("b-long-id.avro") && reject.contains("FIELD_TOO_LONG")
+                && reject.contains("objectId is 70003 bytes"), reject);
+        assertTrue(reject.length() < 2_000, "the reject line quotes a prefix, not the id: " + reject.length() + " chars");
+    }
+
+    /**
+     * Containers of hundreds of real alerts each, with a model of fixed batch 256 (a read-ahead window of 264 inputs):
+     * read ahead without a byte budget, the four files (~160 MB of input, ~270 MB of prepared images) do not fit a
+     * 256 MiB heap.
+     */
+    @Test
+    void manyRecordContainersReadAheadStayWithinA256MiBHeap() throws Exception {
+        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path inputs = Files.createDirectories(tmp.resolve("in"));
+        AlertReader reader = new AlertReader(null);
+        List<Cutout> real = new ArrayList<>();
+        for (Path f : ztf(60)) {
+            real.add(CutoutRecords.fromAlert(reader.read(Files.readAllBytes(f))));
+        }
+        int files = 4;
+        int perFile = 1000;
+        long bytes = 0;
+        for (int i = 0; i < files; i++) {
+            List<Cutout> records = new ArrayList<>(perFile);
+            for (int k = 0; k < perFile; k++) {
+                Cutout c = Cutout.newBuilder(real.get(k % real.size())).setSourceId("f" + i + "-" + k).build();
+                records.add(c);
+            }
+            Path f = inputs.resolve("cutouts" + i + ".avro");
+            Files.write(f, CutoutRecords.toContainerFile(records));
+            bytes += Files.size(f);
+        }
+        assertTrue(bytes > 128L << 20, "inputs of " + bytes + " bytes");
+        Path out = tmp.resolve("scores.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Path log = tmp.resolve("child.log");
+        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        Matcher m = child.summary();
+        String tail = child.tail();
+        assertEquals(String.valueOf(files * perFile), m.group(4), tail);
+        assertEquals(Long.parseLong(m.group(1)), Files.readAllLines(out).size(), tail);
+        assertEquals(Long.parseLong(m.group(3)), Files.readAllLines(rejects).size(), tail);
+        assertTrue(Long.parseLong(m.group(1)) > files * perFile / 2, tail);
     }
 }
