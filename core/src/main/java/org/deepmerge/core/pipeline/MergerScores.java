@@ -6,20 +6,20 @@ import java.util.List;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
-import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.model.ModelIdentity;
 
 /**
- * Provenance: turns a prepared alert and the model's prediction into the published
- * {@link MergerScore} record ({@code schemas/merger_score.avsc}), the same in offline scoring and streaming.
+ * Provenance: turns a scored input ({@link ScoreSubject}: a prepared alert offline, a buffered image in the stream)
+ * and the model's prediction into the published {@link MergerScore} record ({@code schemas/merger_score.avsc}). The
+ * one mapping of offline scoring and streaming: both check the output with {@link #requireValidOutput} first.
  */
 public final class MergerScores {
     private MergerScores() {
     }
 
     /**
-     * @param prepared     the alert, the bands that filled the channels and the gate's verdict
+     * @param prepared     the input: ids, position, the bands that filled the channels and the gate's verdict
      * @param prediction   the model's verdict; {@code probabilities} in the order of {@code classNames}; ignored (may
      *                     be null) when the input is not applicable
      * @param classNames   the contract's class names, in output order
@@ -32,7 +32,7 @@ public final class MergerScores {
      * @throws IllegalArgumentException when the input is applicable and the prediction is null or has a different
      *                                  number of classes than classNames
      */
-    public static MergerScore of(PreparedImage prepared, Prediction prediction, List<String> classNames,
+    public static MergerScore of(ScoreSubject prepared, Prediction prediction, List<String> classNames,
                                  ModelIdentity model, long ingestMs, long scoreMs) {
         if (!prepared.applicable()) {
             return builder(prepared, model, ingestMs, scoreMs)
@@ -44,7 +44,7 @@ public final class MergerScores {
                     .build();
         }
         if (prediction == null) {
-            throw new IllegalArgumentException("no prediction for applicable input " + prepared.alert().sourceId());
+            throw new IllegalArgumentException("no prediction for applicable input " + prepared.sourceId());
         }
         List<Float> p = prediction.probabilities();
         if (p.size() != classNames.size()) {
@@ -72,27 +72,32 @@ public final class MergerScores {
      * @return the record of a not-applicable input (see {@link #of})
      * @throws IllegalArgumentException when the input is applicable
      */
-    public static MergerScore notApplicable(PreparedImage prepared, ModelIdentity model, long ingestMs, long scoreMs) {
+    public static MergerScore notApplicable(ScoreSubject prepared, ModelIdentity model, long ingestMs, long scoreMs) {
         if (prepared.applicable()) {
-            throw new IllegalArgumentException(prepared.alert().sourceId() + " is applicable: score it");
+            throw new IllegalArgumentException(prepared.sourceId() + " is applicable: score it");
         }
         return of(prepared, null, List.of(), model, ingestMs, scoreMs);
     }
 
     /**
-     * Checks that a model output is something to publish: p(merger) in [0, 1] and every class probability finite.
+     * Checks that a model output is something to publish: one probability per class of the contract, p(merger) in
+     * [0, 1] and every class probability finite.
      *
      * @param prediction the model's verdict on one input
+     * @param classNames the contract's class names, in output order
      * @param sourceId   names the input in the message
      * @param model      names the model in the message
-     * @throws DeepMergeException MODEL_OUTPUT_INVALID naming the value (e.g. {@code p(merger) = NaN}), the model and
-     *                            the input, when it is not
+     * @throws DeepMergeException MODEL_OUTPUT_INVALID naming the value (e.g. {@code p(merger) = NaN}, or 3 class
+     *                            probabilities for 2 classes), the model and the input, when it is not
      */
-    public static void requireValidOutput(Prediction prediction, String sourceId, ModelIdentity model)
-            throws DeepMergeException {
+    public static void requireValidOutput(Prediction prediction, List<String> classNames, String sourceId,
+                                          ModelIdentity model) throws DeepMergeException {
         String what = null;
         float p = prediction.pMerger();
-        if (!Float.isFinite(p) || p < 0 || p > 1) {
+        if (prediction.probabilities().size() != classNames.size()) {
+            what = prediction.probabilities().size() + " class probabilities for the " + classNames.size()
+                    + " classes " + classNames + " of the contract";
+        } else if (!Float.isFinite(p) || p < 0 || p > 1) {
             what = "p(merger) = " + p;
         } else {
             for (int c = 0; c < prediction.probabilities().size() && what == null; c++) {
@@ -113,8 +118,7 @@ public final class MergerScores {
         return Double.isFinite(v) ? v : null;
     }
 
-    private static MergerScore.Builder builder(PreparedImage prepared, ModelIdentity model, long ingestMs, long scoreMs) {
-        Alert a = prepared.alert();
+    private static MergerScore.Builder builder(ScoreSubject a, ModelIdentity model, long ingestMs, long scoreMs) {
         return MergerScore.newBuilder()
                 .setSourceId(a.sourceId())
                 .setObjectId(a.objectId())
@@ -122,8 +126,8 @@ public final class MergerScores {
                 .setRa(a.ra())
                 .setDec(a.dec())
                 .setEpochMjd(Double.isNaN(a.epochMjd()) ? null : a.epochMjd())
-                .setBands(prepared.bands())
-                .setIncomplete(prepared.incomplete())
+                .setBands(a.bands())
+                .setIncomplete(a.incomplete())
                 .setModelName(model.name())
                 .setModelVersion(model.version())
                 .setModelSha256(model.sha256())

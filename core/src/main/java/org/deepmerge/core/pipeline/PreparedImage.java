@@ -18,15 +18,40 @@ import org.deepmerge.core.gate.Applicability;
  * @param applicability the gate's verdict ({@link org.deepmerge.core.gate.ApplicabilityGate}); never null
  */
 public record PreparedImage(Alert alert, float[] image, List<String> bands, boolean incomplete,
-                            Applicability applicability) {
+                            Applicability applicability) implements ScoreSubject {
 
     public PreparedImage {
         bands = List.copyOf(bands);
         Objects.requireNonNull(applicability, "applicability");
     }
 
-    /** @return true when the input goes to the model */
-    public boolean applicable() {
-        return applicability.applicable();
+    @Override
+    public String sourceId() {
+        return alert.sourceId();
+    }
+
+    @Override
+    public String objectId() {
+        return alert.objectId();
+    }
+
+    @Override
+    public String survey() {
+        return alert.survey();
+    }
+
+    @Override
+    public double ra() {
+        return alert.ra();
+    }
+
+    @Override
+    public double dec() {
+        return alert.dec();
+    }
+
+    @Override
+    public double epochMjd() {
+        return alert.epochMjd();
     }
 }

@@ -57,6 +57,24 @@ class MergerScoresTest {
                 () -> MergerScores.of(prepared(1), p, List.of("a", "b", "c"), new ModelIdentity("m", "1", "00"), 0, 0));
     }
 
+    /**
+     * Issue 17: the stream's own mapper silently dropped the classes beyond the contract's (or the probabilities
+     * missing); both paths now check the output with requireValidOutput, which makes a mismatch MODEL_OUTPUT_INVALID
+     * (a dead letter or a reject line), then map it with MergerScores.of.
+     */
+    @Test
+    void aClassCountMismatchIsAnInvalidModelOutputNamingBothCounts() throws Exception {
+        ModelIdentity id = new ModelIdentity("m", "1", "00");
+        MergerScores.requireValidOutput(Prediction.of(0.5f, List.of(0.5f, 0.5f)), List.of("a", "b"), "src", id);
+        for (List<Float> probabilities : List.of(List.of(0.2f, 0.3f, 0.5f), List.of(1f))) {
+            org.deepmerge.core.DeepMergeException e = assertThrows(org.deepmerge.core.DeepMergeException.class,
+                    () -> MergerScores.requireValidOutput(Prediction.of(0.5f, probabilities), List.of("a", "b"), "src-7", id));
+            assertEquals(org.deepmerge.core.DeepMergeException.Reason.MODEL_OUTPUT_INVALID, e.reason());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(probabilities.size()
+                    + " class probabilities for the 2 classes") && e.getMessage().contains("src-7"), e.getMessage());
+        }
+    }
+
     @Test
     void carriesTheRawLogitAndNullForANonFiniteOne() {
         ModelIdentity id = new ModelIdentity("m", "1", "00");

@@ -3,6 +3,7 @@ package org.deepmerge.streams.topology;
 import java.util.List;
 import java.util.Objects;
 import org.deepmerge.core.gate.Applicability;
+import org.deepmerge.core.pipeline.ScoreSubject;
 
 /**
  * One alert, decoded and preprocessed: the identifiers and position a MergerScore carries, and the model
@@ -22,7 +23,7 @@ import org.deepmerge.core.gate.Applicability;
  */
 public record PreparedInput(String sourceId, String objectId, String survey, double ra, double dec,
                             double epochMjd, List<String> bands, boolean incomplete, float[] image,
-                            Applicability applicability) {
+                            Applicability applicability) implements ScoreSubject {
     /** The verdict of inputs restored from the batch buffer, where only applicable inputs are stored. */
     public static final Applicability BUFFERED = Applicability.applicable("buffered");
 

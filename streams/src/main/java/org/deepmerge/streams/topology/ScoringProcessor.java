@@ -21,6 +21,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.pipeline.MergerScores;
+import org.deepmerge.core.alert.FieldLimits;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.model.ModelContract;
 import org.slf4j.Logger;
@@ -189,28 +192,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
      *
      * @return {@code in}
      * @throws DeepMergeException FIELD_TOO_LONG naming the field and its size when a string the score record carries
-     *                            is longer than {@link ScoringTopology#MAX_FIELD_BYTES} UTF-8 bytes
+     *                            is longer than {@link FieldLimits#MAX_FIELD_BYTES} UTF-8 bytes
      */
     static PreparedInput checkFieldLengths(PreparedInput in) throws DeepMergeException {
-        checkLength("sourceId", in.sourceId());
-        checkLength("objectId", in.objectId());
-        checkLength("survey", in.survey());
+        FieldLimits.check("sourceId", in.sourceId());
+        FieldLimits.check("objectId", in.objectId());
+        FieldLimits.check("survey", in.survey());
         for (String b : in.bands()) {
-            checkLength("band", b);
+            FieldLimits.check("band", b);
         }
         return in;
-    }
-
-    private static void checkLength(String field, String value) throws DeepMergeException {
-        if (value == null || value.length() <= ScoringTopology.MAX_FIELD_BYTES / 3) {
-            return;
-        }
-        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > ScoringTopology.MAX_FIELD_BYTES) {
-            throw new DeepMergeException(DeepMergeException.Reason.FIELD_TOO_LONG, field + " is " + bytes
-                    + " bytes of UTF-8 (starts '" + value.substring(0, 32) + "...'), above the limit of "
-                    + ScoringTopology.MAX_FIELD_BYTES + " bytes");
-        }
     }
 
     /** An alert decoded for the assemble policy and its image on its own. */
@@ -375,7 +366,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void enqueue(PreparedInput prepared, long recordTimestamp) {
         long now = context.currentSystemTimeMs();
         if (!prepared.applicability().applicable()) {
-            MergerScore score = notApplicable(prepared, scorer.contract(), scorer.modelSha256(), recordTimestamp, now);
+            MergerScore score = MergerScores.notApplicable(prepared, new ModelIdentity(scorer.contract().modelName(),
+                    scorer.contract().modelVersion(), scorer.modelSha256()), recordTimestamp, now);
             context.forward(new Record<>(prepared.sourceId().getBytes(StandardCharsets.UTF_8),
                     scoreSerializer.serialize(outputTopic, score), recordTimestamp));
             metrics.notApplicable(prepared.applicability().reason().name());
@@ -427,17 +419,20 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
             BatchScorer.ScoredBatch scored = score(batch);
             long scoredAt = context.currentSystemTimeMs();
+            ModelIdentity identity = new ModelIdentity(scored.contract().modelName(), scored.contract().modelVersion(),
+                    scored.modelSha256());
+            List<String> classNames = scored.contract().classNames();
             for (int i = 0; i < batch.size(); i++) {
                 PendingImage p = batch.get(i);
+                Prediction prediction = scored.predictions().get(i);
                 try {
-                    org.deepmerge.core.pipeline.MergerScores.requireValidOutput(scored.predictions().get(i),
-                            p.input().sourceId(), new org.deepmerge.core.model.ModelIdentity(scored.contract().modelName(),
-                                    scored.contract().modelVersion(), scored.modelSha256()));
+                    MergerScores.requireValidOutput(prediction, classNames, p.input().sourceId(), identity);
                 } catch (DeepMergeException e) {
                     deadLetterAfterScoring(p, e);
                     continue;
                 }
-                MergerScore score = toScore(p, scored.predictions().get(i), scored.contract(), scored.modelSha256(), scoredAt);
+                MergerScore score = MergerScores.of(p.input(), prediction, classNames, identity, p.recordTimestamp(),
+                        scoredAt);
                 byte[] value = scoreSerializer.serialize(outputTopic, score);
                 context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
                         p.recordTimestamp()));
@@ -495,60 +490,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             throw new StreamsException("scoring a micro-batch of " + batch.size() + " images failed: "
                     + e.getCause().getMessage(), e.getCause());
         }
-    }
-
-    private static MergerScore toScore(PendingImage p, Prediction pred, ModelContract contract, String sha256,
-                                       long scoredAt) {
-        PreparedInput in = p.input();
-        List<Classification> classes = new ArrayList<>(contract.classNames().size());
-        for (int c = 0; c < contract.classNames().size() && c < pred.probabilities().size(); c++) {
-            classes.add(new Classification(contract.classNames().get(c), pred.probabilities().get(c)));
-        }
-        return MergerScore.newBuilder()
-                .setSourceId(in.sourceId())
-                .setObjectId(in.objectId())
-                .setSurvey(in.survey())
-                .setRa(in.ra())
-                .setDec(in.dec())
-                .setEpochMjd(Double.isNaN(in.epochMjd()) ? null : in.epochMjd())
-                .setPMerger(pred.pMerger())
-                .setApplicable(true)
-                .setReason(null)
-                .setLogit(org.deepmerge.core.pipeline.MergerScores.finiteOrNull(pred.logit()))
-                .setClassifications(classes)
-                .setBands(in.bands())
-                .setIncomplete(in.incomplete())
-                .setModelName(contract.modelName())
-                .setModelVersion(contract.modelVersion())
-                .setModelSha256(sha256)
-                .setIngestTimestamp(java.time.Instant.ofEpochMilli(p.recordTimestamp()))
-                .setScoreTimestamp(java.time.Instant.ofEpochMilli(scoredAt))
-                .build();
-    }
-
-    /** The record of a not-applicable input, as {@code MergerScores.of} makes it offline. */
-    static MergerScore notApplicable(PreparedInput in, ModelContract contract, String sha256, long recordTimestamp,
-                                     long now) {
-        return MergerScore.newBuilder()
-                .setSourceId(in.sourceId())
-                .setObjectId(in.objectId())
-                .setSurvey(in.survey())
-                .setRa(in.ra())
-                .setDec(in.dec())
-                .setEpochMjd(Double.isNaN(in.epochMjd()) ? null : in.epochMjd())
-                .setPMerger(null)
-                .setApplicable(false)
-                .setReason(in.applicability().label())
-                .setLogit(null)
-                .setClassifications(List.of())
-                .setBands(in.bands())
-                .setIncomplete(in.incomplete())
-                .setModelName(contract.modelName())
-                .setModelVersion(contract.modelVersion())
-                .setModelSha256(sha256)
-                .setIngestTimestamp(java.time.Instant.ofEpochMilli(recordTimestamp))
-                .setScoreTimestamp(java.time.Instant.ofEpochMilli(now))
-                .build();
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String reason, Throwable error, String message) {
