@@ -15,6 +15,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.deepmerge.core.archive.AlertSource;
 import org.deepmerge.core.archive.AlertSourceEntry;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,6 +30,9 @@ import picocli.CommandLine.Parameters;
         description = "Send alert files/directories/tarballs to a Kafka topic, bytes exactly as archived.")
 public final class ReplayCommand implements Callable<Integer> {
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers HOST:PORT.")
     String bootstrap;
 
@@ -37,7 +42,13 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "0", description = "Messages per second; 0 = as fast as possible (default).")
     double rate;
 
-    @Option(names = "--set", description = "Extra producer setting KEY=VALUE (repeatable), e.g. security.protocol=SSL.")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Producer settings as a properties file, e.g. security.protocol and sasl.jaas.config: the place "
+                    + "for secrets (also DEEPMERGE_KAFKA_* environment variables, e.g. DEEPMERGE_KAFKA_SASL_JAAS_CONFIG).")
+    Path configFile;
+
+    @Option(names = "--set", description = "Extra producer setting KEY=VALUE (repeatable; beats --config and the "
+            + "environment), e.g. security.protocol=SSL. Not for secrets: the command line is visible to every user.")
     Map<String, String> sets = new LinkedHashMap<>();
 
     @Parameters(arity = "1..*", paramLabel = "INPUT", description = "Alert files, directories, .tar/.tar.gz/.tgz archives.")
@@ -51,6 +62,15 @@ public final class ReplayCommand implements Callable<Integer> {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(16 << 20));
+        if (configFile != null) {
+            p.putAll(DeepMergeStreamsConfig.readProperties(configFile));
+        }
+        DeepMergeStreamsConfig.fromEnv(System.getenv()).forEach((k, v) -> {
+            if (!k.startsWith(DeepMergeStreamsConfig.PREFIX)) {
+                p.put(k, v);
+            }
+        });
+        SecretSettings.warnIfOnCommandLine("--set", sets, spec.commandLine().getErr());
         p.putAll(sets);
         ServeCommand.createTopicsIfMissing(p, List.of(topic));
         long sent = 0;

@@ -31,6 +31,7 @@ import org.deepmerge.streams.topology.ScoringMetrics;
 import org.deepmerge.streams.topology.ScoringTopology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,6 +49,9 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Score an alert topic continuously with Kafka Streams (exactly-once, micro-batched, dead letters).")
 public final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
     private static final long ADMIN_TIMEOUT_S = 60;
 
@@ -69,11 +73,14 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Properties file: deepmerge.* keys and any Kafka Streams/client setting.")
     Path configFile;
 
-    @Option(names = "--set", description = "Any setting KEY=VALUE (repeatable; beats file and environment).")
+    @Option(names = "--set", description = "Any setting KEY=VALUE (repeatable; beats file and environment). Not for "
+            + "secrets (sasl.jaas.config, passwords): the command line is visible to every user; use --config or the "
+            + "environment.")
     Map<String, String> sets = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
+        SecretSettings.warnIfOnCommandLine("--set", sets, spec.commandLine().getErr());
         Map<String, Object> flags = new LinkedHashMap<>(sets);
         putIf(flags, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         putIf(flags, DeepMergeStreamsConfig.INPUT_TOPIC, inputTopic);

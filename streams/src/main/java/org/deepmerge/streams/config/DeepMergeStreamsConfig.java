@@ -268,13 +268,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             throws DeepMergeException {
         Map<String, Object> merged = new LinkedHashMap<>();
         if (file != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new DeepMergeException(Reason.IO_ERROR, "cannot read config file " + file + ": " + e.getMessage(), e);
-            }
-            p.forEach((k, v) -> merged.put(String.valueOf(k), v));
+            readProperties(file).forEach((k, v) -> merged.put(String.valueOf(k), v));
         }
         merged.putAll(fromEnv(env));
         merged.putAll(flags);
@@ -284,6 +278,21 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid configuration"
                     + (file != null ? " (file " + file + ", environment, flags)" : "") + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * @param file a Java properties file (ISO 8859-1, {@code key=value} lines)
+     * @return its settings
+     * @throws DeepMergeException IO_ERROR naming the file when it cannot be read
+     */
+    public static Properties readProperties(Path file) throws DeepMergeException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new DeepMergeException(Reason.IO_ERROR, "cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        return p;
     }
 
     /**
