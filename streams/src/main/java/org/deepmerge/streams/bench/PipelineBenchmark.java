@@ -34,13 +34,14 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * committed scores ({@code isolation.level=read_committed}, so a score counts only once its exactly-once
  * transaction has committed).
  *
- * <p>Every mode uses fresh topics and a fresh application id. The input topic has
- * {@code message.timestamp.type=LogAppendTime}, so a record's timestamp is the broker's append time, and the scoring
- * application forwards scores with the input record's timestamp. Two latencies per score:
+ * <p>Every mode uses fresh topics and a fresh application id. The scoring application forwards scores with the input
+ * record's timestamp, which is the broker's append time ({@code message.timestamp.type=LogAppendTime}) in the
+ * preloaded and visit modes, and in the offered mode the time the record was <em>due</em> to be sent at the offered
+ * rate ({@code CreateTime}, set by the benchmark's producer), so that a sender held up does not hide the delay it
+ * caused (no coordinated omission). Two latencies per score, from that timestamp:
  * <ul>
- *   <li>{@code latency} = score timestamp (when the model scored it, from the score record) - append time: the
- *       figure the issue asks for;</li>
- *   <li>{@code visible} = time a read_committed consumer received it - append time: what a downstream broker
+ *   <li>{@code latency} = score timestamp (when the model scored it, from the score record) - input timestamp;</li>
+ *   <li>{@code visible} = time a read_committed consumer received it - input timestamp: what a downstream broker
  *       sees, including the transaction commit interval.</li>
  * </ul>
  * Modes: {@link #preloaded} (after a warm-up, N alerts appended while the application is paused; sustained
@@ -217,6 +218,17 @@ public final class PipelineBenchmark {
         }
     }
 
+    /**
+     * The record timestamp latency is measured from. Paced: the time the record was due to be sent, not the time it
+     * was, so a producer held up (by a GC pause, a slow send, the scorer taking the CPU) does not hide the delay
+     * from the latency of the records it held back (coordinated omission, G. Tene, "How NOT to measure latency").
+     *
+     * @return {@code wall0 + i / rate} in ms since the epoch, or null (the producer's send time) when not paced
+     */
+    static Long intended(long wall0, int i, double rate) {
+        return rate > 0 ? wall0 + (long) (i * 1000.0 / rate) : null;
+    }
+
     /** One mode's topics, producer, collector and application. */
     private static final class Run implements AutoCloseable {
         private final Config c;
@@ -266,7 +278,9 @@ public final class PipelineBenchmark {
             try (Admin admin = Admin.create(p)) {
                 admin.createTopics(List.of(
                         new NewTopic(input, c.partitions(), (short) 1).configs(Map.of(
-                                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+                                // offered load: the producer stamps each record with its intended send time
+                                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, mode.equals("offered") ? "CreateTime"
+                                        : "LogAppendTime",
                                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024))),
                         new NewTopic(output, c.partitions(), (short) 1),
                         new NewTopic(dlq, 1, (short) 1).configs(Map.of(
@@ -305,6 +319,7 @@ public final class PipelineBenchmark {
          */
         void produce(int n, double rate) throws DeepMergeException {
             long t0 = System.nanoTime();
+            long wall0 = System.currentTimeMillis();
             try {
                 int i = 0;
                 // One acknowledged record per partition of a new topic before the pipelined burst: a just-created
@@ -313,7 +328,8 @@ public final class PipelineBenchmark {
                 // OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout (Kafka 4.3.1, embedded broker, after a
                 // 100,000-alert warm-up, 2 Dec 2026). A lone record retries cleanly.
                 for (; !primed && i < Math.min(n, c.partitions()); i++) {
-                    producer.send(new ProducerRecord<>(input, i, null, nextMessage())).get(60, TimeUnit.SECONDS);
+                    producer.send(new ProducerRecord<>(input, i, intended(wall0, i, rate), null, nextMessage()))
+                            .get(60, TimeUnit.SECONDS);
                 }
                 primed = true;
                 for (; i < n; i++) {
@@ -324,7 +340,7 @@ public final class PipelineBenchmark {
                             TimeUnit.NANOSECONDS.sleep(wait);
                         }
                     }
-                    producer.send(new ProducerRecord<>(input, null, nextMessage()), (meta, e) -> {
+                    producer.send(new ProducerRecord<>(input, null, intended(wall0, i, rate), null, nextMessage()), (meta, e) -> {
                         if (e != null && sendFailures.getAndIncrement() == 0) {
                             firstSendFailure.set(e);
                         }

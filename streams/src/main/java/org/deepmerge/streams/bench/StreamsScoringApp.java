@@ -70,6 +70,15 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
         }
     }
 
+    /**
+     * @return the processing guarantee the applications run with: Kafka Streams' {@code processing.guarantee} as the
+     *         effective configuration sets it (the project default {@code exactly_once_v2} unless a setting overrides it)
+     * @throws DeepMergeException INVALID_CONFIG when the settings are invalid
+     */
+    public String processingGuarantee() throws DeepMergeException {
+        return config(settings).streamsProperties().getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    }
+
     /** @return the runtime (model identity, batcher counters) */
     public ScoringRuntime runtime() {
         return runtime;

@@ -356,7 +356,7 @@ public final class BenchCommand implements Runnable {
     /** {@code deepmerge bench pipeline}. */
     @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"End to end through a Kafka broker (the embedded KRaft dev broker unless --bootstrap) and the scoring",
-                    "topology with exactly_once_v2. Modes: N pre-loaded alerts (sustained alerts/s, default); --rate R (offered",
+                    "topology (exactly_once_v2 unless --set processing.guarantee). Modes: N pre-loaded alerts (sustained alerts/s, default); --rate R (offered",
                     "load, latency p50/p95/p99 of score time - append time); --visit N (time to score one survey visit)."})
     public static final class Pipeline implements Callable<Integer> {
         @CommandLine.Spec
@@ -380,7 +380,7 @@ public final class BenchCommand implements Runnable {
                         + "(default: in java.io.tmpdir); e.g. on tmpfs (/dev/shm) to take the disk out of the measurement.")
         Path brokerParent;
 
-        @Option(names = "--alerts", defaultValue = "5000", paramLabel = "N", description = "Pre-loaded alerts (default mode; default: ${DEFAULT-VALUE}).")
+        @Option(names = "--alerts", defaultValue = "20000", paramLabel = "N", description = "Pre-loaded alerts (default mode; default: ${DEFAULT-VALUE}).")
         int alerts;
 
         @Option(names = "--rate", paramLabel = "ALERTS/S", description = "Offered-load mode: alerts per second.")
@@ -392,8 +392,9 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--visit", paramLabel = "N", description = "Visit mode: a burst of N alerts (Rubin peak: 40000).")
         Integer visit;
 
-        @Option(names = "--warmup", defaultValue = "500", paramLabel = "N", description = "Alerts scored before the timed part by the same application (default: ${DEFAULT-VALUE}); "
-                + "the preloaded mode then pauses it while it appends the alerts.")
+        @Option(names = "--warmup", defaultValue = "20000", paramLabel = "N", description = "Alerts scored before the timed part by the same application (default: ${DEFAULT-VALUE}, "
+                + "enough for the JIT to finish on the DeepMerge model; a warning says when JIT compilation still took more "
+                + "than 10% of the timed part's CPU); the preloaded mode then pauses it while it appends the alerts.")
         int warmup;
 
         @Option(names = "--count", defaultValue = "1000", paramLabel = "N", description = "Distinct synthetic messages when no INPUT (default: ${DEFAULT-VALUE}).")
@@ -491,7 +492,9 @@ public final class BenchCommand implements Runnable {
                 String mode;
                 PipelineBenchmark.Result r;
                 ScoringMetrics meters;
+                String guarantee;
                 try (StreamsScoringApp app = new StreamsScoringApp(settings, contract.overrides())) {
+                    guarantee = app.processingGuarantee();
                     PipelineBenchmark.Config cfg = new PipelineBenchmark.Config(servers, messages, partitions, app, app,
                             Duration.ofSeconds(timeout));
                     if (visit != null) {
@@ -531,7 +534,7 @@ public final class BenchCommand implements Runnable {
                         .put("max_batch_size", maxBatch)
                         .put("max_wait_ms", maxWaitMs)
                         .put("infer_batch", runBatch)
-                        .put("processing_guarantee", "exactly_once_v2")
+                        .put("processing_guarantee", guarantee)
                         .put("settings", sets.toString())
                         .put("rss_start_bytes", r.rssStartBytes())
                         .put("rss_end_bytes", r.rssEndBytes())
@@ -539,6 +542,7 @@ public final class BenchCommand implements Runnable {
                         .put("alerts_per_cpu_second", r.alertsPerCpuSecond())
                         .put("warmup_alerts", r.warmupAlerts())
                         .put("jit_compilation_seconds", r.jitSeconds())
+                        .put("jit_share_of_cpu", r.cpuSeconds() > 0 && r.jitSeconds() >= 0 ? r.jitSeconds() / r.cpuSeconds() : -1)
                         .put("gc_pause_seconds", r.gcPauseSeconds());
                 if (visit != null) {
                     report.put("visit_seconds", r.seconds());
@@ -612,6 +616,7 @@ public final class BenchCommand implements Runnable {
                 }
                 out.printf(Locale.ROOT, "  JVM in the timed part (after %d warm-up alerts): JIT compilation %.1f s, GC pauses %.2f s%n",
                         r.warmupAlerts(), r.jitSeconds(), r.gcPauseSeconds());
+                jitWarning(r.jitSeconds(), r.cpuSeconds(), warmup).ifPresent(out::println);
                 out.printf(Locale.ROOT, "  RSS %d MiB -> %d MiB; machine: %s%n", r.rssStartBytes() >> 20, r.rssEndBytes() >> 20,
                         MachineInfo.probe().summary());
                 out.flush();
@@ -631,6 +636,25 @@ public final class BenchCommand implements Runnable {
                 deleteTree(brokerDir);
             }
         }
+    }
+
+    /** Above this share of the timed part's CPU time spent compiling, a pipeline figure is not steady state. */
+    static final double JIT_WARNING_SHARE = 0.10;
+
+    /**
+     * @param jitSeconds JIT compilation time in the timed part, s (negative when the JVM does not account it)
+     * @param cpuSeconds process CPU time in the timed part, s
+     * @param warmup     the run's {@code --warmup}
+     * @return a warning line when compilation took more than {@link #JIT_WARNING_SHARE} of the CPU time
+     */
+    static java.util.Optional<String> jitWarning(double jitSeconds, double cpuSeconds, int warmup) {
+        if (jitSeconds < 0 || !(cpuSeconds > 0) || jitSeconds / cpuSeconds <= JIT_WARNING_SHARE) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(String.format(Locale.ROOT, "  warning: JIT compilation took %.1f s of the timed "
+                + "part's %.1f CPU-s (%.0f%%, above %.0f%%): the figure is partly the JVM warming up, not the scorer; "
+                + "raise --warmup (now %d)", jitSeconds, cpuSeconds, 100 * jitSeconds / cpuSeconds,
+                100 * JIT_WARNING_SHARE, warmup));
     }
 
     static int fail(CommandLine.Model.CommandSpec spec, String benchmark, DeepMergeException e) {

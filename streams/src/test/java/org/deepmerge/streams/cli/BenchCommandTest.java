@@ -154,13 +154,15 @@ class BenchCommandTest {
         int code = run("bench", "pipeline", "--model", model.toString(), "--alerts", "30", "--count", "6",
                 "--synthetic-survey", "LSST", "--partitions", "1", "--stream-threads", "1", "--max-batch-size", "8",
                 "--max-wait-ms", "20", "--warmup", "7", "--timeout", "120", "--json", json.toString(),
-                "--set", "consumer.max.partition.fetch.bytes=4194304", "--broker-dir", tmp.resolve("broker").toString());
+                "--set", "consumer.max.partition.fetch.bytes=4194304", "--set", "processing.guarantee=at_least_once",
+                "--broker-dir", tmp.resolve("broker").toString());
         assertEquals(0, code, err.toString());
         JsonNode j = new ObjectMapper().readTree(json.toFile());
         assertEquals("pipeline", j.get("benchmark").asText());
         assertEquals("preloaded", j.get("mode").asText());
-        assertEquals("{consumer.max.partition.fetch.bytes=4194304}", j.get("settings").asText());
-        assertEquals("exactly_once_v2", j.get("processing_guarantee").asText());
+        assertEquals("{consumer.max.partition.fetch.bytes=4194304, processing.guarantee=at_least_once}",
+                j.get("settings").asText());
+        assertEquals("at_least_once", j.get("processing_guarantee").asText(), "the effective guarantee, not a literal");
         assertEquals(30, j.get("alerts").asInt());
         assertEquals(30, j.get("scores").asInt() + j.get("dead_letters").asInt(), "one output per alert");
         assertEquals(30, j.get("scores").asInt(), "synthetic cutouts are all scorable");
