@@ -5,8 +5,6 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -24,8 +23,6 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.AlertReader;
-import org.deepmerge.core.alert.LocalSchemaDirectory;
-import org.deepmerge.core.alert.RegistrySchemaResolver;
 import org.deepmerge.core.alert.SchemaResolver;
 import org.deepmerge.core.archive.AlertSource;
 import org.deepmerge.core.archive.AlertSourceEntry;
@@ -38,6 +35,8 @@ import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.core.registry.RegistrySettings;
+import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.models.DefaultModel;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.MergerScores;
@@ -136,8 +135,14 @@ public final class ScoreCommand implements Callable<Integer> {
     Path schemaDir;
 
     @Option(names = "--registry", paramLabel = "URL",
-            description = "Confluent-compatible schema registry URL for Confluent-framed alerts.")
+            description = {"Confluent-compatible schema registry URL for Confluent-framed alerts (after --schema-dir).",
+                    "Credentials: environment DEEPMERGE_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO=user:password or "
+                            + "DEEPMERGE_INPUT_SCHEMA_REGISTRY_BEARER_AUTH_TOKEN, never on the command line (visible in "
+                            + "the process list); limits: DEEPMERGE_SCHEMA_REGISTRY_* (docs/configuration.md)."})
     String registry;
+
+    /** Environment the registry credentials and limits are read from; tests replace it. */
+    Map<String, String> env = System.getenv();
 
     @Option(names = "--max-entry-bytes", paramLabel = "BYTES", defaultValue = "" + AlertSource.DEFAULT_MAX_ENTRY_BYTES,
             description = "Largest accepted alert file or archive entry (default: ${DEFAULT-VALUE}).")
@@ -270,7 +275,7 @@ public final class ScoreCommand implements Callable<Integer> {
         if (batchSize != null) {
             options = options.withDynamicBatchSize(batchSize);
         }
-        SchemaResolver resolver = schemaResolver();
+        SchemaResolver resolver = schemaResolver(err);
         try (AlertSource source = AlertSource.open(inputs, maxEntryBytes, !noVerifyArchives);
              OnnxScorer scorer = OnnxScorer.open(model, options, contract.overrides())) {
             ModelContract contract = scorer.contract();
@@ -543,31 +548,25 @@ public final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    private SchemaResolver schemaResolver() throws DeepMergeException {
-        List<SchemaResolver> chain = new ArrayList<>();
-        if (schemaDir != null) {
-            chain.add(new LocalSchemaDirectory(schemaDir));
-        }
+    /**
+     * @return --schema-dir, then --registry with the credentials and limits of the environment
+     * @throws DeepMergeException INVALID_CONFIG for a bad URL or credentials (never showing a secret), IO_ERROR for a
+     *                            missing schema directory
+     */
+    private SchemaResolver schemaResolver(PrintWriter err) throws DeepMergeException {
+        RegistrySettings settings = null;
         if (registry != null) {
+            if (!RegistrySettings.redactUrl(registry).equals(registry)) {
+                err.println("deepmerge score: warning: credentials in --registry are visible in the process list; set "
+                        + DeepMergeStreamsConfig.envName(DeepMergeStreamsConfig.INPUT_REGISTRY_BASIC_AUTH) + " instead");
+            }
             try {
-                chain.add(new RegistrySchemaResolver(new URI(registry)));
-            } catch (URISyntaxException e) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, "--registry " + registry + " is not a URL: "
-                        + e.getMessage(), e);
+                settings = DeepMergeStreamsConfig.inputRegistry(registry, env);
+            } catch (DeepMergeException e) {
+                throw new DeepMergeException(e.reason(), "--registry: " + e.getMessage(), e);
             }
         }
-        return id -> {
-            DeepMergeException last = new DeepMergeException(Reason.UNKNOWN_SCHEMA, "Confluent-framed alert with schema id "
-                    + id + ", but no --schema-dir or --registry was given");
-            for (SchemaResolver r : chain) {
-                try {
-                    return r.schemaById(id);
-                } catch (DeepMergeException e) {
-                    last = e;
-                }
-            }
-            throw last;
-        };
+        return SchemaResolver.directoryThenRegistry(schemaDir, settings, "no --schema-dir or --registry was given");
     }
 
     /** @return a buffered stream to the file, or to stdout (not closed) when file is null */

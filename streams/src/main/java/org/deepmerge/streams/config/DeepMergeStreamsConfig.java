@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -16,11 +18,14 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.registry.RegistryAuth;
+import org.deepmerge.core.registry.RegistrySettings;
 
 /**
  * The one validated configuration of the DeepMerge Streams scorer, in Kafka's {@link ConfigDef} style.
@@ -73,6 +78,26 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String OUTPUT_SCHEMA_ID = "deepmerge.output.schema.id";
     public static final String INPUT_SCHEMA_DIR = "deepmerge.input.schema.dir";
     public static final String INPUT_REGISTRY_URL = "deepmerge.input.schema.registry.url";
+    /** Secret: {@code user:password} for HTTP basic auth to the input registry (Confluent's basic.auth.user.info). */
+    public static final String INPUT_REGISTRY_BASIC_AUTH = "deepmerge.input.schema.registry.basic.auth.user.info";
+    /** Secret: bearer token for the input registry (Confluent's bearer.auth.token). */
+    public static final String INPUT_REGISTRY_BEARER_TOKEN = "deepmerge.input.schema.registry.bearer.auth.token";
+    /** Secret: {@code user:password} for HTTP basic auth to the output registry. */
+    public static final String OUTPUT_REGISTRY_BASIC_AUTH = "deepmerge.output.schema.registry.basic.auth.user.info";
+    /** Secret: bearer token for the output registry. */
+    public static final String OUTPUT_REGISTRY_BEARER_TOKEN = "deepmerge.output.schema.registry.bearer.auth.token";
+    /** Per-attempt timeout of schema registry requests, ms (input and output registry). */
+    public static final String REGISTRY_TIMEOUT_MS = "deepmerge.schema.registry.timeout.ms";
+    /** Largest schema registry answer read, bytes. */
+    public static final String REGISTRY_MAX_RESPONSE_BYTES = "deepmerge.schema.registry.max.response.bytes";
+    /** Attempts per schema registry request, the first included. */
+    public static final String REGISTRY_MAX_ATTEMPTS = "deepmerge.schema.registry.max.attempts";
+    /** Wait before the first retry of a schema registry request, ms (doubled for each further one). */
+    public static final String REGISTRY_RETRY_BACKOFF_MS = "deepmerge.schema.registry.retry.backoff.ms";
+    /** How long a schema id the registry does not have is remembered, ms. */
+    public static final String REGISTRY_NOT_FOUND_TTL_MS = "deepmerge.schema.registry.not.found.ttl.ms";
+    /** How long any other schema registry failure is remembered, ms. */
+    public static final String REGISTRY_UNAVAILABLE_TTL_MS = "deepmerge.schema.registry.unavailable.ttl.ms";
     public static final String STORE_NAME = "deepmerge.batch.store.name";
     public static final String CHANNEL_MAPPING = "deepmerge.channel.mapping";
     public static final String MODEL_TOPIC = "deepmerge.model.topic";
@@ -121,6 +146,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             return valueOf(v.toUpperCase(Locale.ROOT).replace('-', '_'));
         }
     }
+
+    /** Where secrets should be given, appended to the documentation of every secret key. */
+    private static final String SECRET_ADVICE = "Give it in the --config file or the environment variable, not with "
+            + "--set (command lines are visible in the process list); never logged or shown in messages.";
 
     /** The definition of every DeepMerge key, with defaults, validators and documentation. */
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -192,13 +221,54 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Encoding of MergerScore values: plain (Avro binary), single-object (Avro single-object encoding), "
                             + "confluent (Confluent wire format; needs a schema registry URL or a fixed schema id).")
             .define(OUTPUT_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
-                    "confluent encoding: schema registry base URL; the MergerScore schema is registered under subject <output topic>-value.")
+                    "confluent encoding: schema registry base URL; the MergerScore schema is registered under subject "
+                            + "<output topic>-value. Credentials as for " + INPUT_REGISTRY_URL + ".")
             .define(OUTPUT_SCHEMA_ID, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
                     "confluent encoding without a registry: the fixed schema id written in every record (-1 = unset).")
             .define(INPUT_SCHEMA_DIR, Type.STRING, "", Importance.MEDIUM,
                     "Directory of Rubin alert schemas (lsst.vX_Y.alert.avsc) for Confluent-framed input (schema id = MAJOR*100+MINOR).")
             .define(INPUT_REGISTRY_URL, Type.STRING, "", Importance.MEDIUM,
-                    "Schema registry base URL for Confluent-framed input whose schema id is not in the schema directory.")
+                    "Schema registry base URL for Confluent-framed input whose schema id is not in the schema directory. "
+                            + "Credentials in the URL (https://user:password@host) are used as basic auth and removed from "
+                            + "the URL in requests and messages; prefer " + INPUT_REGISTRY_BASIC_AUTH + ".")
+            .define(INPUT_REGISTRY_BASIC_AUTH, Type.PASSWORD, null, Importance.MEDIUM,
+                    "Secret. user:password for HTTP basic auth to the input schema registry (Confluent's "
+                            + "basic.auth.user.info). " + SECRET_ADVICE)
+            .define(INPUT_REGISTRY_BEARER_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
+                    "Secret. Bearer token for the input schema registry (Confluent's bearer.auth.token); not together "
+                            + "with basic auth. " + SECRET_ADVICE)
+            .define(OUTPUT_REGISTRY_BASIC_AUTH, Type.PASSWORD, null, Importance.LOW,
+                    "Secret. user:password for HTTP basic auth to the output schema registry. " + SECRET_ADVICE)
+            .define(OUTPUT_REGISTRY_BEARER_TOKEN, Type.PASSWORD, null, Importance.LOW,
+                    "Secret. Bearer token for the output schema registry; not together with basic auth. " + SECRET_ADVICE)
+            .define(REGISTRY_TIMEOUT_MS, Type.LONG, RegistrySettings.DEFAULT_TIMEOUT.toMillis(), Range.between(1, 600_000),
+                    Importance.LOW,
+                    "Schema registries (input and output): most time (ms) one attempt may take, connecting to last byte "
+                            + "of the answer; past it the attempt counts as failed and is retried.")
+            .define(REGISTRY_MAX_RESPONSE_BYTES, Type.LONG, RegistrySettings.DEFAULT_MAX_RESPONSE_BYTES,
+                    Range.between(1024, 1L << 30), Importance.LOW,
+                    "Schema registries: largest answer body read, bytes. A larger answer is refused as soon as it passes "
+                            + "the limit (IO_ERROR, not retried; remembered as unavailable).")
+            .define(REGISTRY_MAX_ATTEMPTS, Type.INT, RegistrySettings.DEFAULT_MAX_ATTEMPTS,
+                    Range.between(1, RegistrySettings.MAX_ATTEMPTS_LIMIT), Importance.LOW,
+                    "Schema registries: attempts per request, the first included. HTTP 408, 429, 5xx, timeouts and "
+                            + "connection failures are retried; after the last attempt the alert is a dead letter "
+                            + "(IO_ERROR). One request takes at most attempts x timeout plus the backoffs (30.75 s with "
+                            + "the defaults); keep that well below max.poll.interval.ms.")
+            .define(REGISTRY_RETRY_BACKOFF_MS, Type.LONG, RegistrySettings.DEFAULT_RETRY_BACKOFF.toMillis(),
+                    Range.between(0, 60_000), Importance.LOW,
+                    "Schema registries: wait (ms) before the first retry, doubled before each further one, at most 30 s.")
+            .define(REGISTRY_NOT_FOUND_TTL_MS, Type.LONG, RegistrySettings.DEFAULT_NOT_FOUND_TTL.toMillis(),
+                    Range.atLeast(0), Importance.LOW,
+                    "Schema registries: how long (ms) a schema id the registry does not have (404, or an answer that is "
+                            + "not an Avro schema) is remembered; alerts with that id are dead letters (UNKNOWN_SCHEMA) "
+                            + "without a request meanwhile. 0 = ask every time.")
+            .define(REGISTRY_UNAVAILABLE_TTL_MS, Type.LONG, RegistrySettings.DEFAULT_UNAVAILABLE_TTL.toMillis(),
+                    Range.atLeast(0), Importance.LOW,
+                    "Schema registries: how long (ms) any other failure for a schema id or subject (retries exhausted, "
+                            + "credentials refused, answer too large) is remembered; alerts with that id are dead letters "
+                            + "(IO_ERROR) without a request meanwhile, so a down registry does not cost the timeout per "
+                            + "alert. 0 = ask every time.")
             .define(MODEL_TOPIC, Type.STRING, "", Importance.MEDIUM,
                     "Compacted model topic (e.g. deepmerge.models) to follow: new versions of the running model, published "
                             + "there, are hot-swapped in when their input contract is unchanged; empty = no hot-swap.")
@@ -224,6 +294,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Name of the changelogged state store that buffers preprocessed images until their batch is scored.");
 
     private final Map<String, Object> passThrough;
+    private final RegistrySettings inputRegistry;
+    private final RegistrySettings outputRegistry;
 
     /**
      * @param props every setting (ours and Kafka's)
@@ -248,11 +320,90 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     + " plus up to " + DLQ_HEADROOM_BYTES + " bytes of key and headers, does not fit the producer's"
                     + " max.request.size of " + maxRequestBytes + " bytes");
         }
-        if (outputEncoding() == OutputEncoding.CONFLUENT && outputRegistryUrl().isEmpty()
+        inputRegistry = registry(INPUT_REGISTRY_URL, INPUT_REGISTRY_BASIC_AUTH, INPUT_REGISTRY_BEARER_TOKEN);
+        outputRegistry = registry(OUTPUT_REGISTRY_URL, OUTPUT_REGISTRY_BASIC_AUTH, OUTPUT_REGISTRY_BEARER_TOKEN);
+        if (outputEncoding() == OutputEncoding.CONFLUENT && outputRegistry == null
                 && getInt(OUTPUT_SCHEMA_ID) < 0) {
             throw new ConfigException(OUTPUT_ENCODING, "confluent",
                     "confluent encoding needs " + OUTPUT_REGISTRY_URL + " or " + OUTPUT_SCHEMA_ID);
         }
+    }
+
+    /**
+     * @return the settings of the registry at {@code urlKey} with its credentials and the shared registry limits, or
+     *         null when the URL is empty
+     * @throws ConfigException naming the key when the URL or the credentials are invalid (never showing a secret)
+     */
+    private RegistrySettings registry(String urlKey, String basicKey, String bearerKey) {
+        // the parsed value is redacted (postProcessParsedConfig): the credentials are read from the original
+        Object original = originals().get(urlKey);
+        String url = original == null ? "" : original.toString().trim();
+        String basic = secret(basicKey);
+        String bearer = secret(bearerKey);
+        if (url.isEmpty()) {
+            if (basic != null || bearer != null) {
+                throw new ConfigException(basic != null ? basicKey : bearerKey, RegistryAuth.MASK,
+                        "registry credentials are set but " + urlKey + " is empty");
+            }
+            return null;
+        }
+        try {
+            return RegistrySettings.parse(url, basic, bearer)
+                    .withTimeout(Duration.ofMillis(getLong(REGISTRY_TIMEOUT_MS)))
+                    .withMaxResponseBytes(getLong(REGISTRY_MAX_RESPONSE_BYTES))
+                    .withRetries(getInt(REGISTRY_MAX_ATTEMPTS), Duration.ofMillis(getLong(REGISTRY_RETRY_BACKOFF_MS)))
+                    .withNegativeCacheTtl(Duration.ofMillis(getLong(REGISTRY_NOT_FOUND_TTL_MS)),
+                            Duration.ofMillis(getLong(REGISTRY_UNAVAILABLE_TTL_MS)));
+        } catch (DeepMergeException | IllegalArgumentException e) {
+            throw new ConfigException(urlKey, RegistrySettings.redactUrl(url), e.getMessage());
+        }
+    }
+
+    /**
+     * The input registry settings for a run without a configuration file (offline {@code score --registry URL}): the
+     * URL given, the credentials and {@code deepmerge.schema.registry.*} limits from the same environment variables as
+     * {@code serve} ({@code DEEPMERGE_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO},
+     * {@code DEEPMERGE_INPUT_SCHEMA_REGISTRY_BEARER_AUTH_TOKEN}, {@code DEEPMERGE_SCHEMA_REGISTRY_TIMEOUT_MS}, ...); other
+     * variables are ignored.
+     *
+     * @param url registry URL
+     * @param env environment variables
+     * @return the validated settings
+     * @throws DeepMergeException INVALID_CONFIG naming the bad key (never showing a secret)
+     */
+    public static RegistrySettings inputRegistry(String url, Map<String, String> env) throws DeepMergeException {
+        Map<String, Object> settings = new HashMap<>();
+        fromEnv(env).forEach((k, v) -> {
+            if (k.startsWith("deepmerge.input.schema.registry.") || k.startsWith("deepmerge.schema.registry.")) {
+                settings.put(k, v);
+            }
+        });
+        settings.put(INPUT_REGISTRY_URL, url);
+        return load(null, Map.of(), settings).inputRegistry().orElseThrow(() -> new DeepMergeException(
+                Reason.INVALID_CONFIG, "schema registry URL is empty"));
+    }
+
+    /**
+     * Keeps the parsed value of each registry URL without its user info, so that {@link #values()} (and anything that
+     * logs the configuration) never shows credentials given in a URL; they are used from the original value only, to
+     * build {@link #inputRegistry()} and {@link #outputRegistry()}. ({@link #originals()} holds every value as given,
+     * passwords included, as in Kafka.)
+     */
+    @Override
+    protected Map<String, Object> postProcessParsedConfig(Map<String, Object> parsedValues) {
+        Map<String, Object> updates = new HashMap<>();
+        for (String key : new String[] {INPUT_REGISTRY_URL, OUTPUT_REGISTRY_URL}) {
+            if (parsedValues.get(key) instanceof String url && !url.equals(RegistrySettings.redactUrl(url))) {
+                updates.put(key, RegistrySettings.redactUrl(url));
+            }
+        }
+        return updates;
+    }
+
+    /** @return the value of a password key, null when unset or empty */
+    private String secret(String key) {
+        Password p = getPassword(key);
+        return p == null || p.value().isEmpty() ? null : p.value();
     }
 
     /**
@@ -421,9 +572,12 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         return OutputEncoding.parse(getString(OUTPUT_ENCODING));
     }
 
-    /** @return output registry URL, empty when none */
-    public String outputRegistryUrl() {
-        return getString(OUTPUT_REGISTRY_URL);
+    /**
+     * @return the output schema registry ({@value #OUTPUT_REGISTRY_URL}, its credentials and the
+     *         {@code deepmerge.schema.registry.*} limits), empty when no URL is set
+     */
+    public Optional<RegistrySettings> outputRegistry() {
+        return Optional.ofNullable(outputRegistry);
     }
 
     /** @return the fixed confluent schema id, or -1 */
@@ -437,9 +591,12 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         return s.isEmpty() ? null : Path.of(s);
     }
 
-    /** @return the input schema registry URL, empty when none */
-    public String inputRegistryUrl() {
-        return getString(INPUT_REGISTRY_URL);
+    /**
+     * @return the input schema registry ({@value #INPUT_REGISTRY_URL}, its credentials and the
+     *         {@code deepmerge.schema.registry.*} limits), empty when no URL is set
+     */
+    public Optional<RegistrySettings> inputRegistry() {
+        return Optional.ofNullable(inputRegistry);
     }
 
     /** @return the model topic to follow, empty for none */

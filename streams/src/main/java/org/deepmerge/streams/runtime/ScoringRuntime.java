@@ -1,6 +1,5 @@
 package org.deepmerge.streams.runtime;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,10 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.deepmerge.core.DeepMergeException;
-import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.Alert;
-import org.deepmerge.core.alert.LocalSchemaDirectory;
-import org.deepmerge.core.alert.RegistrySchemaResolver;
 import org.deepmerge.core.alert.SchemaResolver;
 import org.deepmerge.core.fits.StampLimits;
 import org.deepmerge.core.inference.Device;
@@ -144,26 +140,9 @@ public final class ScoringRuntime implements AutoCloseable {
      * @throws DeepMergeException IO_ERROR / INVALID_CONFIG from the resolvers
      */
     static SchemaResolver resolver(DeepMergeStreamsConfig config) throws DeepMergeException {
-        SchemaResolver dir = config.inputSchemaDir() == null ? null : new LocalSchemaDirectory(config.inputSchemaDir());
-        SchemaResolver reg = config.inputRegistryUrl().isEmpty() ? null
-                : new RegistrySchemaResolver(URI.create(config.inputRegistryUrl()));
-        return id -> {
-            if (dir != null) {
-                try {
-                    return dir.schemaById(id);
-                } catch (DeepMergeException e) {
-                    if (reg == null || e.reason() != Reason.UNKNOWN_SCHEMA) {
-                        throw e;
-                    }
-                }
-            }
-            if (reg != null) {
-                return reg.schemaById(id);
-            }
-            throw new DeepMergeException(Reason.UNKNOWN_SCHEMA, "Confluent schema id " + id
-                    + " unknown: no input schema directory (" + DeepMergeStreamsConfig.INPUT_SCHEMA_DIR + ") or registry ("
-                    + DeepMergeStreamsConfig.INPUT_REGISTRY_URL + ") configured");
-        };
+        return SchemaResolver.directoryThenRegistry(config.inputSchemaDir(), config.inputRegistry().orElse(null),
+                "no input schema directory (" + DeepMergeStreamsConfig.INPUT_SCHEMA_DIR + ") or registry ("
+                        + DeepMergeStreamsConfig.INPUT_REGISTRY_URL + ") configured");
     }
 
     /** @return decode + preprocess via the core pipeline (thread-safe) */

@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.registry.SchemaRegistryClient;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig.OutputEncoding;
 
@@ -61,14 +62,16 @@ public final class MergerScoreSerde implements Serde<MergerScore> {
     }
 
     /**
-     * @param config the configuration ({@code deepmerge.output.encoding}, registry URL or fixed schema id)
+     * @param config the configuration ({@code deepmerge.output.encoding}, output registry or fixed schema id); the
+     *               registry is reached with {@link SchemaRegistryClient} (retries, limits and credentials from its
+     *               settings)
      * @return the serde the configuration asks for
      */
     public static MergerScoreSerde fromConfig(DeepMergeStreamsConfig config) {
         SchemaIdSource ids = null;
         if (config.outputEncoding() == OutputEncoding.CONFLUENT) {
-            if (!config.outputRegistryUrl().isEmpty()) {
-                SchemaRegistryClient client = new SchemaRegistryClient(config.outputRegistryUrl());
+            if (config.outputRegistry().isPresent()) {
+                SchemaRegistryClient client = new SchemaRegistryClient(config.outputRegistry().get());
                 ids = topic -> client.register(topic + "-value", MergerScore.getClassSchema());
             } else {
                 int id = config.outputSchemaId();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,11 +24,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.file.DataFileStream;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -41,6 +35,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.testing.TestData;
+import org.deepmerge.streams.testing.Alerts;
+import org.deepmerge.streams.testing.TestRegistry;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,8 +75,14 @@ class ScoreCommandTest {
     }
 
     private static Run run(String... args) {
+        return run(System.getenv(), args);
+    }
+
+    /** Runs with the given environment in place of the process's (registry credentials and limits). */
+    private static Run run(java.util.Map<String, String> env, String... args) {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new DeepMergeCli());
+        ((ScoreCommand) cli.getSubcommands().get("score").getCommand()).env = env;
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
         String stderr = err.toString();
@@ -398,18 +400,8 @@ class ScoreCommandTest {
 
     @Test
     void confluentFramedRubinAlertsUseTheSchemaDirectoryAndNullCutoutsAreRejectedWithTheirReason() throws Exception {
-        GenericRecord fake;
-        try (DataFileStream<GenericRecord> in = new DataFileStream<>(
-                Files.newInputStream(TestData.require("schemas/lsst/v9_0/fakeAlert.avro")), new GenericDatumReader<>())) {
-            fake = in.next();
-        }
-        ByteArrayOutputStream framed = new ByteArrayOutputStream();
-        framed.write(new byte[] {0, 0, 0, 900 >> 8, (byte) (900 & 0xff)});
-        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(framed, null);
-        new GenericDatumWriter<GenericRecord>(fake.getSchema()).write(fake, enc);
-        enc.flush();
         Path message = tmp.resolve("rubin-900.bin");
-        Files.write(message, framed.toByteArray());
+        Files.write(message, Alerts.rubinFakeAlertFramed(900));
         Path out = tmp.resolve("framed.jsonl");
         Path rejects = tmp.resolve("framed-rejects.jsonl");
 
@@ -425,6 +417,52 @@ class ScoreCommandTest {
         Run noSchemas = run(args("jsonl", out, rejects, message));
         assertEquals(0, noSchemas.exitCode(), noSchemas.stderr());
         assertEquals(Reason.UNKNOWN_SCHEMA.name(), checkRejects(rejects, noSchemas).get(0).get("reason").asText());
+    }
+
+    /**
+     * A registry requiring basic auth: the credentials come from the environment (never the command line), a
+     * registry that is down is retried then rejected as IO_ERROR, and no message shows the password, even when it was
+     * (against the advice printed) given in the --registry URL.
+     */
+    @Test
+    void aSecuredRegistryTakesItsCredentialsFromTheEnvironmentAndNoRejectShowsThem() throws Exception {
+        String secret = "TopSecret-42";
+        Path message = tmp.resolve("rubin-900.bin");
+        Files.write(message, Alerts.rubinFakeAlertFramed(900));
+        Path out = tmp.resolve("secured.jsonl");
+        Path rejects = tmp.resolve("secured-rejects.jsonl");
+        try (TestRegistry registry = TestRegistry.start()) {
+            registry.requireBasicAuth("alice:" + secret);
+            List<String> a = new ArrayList<>(List.of(args("jsonl", out, rejects, message)));
+            a.addAll(1, List.of("--registry", registry.url()));
+
+            Run ok = run(java.util.Map.of("DEEPMERGE_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "alice:" + secret),
+                    a.toArray(String[]::new));
+            assertEquals(0, ok.exitCode(), ok.stderr());
+            assertEquals(Reason.MISSING_CUTOUT.name(), checkRejects(rejects, ok).get(0).get("reason").asText(),
+                    "the schema came from the registry: the alert decoded, its cutouts are null");
+            assertEquals(1, registry.requests());
+
+            Run none = run(java.util.Map.of(), a.toArray(String[]::new));
+            JsonNode refused = checkRejects(rejects, none).get(0);
+            assertEquals(Reason.IO_ERROR.name(), refused.get("reason").asText());
+            assertTrue(refused.get("message").asText().contains("refused the credentials: HTTP 401"), refused.toString());
+
+            registry.failWith(503);
+            int before = registry.requests();
+            a.set(a.indexOf(registry.url()), registry.url().replace("://", "://alice:" + secret + "@"));
+            Run down = run(java.util.Map.of("DEEPMERGE_SCHEMA_REGISTRY_MAX_ATTEMPTS", "2",
+                    "DEEPMERGE_SCHEMA_REGISTRY_RETRY_BACKOFF_MS", "1"), a.toArray(String[]::new));
+            assertEquals(0, down.exitCode(), down.stderr());
+            JsonNode failed = checkRejects(rejects, down).get(0);
+            assertEquals(Reason.IO_ERROR.name(), failed.get("reason").asText());
+            assertTrue(failed.get("message").asText().contains("gave up after 2 attempts"), failed.toString());
+            assertEquals(before + 2, registry.requests());
+            assertTrue(down.stderr().contains("credentials in --registry are visible in the process list"), down.stderr());
+            for (String shown : List.of(ok.stderr(), none.stderr(), down.stderr(), Files.readString(rejects))) {
+                assertFalse(shown.contains(secret), shown);
+            }
+        }
     }
 
     @Test

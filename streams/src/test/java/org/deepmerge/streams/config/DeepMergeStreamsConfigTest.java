@@ -135,4 +135,71 @@ class DeepMergeStreamsConfigTest {
         assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
                 Map.of(DeepMergeStreamsConfig.MODEL_OUTPUT_KIND, "probits")));
     }
+
+    @Test
+    void schemaRegistryCredentialsAreSecretsAndTheLimitsReachTheRegistrySettings() throws Exception {
+        String secret = "TopSecret-42";
+        for (String key : java.util.List.of(DeepMergeStreamsConfig.INPUT_REGISTRY_BASIC_AUTH,
+                DeepMergeStreamsConfig.INPUT_REGISTRY_BEARER_TOKEN, DeepMergeStreamsConfig.OUTPUT_REGISTRY_BASIC_AUTH,
+                DeepMergeStreamsConfig.OUTPUT_REGISTRY_BEARER_TOKEN)) {
+            assertEquals(org.apache.kafka.common.config.ConfigDef.Type.PASSWORD,
+                    DeepMergeStreamsConfig.CONFIG.configKeys().get(key).type, key + " is never logged by AbstractConfig");
+        }
+        DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null,
+                Map.of("DEEPMERGE_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "alice:" + secret),
+                Map.of(DeepMergeStreamsConfig.INPUT_REGISTRY_URL, "https://registry.example.org/",
+                        DeepMergeStreamsConfig.OUTPUT_ENCODING, "confluent",
+                        DeepMergeStreamsConfig.OUTPUT_REGISTRY_URL, "https://bob:" + secret + "@out.example.org",
+                        DeepMergeStreamsConfig.REGISTRY_TIMEOUT_MS, "2500",
+                        DeepMergeStreamsConfig.REGISTRY_MAX_RESPONSE_BYTES, "65536",
+                        DeepMergeStreamsConfig.REGISTRY_MAX_ATTEMPTS, "5",
+                        DeepMergeStreamsConfig.REGISTRY_RETRY_BACKOFF_MS, "100",
+                        DeepMergeStreamsConfig.REGISTRY_NOT_FOUND_TTL_MS, "0",
+                        DeepMergeStreamsConfig.REGISTRY_UNAVAILABLE_TTL_MS, "3000"));
+        org.deepmerge.core.registry.RegistrySettings in = c.inputRegistry().orElseThrow();
+        assertEquals("https://registry.example.org", in.url().toString());
+        assertEquals("basic auth as alice", in.auth().toString());
+        assertEquals(java.time.Duration.ofMillis(2500), in.timeout());
+        assertEquals(65536, in.maxResponseBytes());
+        assertEquals(5, in.maxAttempts());
+        assertEquals(java.time.Duration.ofMillis(100), in.retryBackoff());
+        assertEquals(java.time.Duration.ZERO, in.notFoundTtl());
+        assertEquals(java.time.Duration.ofMillis(3000), in.unavailableTtl());
+        org.deepmerge.core.registry.RegistrySettings out = c.outputRegistry().orElseThrow();
+        assertEquals("https://out.example.org", out.url().toString(), "credentials moved out of the URL");
+        assertEquals("basic auth as bob", out.auth().toString());
+        for (Object shown : java.util.List.of(c.values(), in, out)) {
+            assertFalse(shown.toString().contains(secret), shown.toString());
+        }
+        assertTrue(DeepMergeStreamsConfig.load(null, Map.of(), Map.of()).inputRegistry().isEmpty());
+
+        // invalid: named by key, the secret never shown
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("two kinds of credentials", DeepMergeStreamsConfig.INPUT_REGISTRY_URL);
+        bad.put("credentials without a registry", DeepMergeStreamsConfig.INPUT_REGISTRY_BEARER_TOKEN);
+        bad.put("not http", DeepMergeStreamsConfig.OUTPUT_REGISTRY_URL);
+        bad.put("too many attempts", DeepMergeStreamsConfig.REGISTRY_MAX_ATTEMPTS);
+        for (Map.Entry<String, String> b : bad.entrySet()) {
+            Map<String, String> flags = switch (b.getKey()) {
+                case "two kinds of credentials" -> Map.of(DeepMergeStreamsConfig.INPUT_REGISTRY_URL,
+                        "https://alice:" + secret + "@r.example.org", DeepMergeStreamsConfig.INPUT_REGISTRY_BEARER_TOKEN, secret);
+                case "credentials without a registry" -> Map.of(DeepMergeStreamsConfig.INPUT_REGISTRY_BEARER_TOKEN, secret);
+                case "not http" -> Map.of(DeepMergeStreamsConfig.OUTPUT_REGISTRY_URL, "ftp://alice:" + secret + "@r.example.org");
+                default -> Map.of(DeepMergeStreamsConfig.REGISTRY_MAX_ATTEMPTS, "11");
+            };
+            DeepMergeException e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                    flags), b.getKey());
+            assertEquals(DeepMergeException.Reason.INVALID_CONFIG, e.reason());
+            assertTrue(e.getMessage().contains(b.getValue()), b.getKey() + ": " + e.getMessage());
+            assertFalse(e.getMessage().contains(secret), e.getMessage());
+        }
+
+        // offline score: the same environment variables, other settings ignored
+        org.deepmerge.core.registry.RegistrySettings offline = DeepMergeStreamsConfig.inputRegistry("http://127.0.0.1:8081",
+                Map.of("DEEPMERGE_INPUT_SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", secret,
+                        "DEEPMERGE_SCHEMA_REGISTRY_MAX_ATTEMPTS", "2",
+                        "DEEPMERGE_MAX_BATCH_SIZE", "0"));
+        assertEquals(org.deepmerge.core.registry.RegistryAuth.Kind.BEARER, offline.auth().kind());
+        assertEquals(2, offline.maxAttempts());
+    }
 }

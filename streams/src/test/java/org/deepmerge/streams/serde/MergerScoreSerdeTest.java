@@ -84,7 +84,8 @@ class MergerScoreSerdeTest {
         server.createContext("/subjects/", ex -> {
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             ex.getRequestBody().transferTo(body);
-            requests.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " " + body.toString(StandardCharsets.UTF_8));
+            requests.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " " + body.toString(StandardCharsets.UTF_8)
+                    + " auth=" + ex.getRequestHeaders().getFirst("Authorization"));
             byte[] resp = "{\"id\":77}".getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/vnd.schemaregistry.v1+json");
             ex.sendResponseHeaders(200, resp.length);
@@ -95,13 +96,15 @@ class MergerScoreSerdeTest {
         try {
             DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null, Map.of(), Map.of(
                     DeepMergeStreamsConfig.OUTPUT_ENCODING, "confluent",
-                    DeepMergeStreamsConfig.OUTPUT_REGISTRY_URL, "http://127.0.0.1:" + server.getAddress().getPort()));
+                    DeepMergeStreamsConfig.OUTPUT_REGISTRY_URL, "http://127.0.0.1:" + server.getAddress().getPort(),
+                    DeepMergeStreamsConfig.OUTPUT_REGISTRY_BEARER_TOKEN, "out-token"));
             MergerScoreSerde serde = MergerScoreSerde.fromConfig(c);
             byte[] a = serde.serializer().serialize("scores", score());
             assertEquals(77, MergerScoreSerde.confluentSchemaId(a));
             assertEquals(1, requests.size());
             assertTrue(requests.get(0).startsWith("POST /subjects/scores-value/versions"), requests.get(0));
             assertTrue(requests.get(0).contains("MergerScore"), requests.get(0));
+            assertTrue(requests.get(0).endsWith(" auth=Bearer out-token"), "output registry credentials sent");
             byte[] b = serde.serializer().serialize("scores", score());
             assertArrayEquals(a, b);
         } finally {

@@ -48,6 +48,7 @@ import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.testing.Alerts;
 import org.deepmerge.streams.testing.TestModels;
+import org.deepmerge.streams.testing.TestRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -685,5 +686,47 @@ class ScoringTopologyTest {
         byte[] out = new byte[bb.remaining()];
         bb.get(out);
         return out;
+    }
+
+    /**
+     * Registry failures dead-letter the alert with their own reason (UNKNOWN_SCHEMA only for an id the registry does
+     * not have, IO_ERROR once the retries are spent, then at once from the negative cache) and the credentials, given in
+     * the URL, appear in no dead-letter header.
+     */
+    @Test
+    void registryFailuresDeadLetterWithTheirReasonAndNeverShowTheCredentials() throws Exception {
+        String secret = "TopSecret-42";
+        try (TestRegistry registry = TestRegistry.start()) {
+            registry.requireBasicAuth("alice:" + secret);
+            start(4, 3_600_000L, Map.of(
+                    DeepMergeStreamsConfig.INPUT_REGISTRY_URL, registry.url().replace("://", "://alice:" + secret + "@"),
+                    DeepMergeStreamsConfig.REGISTRY_MAX_ATTEMPTS, "2",
+                    DeepMergeStreamsConfig.REGISTRY_RETRY_BACKOFF_MS, "1"));
+            in.pipeInput(new TestRecord<>("a".getBytes(StandardCharsets.UTF_8), Alerts.rubinFakeAlertFramed(900), T0));
+            in.pipeInput(new TestRecord<>("b".getBytes(StandardCharsets.UTF_8), Alerts.rubinFakeAlertFramed(903), T0));
+            assertEquals(2, registry.requests(), "id 900 fetched with the credentials, 903 asked once (404)");
+            registry.failWith(503);
+            in.pipeInput(new TestRecord<>("c".getBytes(StandardCharsets.UTF_8), Alerts.rubinFakeAlertFramed(1000), T0));
+            assertEquals(4, registry.requests(), "503 retried once");
+            in.pipeInput(new TestRecord<>("d".getBytes(StandardCharsets.UTF_8), Alerts.rubinFakeAlertFramed(1000), T0));
+            in.pipeInput(new TestRecord<>("e".getBytes(StandardCharsets.UTF_8), Alerts.rubinFakeAlertFramed(903), T0));
+            in.pipeInput(new TestRecord<>("f".getBytes(StandardCharsets.UTF_8), Alerts.rubinFakeAlertFramed(900), T0));
+            assertEquals(4, registry.requests(), "remembered failures and the cached schema ask nothing");
+
+            List<TestRecord<byte[], byte[]>> dl = deadLetters.readRecordsToList();
+            List<String> reasons = dl.stream().map(r -> DeadLetters.get(r.headers(), DeadLetters.REASON)).toList();
+            assertEquals(List.of("MISSING_CUTOUT", "UNKNOWN_SCHEMA", "IO_ERROR", "IO_ERROR", "UNKNOWN_SCHEMA",
+                    "MISSING_CUTOUT"), reasons);
+            List<String> messages = dl.stream().map(r -> DeadLetters.get(r.headers(), DeadLetters.ERROR_MESSAGE)).toList();
+            assertTrue(messages.get(2).contains("gave up after 2 attempts") && messages.get(2).contains("HTTP 503"),
+                    messages.get(2));
+            assertTrue(messages.get(3).startsWith("cached failure until "), messages.get(3));
+            assertTrue(messages.get(4).startsWith("cached failure until "), messages.get(4));
+            for (TestRecord<byte[], byte[]> r : dl) {
+                r.headers().forEach(h -> assertFalse(new String(h.value(), StandardCharsets.UTF_8).contains(secret),
+                        h.key() + ": " + new String(h.value(), StandardCharsets.UTF_8)));
+            }
+            assertTrue(messages.get(1).contains(registry.url() + "/schemas/ids/903"), messages.get(1));
+        }
     }
 }
