@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -227,7 +228,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     /**
      * @param props every setting (ours and Kafka's)
-     * @throws ConfigException when a DeepMerge value is invalid (names the key and value)
+     * @throws ConfigException when a value is invalid, ours or Kafka's (names the key and value; see
+     *                         {@link KafkaSettings#validate})
      */
     public DeepMergeStreamsConfig(Map<?, ?> props) {
         super(CONFIG, props, false);
@@ -239,10 +241,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             }
         });
         passThrough = pt;
-        Object maxRequest = pt.getOrDefault(StreamsConfig.producerPrefix(
-                org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                pt.get(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
-        long maxRequestBytes = maxRequest == null ? 1L << 20 : Long.parseLong(String.valueOf(maxRequest).trim());
+        Map<String, Object> producer = KafkaSettings.validate(streamsProperties());
+        long maxRequestBytes = ((Number) producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).longValue();
         if (dlqMaxValueBytes() + DLQ_HEADROOM_BYTES > maxRequestBytes) {
             throw new ConfigException(DLQ_MAX_VALUE_BYTES, dlqMaxValueBytes(), "a dead letter of this many value bytes,"
                     + " plus up to " + DLQ_HEADROOM_BYTES + " bytes of key and headers, does not fit the producer's"
