@@ -204,7 +204,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Compacted model topic (e.g. deepmerge.models) to follow: new versions of the running model, published "
                             + "there, are hot-swapped in when their input contract is unchanged; empty = no hot-swap.")
             .define(MODEL_CACHE_DIR, Type.STRING, "", Importance.LOW,
-                    "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models.")
+                    "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models. "
+                            + "Holds the live model, the previous one (rollback) and any a batch still uses; older files "
+                            + "the installer wrote (<name>-<version>-<sha12>.onnx) are deleted at each install. Do not "
+                            + "share it between instances serving different models.")
             .define(MODEL_INPUT_NAME, Type.STRING, "", Importance.LOW,
                     "Model contract override for ONNX files without deepmerge.* metadata: input tensor name (empty = from the model).")
             .define(MODEL_CHANNELS, Type.LIST, "", Importance.LOW,
