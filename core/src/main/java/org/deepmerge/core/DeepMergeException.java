@@ -50,7 +50,12 @@ public class DeepMergeException extends Exception {
          */
         FIELD_TOO_LONG,
         /** The model's output for an input is not a probability (NaN or infinite): nothing to publish as a score. */
-        MODEL_OUTPUT_INVALID
+        MODEL_OUTPUT_INVALID,
+        /**
+         * A required field is present but its value is unusable (a NaN, infinite or out-of-range position); the
+         * message names the field and the value.
+         */
+        INVALID_FIELD
     }
 
     private final Reason reason;

@@ -185,16 +185,20 @@ final class AlertMapping {
     private static double coordinate(GenericRecord rec, String name, String label, String where, double lo, double hi)
             throws DeepMergeException {
         Object v = field(rec, name);
+        if (v == null) {
+            throw new DeepMergeException(Reason.MISSING_FIELD, where + ": " + label
+                    + " is absent or null; a finite position in degrees is required");
+        }
         if (!(v instanceof Number) || !Double.isFinite(((Number) v).doubleValue())) {
-            throw new DeepMergeException(Reason.MISSING_FIELD, where + ": " + label + " is "
-                    + (v == null ? "absent or null" : v) + "; a finite position in degrees is required");
+            throw new DeepMergeException(Reason.INVALID_FIELD, where + ": " + label + " = " + v
+                    + " is not a finite position in degrees");
         }
         double d = ((Number) v).doubleValue();
         if (hi == 360 && d == 360) {
             d = 0;
         }
         if (d < lo || d > hi || (hi == 360 && d >= hi)) {
-            throw new DeepMergeException(Reason.MALFORMED_ALERT, where + ": " + label + " = " + d
+            throw new DeepMergeException(Reason.INVALID_FIELD, where + ": " + label + " = " + d
                     + " deg is outside [" + lo + ", " + hi + (hi == 360 ? ")" : "]"));
         }
         return d;

@@ -142,7 +142,8 @@ public final class AlertReader {
      * @return the decoded alert; its stamps are not decoded (see {@code StampDecoder})
      * @throws DeepMergeException UNKNOWN_FORMAT (bytes of no supported format, message names the first bytes),
      *                            MALFORMED_ALERT (truncated/garbled Avro), UNKNOWN_SCHEMA (Confluent id or
-     *                            single-object fingerprint not known), MISSING_FIELD (id or position absent)
+     *                            single-object fingerprint not known), MISSING_FIELD (id or position absent),
+     *                            INVALID_FIELD (position NaN, infinite or out of range)
      */
     public Alert read(byte[] message) throws DeepMergeException {
         List<Alert> alerts = decode(message, true);

@@ -6,8 +6,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
 
 /**
  * Bytes of gzip inflate buffers that all threads of a process may hold at once, so that stamps decoded concurrently
- * cannot add up: each gzip stamp is capped alone ({@link StampLimits#maxDecompressedBytes()}, 64 MiB by default, up to
- * ~96 MiB of buffers while the output buffer doubles), and two decode threads each inflating a bomb used to need
+ * cannot add up: each gzip stamp is capped alone ({@link StampLimits#maxDecompressedBytes()}, 65 MiB by default, up to
+ * ~97 MiB of buffers while the output buffer doubles), and two decode threads each inflating a bomb used to need
  * twice that at once (an OutOfMemoryError at a 256 MiB heap).
  *
  * <p>Rules, chosen so that no thread ever waits while holding bytes (two growing stamps waiting for each other would
@@ -23,8 +23,11 @@ import org.deepmerge.core.DeepMergeException.Reason;
  * while growing); {@link #DEFAULT_BYTES} is twice the default limit. Thread-safe.
  */
 public final class InflateBudget {
-    /** Default capacity, bytes: 128 MiB, twice the default {@link StampLimits#maxDecompressedBytes()}. */
-    public static final long DEFAULT_BYTES = 128L << 20;
+    /**
+     * Default capacity, bytes: 130 MiB, twice the default {@link StampLimits#maxDecompressedBytes()}, so that the
+     * largest stamp the default limits accept (4096 x 4096 float32, gzipped) always completes when decoded alone.
+     */
+    public static final long DEFAULT_BYTES = 2 * StampLimits.DEFAULT_MAX_BYTES;
 
     private static final InflateBudget SHARED = new InflateBudget(DEFAULT_BYTES);
 

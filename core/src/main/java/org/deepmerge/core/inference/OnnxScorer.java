@@ -126,6 +126,14 @@ public final class OnnxScorer implements AutoCloseable {
             int dynamic = options.dynamicBatchSize() != ScorerOptions.AUTO_BATCH ? options.dynamicBatchSize()
                     : provider == OrtProvider.CUDA ? ScorerOptions.CUDA_AUTO_BATCH : ScorerOptions.CPU_AUTO_BATCH;
             int maxBatch = fixed ? contract.batchSize() : dynamic;
+            long inputBytes = (long) maxBatch * contract.imageSize() * Float.BYTES;
+            if (inputBytes > Integer.MAX_VALUE) {
+                throw new DeepMergeException(fixed ? Reason.INVALID_MODEL : Reason.INVALID_CONFIG, "a batch of "
+                        + maxBatch + " images [" + contract.channelCount() + "," + contract.height() + ","
+                        + contract.width() + "] needs " + inputBytes + " bytes of input, more than one input buffer"
+                        + " holds (" + Integer.MAX_VALUE + "); " + (fixed ? "export the model with a smaller fixed batch"
+                        : "use a smaller batch size"));
+            }
             boolean pin = !fixed && (options.pinning() == ScorerOptions.Pinning.ON
                     || options.pinning() == ScorerOptions.Pinning.AUTO && provider == OrtProvider.CUDA);
             OnnxScorer s = new OnnxScorer(env, session, contract, new ModelIdentity(contract.modelName(),

@@ -82,6 +82,19 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
     /** Code version that produced the file (provenance). */
     public static final String KEY_PRODUCER = "deepmerge.producer";
 
+    /**
+     * Largest H or W of a model input, pixels: the largest stamp side the decoder accepts
+     * ({@code StampLimits.defaults().maxAxisLength()}). {@link ModelContracts#resolve} refuses a larger input.
+     */
+    public static final int MAX_INPUT_SIDE_PX = 4096;
+    /**
+     * Most floats in one input image, C*H*W: 2^26 (256 MiB), e.g. four channels of 4096x4096.
+     * {@link ModelContracts#resolve} refuses a larger input.
+     */
+    public static final long MAX_INPUT_FLOATS = 1L << 26;
+    /** Largest fixed batch size N a model may declare (the largest micro-batch the scorer runs). */
+    public static final int MAX_FIXED_BATCH = 65536;
+
     /** The keys the contract itself is made of; every other metadata property goes to {@link #extra()}. */
     public static final Set<String> CONTRACT_KEYS = Set.of(KEY_INPUT_NAME, KEY_INPUT_SHAPE, KEY_CHANNELS,
             KEY_PIXEL_SCALE, KEY_RESAMPLE, KEY_NORMALISATION, KEY_NORM_MEAN, KEY_NORM_STD, KEY_NORM_SOFTENING,
@@ -145,8 +158,12 @@ public record ModelContract(String inputName, int batchSize, List<String> channe
         return channels.size();
     }
 
-    /** @return floats per image, C*H*W */
+    /**
+     * @return floats per image, C*H*W
+     * @throws ArithmeticException when it does not fit an int (never for a contract from {@link ModelContracts#resolve},
+     *                             which keeps it within {@link #MAX_INPUT_FLOATS})
+     */
     public int imageSize() {
-        return channels.size() * height * width;
+        return Math.multiplyExact(Math.multiplyExact(channels.size(), height), width);
     }
 }

@@ -208,6 +208,7 @@ public final class ModelContracts {
             throw missing(KEY_INPUT_SHAPE, "(no flag: export the model with a fixed H,W)",
                     "the graph's H/W dimensions are dynamic " + graphShape);
         }
+        checkInputSize(inputName, shape);
         int c = Math.toIntExact(shape[1]);
         List<String> channels = channelOverride;
         if (channels == null) {
@@ -346,6 +347,24 @@ public final class ModelContracts {
         return new ModelContract(inputName, Math.toIntExact(shape[0] > 0 ? shape[0] : -1), channels,
                 Math.toIntExact(shape[2]), Math.toIntExact(shape[3]), pixelScale, resample, norm, outputName, kind,
                 classes, mergerClass, name, version, extra);
+    }
+
+    /**
+     * Refuses an input too large to score, before any size is computed in an int: H or W above
+     * {@link ModelContract#MAX_INPUT_SIDE_PX}, C*H*W above {@link ModelContract#MAX_INPUT_FLOATS}, a fixed N above
+     * {@link ModelContract#MAX_FIXED_BATCH} (a 3x50000x50000 input used to overflow the element count).
+     */
+    private static void checkInputSize(String inputName, long[] nchw) throws DeepMergeException {
+        // each factor is bounded before the product is taken, so the product cannot overflow a long
+        boolean tooLarge = nchw[0] > ModelContract.MAX_FIXED_BATCH || nchw[1] > ModelContract.MAX_INPUT_FLOATS
+                || nchw[2] > ModelContract.MAX_INPUT_SIDE_PX || nchw[3] > ModelContract.MAX_INPUT_SIDE_PX
+                || nchw[1] * nchw[2] * nchw[3] > ModelContract.MAX_INPUT_FLOATS;
+        if (tooLarge) {
+            throw new DeepMergeException(Reason.INVALID_MODEL, "input '" + inputName + "' " + java.util.Arrays.toString(nchw)
+                    + " [N,C,H,W] is too large to score: H and W may be at most " + ModelContract.MAX_INPUT_SIDE_PX
+                    + " px each, C*H*W at most " + ModelContract.MAX_INPUT_FLOATS + " floats and a fixed N at most "
+                    + ModelContract.MAX_FIXED_BATCH);
+        }
     }
 
     private static Normalisation normalisationFromMetadata(Map<String, String> md) throws DeepMergeException {

@@ -177,8 +177,8 @@ class CutoutRecordsTest {
         Cutout noRa = sample();
         noRa.setRa(Double.NaN);
         DeepMergeException e = assertThrows(DeepMergeException.class, () -> reader.read(CutoutRecords.toSingleObject(noRa)));
-        assertEquals(Reason.MISSING_FIELD, e.reason());
-        assertTrue(e.getMessage().contains("Cutout.ra"), e.getMessage());
+        assertEquals(Reason.INVALID_FIELD, e.reason(), "present but NaN: invalid, not missing");
+        assertTrue(e.getMessage().contains("Cutout.ra = NaN"), e.getMessage());
 
         // a ZTF-like schema of another version: detected by content, position missing
         Schema candidate = SchemaBuilder.record("candidate").namespace("ztf.alert").fields()

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import nom.tam.fits.BasicHDU;
 import nom.tam.fits.Fits;
@@ -243,6 +244,56 @@ class StampDecoderTest {
     }
 
     @Test
+    void theLargestStampTheLimitsAllow4096x4096IsAcceptedGzippedOrPlain() throws Exception {
+        int side = StampLimits.defaults().maxAxisLength();
+        assertEquals(4096, side, "docs/formats.md documents 4096 px per axis");
+        float[] pixels = new float[side * side];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (i % 4099) * 0.25f; // repeats every 16 KB: gzip squeezes the 64 MiB well below 16 MiB
+        }
+        byte[] plain = StampEncoder.encode(side, side, pixels, Double.NaN, 0, 0, false);
+        byte[] gz = gzip(plain);
+        // 64 MiB of pixels plus the header used to exceed the 64 MiB inflate limit; the plain file the 16 MiB stamp limit
+        InflateBudget budget = new InflateBudget(InflateBudget.DEFAULT_BYTES);
+        StampDecoder d = new StampDecoder(StampLimits.defaults(), budget);
+        for (byte[] bytes : List.of(gz, plain)) {
+            Stamp s = d.decode(bytes, 1.0, bytes == gz ? "gzipped 4096x4096" : "plain 4096x4096");
+            assertEquals(side, s.width());
+            assertEquals(side, s.height());
+            assertEquals(pixels[pixels.length - 1], s.pixels()[pixels.length - 1]);
+            assertEquals(pixels[side + 7], s.pixels()[side + 7]);
+        }
+        assertEquals(0, budget.inUse(), "every inflate buffer returned");
+        assertTrue(budget.peak() > 64L << 20 && budget.peak() <= budget.capacity(), "peak " + budget.peak());
+    }
+
+    @Test
+    void theByteLimitsAreInclusive() throws Exception {
+        float[] pixels = new float[63 * 63];
+        Arrays.fill(pixels, 1.5f);
+        byte[] fits = StampEncoder.encode(63, 63, pixels, Double.NaN, 0, 0, false);
+        byte[] gz = gzip(fits);
+        StampDecoder exact = new StampDecoder(new StampLimits(Math.max(gz.length, fits.length), fits.length, 63));
+        assertEquals(63, exact.decode(gz, 1.0, "gzip inflating to exactly the limit").width());
+        assertEquals(63, exact.decode(fits, 1.0, "plain stamp of exactly the limit").height());
+        StampDecoder under = new StampDecoder(new StampLimits(fits.length, fits.length - 1, 63));
+        assertTrue(fails(under, Reason.STAMP_TOO_LARGE, gz).getMessage().contains("inflates to more than"));
+        fails(new StampDecoder(new StampLimits(fits.length - 1, fits.length, 63)), Reason.STAMP_TOO_LARGE, fits);
+    }
+
+    @Test
+    void oneMorePixelOrMoreBytesPerPixelThanThe4096LimitIsRejectedNamingTheLimit() {
+        DeepMergeException e = fails(Reason.STAMP_TOO_LARGE, FitsBytes.image(-32, 4097, 4096).end().bytes());
+        assertTrue(e.getMessage().contains("NAXIS1 = 4097, above the limit of 4096 px"), e.getMessage());
+        e = fails(Reason.STAMP_TOO_LARGE, gzip(FitsBytes.image(-32, 4096, 4097).end().bytes()));
+        assertTrue(e.getMessage().contains("NAXIS2 = 4097, above the limit of 4096 px"), e.getMessage());
+        // 4096 x 4096 at 64 bits per pixel is 128 MiB of data: within the axis limit, above the data limit
+        e = fails(Reason.STAMP_TOO_LARGE, FitsBytes.image(-64, 4096, 4096).end().bytes());
+        assertTrue(e.getMessage().contains("134217728 data bytes, above the limit of "
+                + StampLimits.defaults().maxDecompressedBytes()), e.getMessage());
+    }
+
+    @Test
     void declaredSizesBeyondTheHeapAreRejectedEvenWithinTheAxisLimit() {
         // 50000 x 50000 x 8 bytes = 20 GB: allocating it in this -Xmx4g JVM would throw OutOfMemoryError
         StampDecoder lenient = new StampDecoder(new StampLimits(16L << 20, 64L << 20, 1_000_000));
@@ -267,7 +318,8 @@ class StampDecoderTest {
         byte[] bomb = compressed.toByteArray();
         assertTrue(bomb.length < (4 << 20), "bomb is small: " + bomb.length);
         DeepMergeException e = fails(Reason.STAMP_TOO_LARGE, bomb);
-        assertTrue(e.getMessage().contains("inflates to more than " + (64L << 20)), e.getMessage());
+        assertTrue(e.getMessage().contains("inflates to more than " + StampLimits.defaults().maxDecompressedBytes()),
+                e.getMessage());
         StampDecoder tight = new StampDecoder(new StampLimits(16L << 20, 1L << 20, 4096));
         assertTrue(fails(tight, Reason.STAMP_TOO_LARGE, bomb).getMessage().contains("inflates to more than 1048576"));
         StampDecoder small = new StampDecoder(new StampLimits(1L << 10, 64L << 20, 4096));

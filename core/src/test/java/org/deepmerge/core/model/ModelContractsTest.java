@@ -138,4 +138,27 @@ class ModelContractsTest {
         fails(Map.of(), DYNAMIC_SIGMOID, ContractOverrides.none().withNormalisation(
                 Normalisation.standardize(List.of(1f), List.of(1f))));
     }
+
+    private static GraphSignature input(long n, long c, long h, long w) {
+        return new GraphSignature(Map.of("x", List.of(n, c, h, w)), Map.of("p", List.of(-1L, 1L)));
+    }
+
+    @Test
+    void anInputTooLargeToScoreIsAnInvalidModelNamingItsShape() throws Exception {
+        // 3 x 50000 x 50000 used to overflow the int element count (ArithmeticException, a stack trace)
+        DeepMergeException e = fails(Map.of(), input(-1, 3, 50_000, 50_000), ContractOverrides.none());
+        assertTrue(e.getMessage().contains("[-1, 3, 50000, 50000]") && e.getMessage().contains("4096"), e.getMessage());
+        // the largest side the stamp decoder accepts is accepted, one pixel more is not
+        ModelContract max = ModelContracts.resolve(Map.of(), input(-1, 3, 4096, 4096), ContractOverrides.none(), "m", "0");
+        assertEquals(3 * 4096 * 4096, max.imageSize());
+        fails(Map.of(), input(-1, 1, 4097, 64), ContractOverrides.none());
+        fails(Map.of(), input(-1, 1, 64, 4097), ContractOverrides.none());
+        // C*H*W above 2^26 floats; a channel count or fixed batch that does not fit an int
+        fails(Map.of(), input(-1, 5, 4096, 4096), ContractOverrides.none());
+        fails(Map.of(), input(-1, 1L << 40, 75, 75), ContractOverrides.none());
+        fails(Map.of(), input(1L << 40, 3, 75, 75), ContractOverrides.none());
+        // the metadata can declare the dimensions the graph leaves dynamic: the same limits apply
+        e = fails(Map.of(ModelContract.KEY_INPUT_SHAPE, "-1,3,50000,50000"), input(-1, 3, -1, -1), ContractOverrides.none());
+        assertTrue(e.getMessage().contains("[-1, 3, 50000, 50000]"), e.getMessage());
+    }
 }

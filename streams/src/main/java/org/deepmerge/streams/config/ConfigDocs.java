@@ -50,6 +50,25 @@ public final class ConfigDocs {
                     .append(k.importance.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                     .append(esc(k.documentation)).append(" |\n");
         }
+        sb.append("\n## Kafka settings checked before start\n\n")
+                .append("The pass-through Kafka settings are checked when the configuration is loaded, before a model is ")
+                .append("loaded or a connection made; the first invalid one stops `serve` with one line ")
+                .append("`deepmerge serve: INVALID_CONFIG: ...` naming the key and value, and exit code 2:\n\n")
+                .append("1. Kafka Streams parses them (`StreamsConfig`: types, its own validators);\n")
+                .append("2. the settings each client gets (main, restore and global consumer, producer, admin client; ")
+                .append("plain or with the `main.consumer.`, `restore.consumer.`, `global.consumer.`, `consumer.`, ")
+                .append("`producer.` or `admin.` prefix) are parsed by that client's definition;\n")
+                .append("3. for each client that uses TLS (`security.protocol` `SSL` or `SASL_SSL`), `ssl.truststore.location` ")
+                .append("and `ssl.keystore.location`, when set, must be readable files;\n")
+                .append("4. these settings, which Kafka Streams 4.3 accepts with any value, must be in range ")
+                .append("(`num.stream.threads=-1` made Kafka Streams rebalance forever):\n\n")
+                .append("| Key | Type | Kafka default | Valid values | Description |\n")
+                .append("|---|---|---|---|---|\n");
+        for (ConfigDef.ConfigKey k : KafkaSettings.STREAMS_CHECKS.configKeys().values()) {
+            sb.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase(java.util.Locale.ROOT))
+                    .append(" | ").append(defaultText(k)).append(" | ").append(esc(k.validator.toString())).append(" | ")
+                    .append(esc(k.documentation)).append(" |\n");
+        }
         return sb.toString();
     }
 

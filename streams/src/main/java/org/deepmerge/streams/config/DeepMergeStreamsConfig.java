@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -273,7 +274,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Compacted model topic (e.g. deepmerge.models) to follow: new versions of the running model, published "
                             + "there, are hot-swapped in when their input contract is unchanged; empty = no hot-swap.")
             .define(MODEL_CACHE_DIR, Type.STRING, "", Importance.LOW,
-                    "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models.")
+                    "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models. "
+                            + "Holds the live model, the previous one (rollback) and any a batch still uses; older files "
+                            + "the installer wrote (<name>-<version>-<sha12>.onnx) are deleted at each install. Do not "
+                            + "share it between instances serving different models.")
             .define(MODEL_INPUT_NAME, Type.STRING, "", Importance.LOW,
                     "Model contract override for ONNX files without deepmerge.* metadata: input tensor name (empty = from the model).")
             .define(MODEL_CHANNELS, Type.LIST, "", Importance.LOW,
@@ -299,7 +303,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     /**
      * @param props every setting (ours and Kafka's)
-     * @throws ConfigException when a DeepMerge value is invalid (names the key and value)
+     * @throws ConfigException when a value is invalid, ours or Kafka's (names the key and value; see
+     *                         {@link KafkaSettings#validate})
      */
     public DeepMergeStreamsConfig(Map<?, ?> props) {
         super(CONFIG, props, false);
@@ -311,10 +316,8 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             }
         });
         passThrough = pt;
-        Object maxRequest = pt.getOrDefault(StreamsConfig.producerPrefix(
-                org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                pt.get(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
-        long maxRequestBytes = maxRequest == null ? 1L << 20 : Long.parseLong(String.valueOf(maxRequest).trim());
+        Map<String, Object> producer = KafkaSettings.validate(streamsProperties());
+        long maxRequestBytes = ((Number) producer.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)).longValue();
         if (dlqMaxValueBytes() + DLQ_HEADROOM_BYTES > maxRequestBytes) {
             throw new ConfigException(DLQ_MAX_VALUE_BYTES, dlqMaxValueBytes(), "a dead letter of this many value bytes,"
                     + " plus up to " + DLQ_HEADROOM_BYTES + " bytes of key and headers, does not fit the producer's"

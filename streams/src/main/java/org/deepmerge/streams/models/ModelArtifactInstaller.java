@@ -2,13 +2,18 @@ package org.deepmerge.streams.models;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.AvroRuntimeException;
 import org.deepmerge.avro.v1.ModelArtifact;
@@ -32,13 +37,21 @@ import org.slf4j.LoggerFactory;
  *   <li>the bytes are written to {@code <cacheDir>/<name>-<version>-<sha12>.onnx} (temporary file + atomic move);</li>
  *   <li>a new {@link OnnxScorer} opens it (contract from the file's metadata_props, name and version from the record);</li>
  *   <li>the contract keys in the record equal those the scorer resolved from the file;</li>
- *   <li>{@link ScorerHolder#swap} checks input compatibility and swaps atomically.</li>
+ *   <li>{@link ScorerHolder#swap} checks input compatibility and swaps atomically;</li>
+ *   <li>superseded cache files are deleted: of the files in the cache directory named as this installer names them
+ *       ({@code <name>-<version>-<12 hex digits>.onnx}), every one but the new model's, the previous model's (kept for
+ *       a rollback) and those of any model a batch still uses ({@link ScorerHolder#openModels()}). Other files are
+ *       never touched.</li>
  * </ol>
- * A refused artifact's cache file is deleted; the running model keeps serving.
+ * A refused artifact's cache file is deleted; the running model keeps serving. The cache directory belongs to the
+ * instance(s) following one model: instances that serve different models must not share it.
  */
 public final class ModelArtifactInstaller {
     private static final Logger LOG = LoggerFactory.getLogger(ModelArtifactInstaller.class);
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    /** The cache files this installer writes, {@code <name>-<version>-<sha12>.onnx}; group 1 is the SHA-256 prefix. */
+    private static final Pattern CACHE_FILE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*-([0-9a-f]{12})\\.onnx");
+    private static final int SHA_PREFIX = 12;
 
     /**
      * What happened to one artifact.
@@ -135,7 +148,7 @@ public final class ModelArtifactInstaller {
                     + artifact.getName() + " " + artifact.getVersion() + " (sha256 " + actual.substring(0, 12)
                     + ") is already running");
         }
-        Path file = cacheDir.resolve(artifact.getName() + "-" + artifact.getVersion() + "-" + actual.substring(0, 12) + ".onnx");
+        Path file = cacheDir.resolve(artifact.getName() + "-" + artifact.getVersion() + "-" + prefix(actual) + ".onnx");
         try {
             write(file, onnx);
         } catch (DeepMergeException e) {
@@ -157,11 +170,13 @@ public final class ModelArtifactInstaller {
             return refused(declared, Reason.INVALID_MODEL, "the contract in the record of model " + artifact.getName()
                     + " " + artifact.getVersion() + " differs from the ONNX file's: " + mismatch);
         }
+        String previous = holder.identity().sha256();
         try {
             long epoch = holder.swap(scorer);
             String msg = "installed model " + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
                     + actual.substring(0, 12) + ") from " + file + ", epoch " + epoch;
             LOG.info(msg);
+            deleteSuperseded(file, previous);
             onInstalled.accept(scorer);
             return new Outcome(Outcome.Status.INSTALLED, declared, epoch, null, msg);
         } catch (DeepMergeException e) {
@@ -199,6 +214,35 @@ public final class ModelArtifactInstaller {
             }
             throw new DeepMergeException(Reason.IO_ERROR, "cannot write model cache file " + file + ": " + e, e);
         }
+    }
+
+    /**
+     * Deletes the cache files of this installer's naming except {@code live}, the file of the model that served
+     * before it ({@code previousSha256}, the rollback) and those of models still open (a batch may still use one).
+     */
+    private void deleteSuperseded(Path live, String previousSha256) {
+        Set<String> keep = new HashSet<>();
+        keep.add(prefix(previousSha256));
+        for (ModelIdentity id : holder.openModels()) {
+            keep.add(prefix(id.sha256()));
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(cacheDir)) {
+            for (Path f : files) {
+                Matcher m = CACHE_FILE.matcher(f.getFileName().toString());
+                if (m.matches() && !f.equals(live) && !keep.contains(m.group(1))
+                        && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteQuietly(f);
+                    LOG.info("deleted superseded model cache file {}", f);
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            LOG.warn("cannot list the model cache directory {} to delete superseded files: {}", cacheDir, e.toString());
+        }
+    }
+
+    private static String prefix(String sha256) {
+        String lower = sha256.toLowerCase(java.util.Locale.ROOT);
+        return lower.length() > SHA_PREFIX ? lower.substring(0, SHA_PREFIX) : lower;
     }
 
     private static void deleteQuietly(Path p) {

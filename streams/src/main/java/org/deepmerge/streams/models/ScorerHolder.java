@@ -1,9 +1,12 @@
 package org.deepmerge.streams.models;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -74,11 +77,15 @@ public final class ScorerHolder implements AutoCloseable {
         final InferenceBatcher batcher;
         final long epoch;
         final AtomicInteger refs = new AtomicInteger(1);
+        /** The holder's generations not yet closed; this one leaves it when it closes. */
+        final Set<Generation> open;
 
-        Generation(OnnxScorer scorer, InferenceBatcher batcher, long epoch) {
+        Generation(OnnxScorer scorer, InferenceBatcher batcher, long epoch, Set<Generation> open) {
             this.scorer = scorer;
             this.batcher = batcher;
             this.epoch = epoch;
+            this.open = open;
+            open.add(this);
         }
 
         boolean retain() {
@@ -99,6 +106,7 @@ public final class ScorerHolder implements AutoCloseable {
                     batcher.close();
                 }
                 scorer.close();
+                open.remove(this);
             } else if (r < 0) {
                 throw new IllegalStateException("scorer generation " + epoch + " released more often than retained");
             }
@@ -159,6 +167,7 @@ public final class ScorerHolder implements AutoCloseable {
         }
     }
 
+    private final Set<Generation> open = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Generation> current;
     private final BatcherFactory batcherFactory;
     private final Object swapLock = new Object();
@@ -171,7 +180,7 @@ public final class ScorerHolder implements AutoCloseable {
      */
     public ScorerHolder(OnnxScorer initial) {
         this.batcherFactory = null;
-        this.current = new AtomicReference<>(new Generation(Objects.requireNonNull(initial, "initial"), null, 0));
+        this.current = new AtomicReference<>(new Generation(Objects.requireNonNull(initial, "initial"), null, 0, open));
     }
 
     /**
@@ -185,7 +194,7 @@ public final class ScorerHolder implements AutoCloseable {
     public ScorerHolder(OnnxScorer initial, BatcherFactory batchers) throws DeepMergeException {
         this.batcherFactory = Objects.requireNonNull(batchers, "batchers");
         this.current = new AtomicReference<>(new Generation(Objects.requireNonNull(initial, "initial"),
-                batcherFor(initial), 0));
+                batcherFor(initial), 0, open));
     }
 
     private InferenceBatcher batcherFor(OnnxScorer scorer) throws DeepMergeException {
@@ -222,6 +231,18 @@ public final class ScorerHolder implements AutoCloseable {
     /** @return identity of the model new leases get */
     public ModelIdentity identity() {
         return current.get().scorer.identity();
+    }
+
+    /**
+     * @return the identity of every model whose session is still open: the current one and any earlier one a batch
+     *         still holds a lease on (e.g. so that its cached file is kept)
+     */
+    public Set<ModelIdentity> openModels() {
+        Set<ModelIdentity> ids = new HashSet<>();
+        for (Generation g : open) {
+            ids.add(g.scorer.identity());
+        }
+        return ids;
     }
 
     /** @return contract of the model new leases get */
@@ -266,7 +287,7 @@ public final class ScorerHolder implements AutoCloseable {
                         + "the running model " + old.scorer.identity().name() + " " + old.scorer.identity().version()
                         + ": " + why.get() + "; restart the scorer with the new model instead");
             }
-            installed = new Generation(next, batcherFor(next), old.epoch + 1);
+            installed = new Generation(next, batcherFor(next), old.epoch + 1, open);
             current.set(installed);
         }
         LOG.info("model swapped: {} {} (sha256 {}) -> {} {} (sha256 {}), epoch {}", old.scorer.identity().name(),

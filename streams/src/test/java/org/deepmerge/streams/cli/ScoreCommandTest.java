@@ -492,6 +492,29 @@ class ScoreCommandTest {
     }
 
     @Test
+    void aModelDeclaringAHugeInputFailsTheRunWithOneInvalidModelLine() throws Exception {
+        // 3 x 50000 x 50000 floats overflowed the int element count: a stack trace instead of the model's error
+        Path big = org.deepmerge.streams.testing.TestModels.meanSigmoid(tmp.resolve("big.onnx"), 0.01f, "big",
+                List.of("g", "r", "i"), 50_000);
+        Run run = run("score", "--model", big.toString(), org.deepmerge.streams.testing.Alerts.ztf().get(0).toString());
+        assertEquals(ScoreCommand.EXIT_RUN_FAILED, run.exitCode(), run.stderr());
+        assertEquals(1, run.stderr().strip().lines().count(), "one line: " + run.stderr());
+        assertTrue(run.stderr().startsWith("deepmerge score: " + Reason.INVALID_MODEL + ": ")
+                && run.stderr().contains("[-1, 3, 50000, 50000]") && run.stderr().contains("4096"), run.stderr());
+        assertEquals(-1, run.total(), "no summary: the run did not start");
+
+        // within the per-image limit, but 16 images of 4 x 4096 x 4096 floats are 4 GiB: more than an input buffer
+        Path wide = org.deepmerge.streams.testing.TestModels.meanSigmoid(tmp.resolve("wide.onnx"), 0.01f, "wide",
+                List.of("g", "r", "i", "z"), 4096);
+        run = run("score", "--model", wide.toString(), "--batch-size", "16",
+                org.deepmerge.streams.testing.Alerts.ztf().get(0).toString());
+        assertEquals(ScoreCommand.EXIT_RUN_FAILED, run.exitCode(), run.stderr());
+        assertEquals(1, run.stderr().strip().lines().count(), "one line: " + run.stderr());
+        assertTrue(run.stderr().startsWith("deepmerge score: " + Reason.INVALID_CONFIG + ": ")
+                && run.stderr().contains("smaller batch size"), run.stderr());
+    }
+
+    @Test
     void aNanModelOutputIsRejectedNotScored() throws Exception {
         Path nan = org.deepmerge.streams.testing.TestModels.meanSigmoid(tmp.resolve("nan.onnx"), Float.NaN, "nan");
         Path dir = Files.createDirectories(tmp.resolve("in"));

@@ -28,9 +28,52 @@ class ServeCommandTest {
             int exit = cli.execute("serve", "--bootstrap", broker.bootstrapServers(), "--set",
                     "processing.guarantee=bogus", "--set", "state.dir=" + tmp.resolve("state"));
             assertEquals(BenchCommand.EXIT_FAILED, exit, "serve must not start with an invalid processing.guarantee");
-            assertTrue(err.toString().startsWith("deepmerge serve: INVALID_CONFIG: invalid Kafka Streams setting")
+            // rejected when the configuration is loaded, before the model or Kafka Streams
+            assertTrue(err.toString().startsWith("deepmerge serve: INVALID_CONFIG: invalid configuration: ")
                     && err.toString().contains("processing.guarantee"), err.toString());
             assertTrue(!err.toString().contains("\tat org.apache.kafka"), "no stack trace: " + err);
+        }
+    }
+
+    /**
+     * Settings found invalid before anything starts: no broker is needed (port 9, discard, is closed here), the
+     * configuration is rejected before the first connection. Before the pre-flight checks, num.stream.threads=-1
+     * started Kafka Streams (which then rebalanced forever) and a missing truststore failed inside the Kafka admin
+     * client with a stack trace and exit code 1.
+     */
+    @Test
+    void invalidSettingsAreOneLineAndExitTwoBeforeAnythingStarts() {
+        String missing = tmp.resolve("nope").resolve("truststore.jks").toString();
+        String[][] cases = {
+            {"security.protocol=SSL", "ssl.truststore.location=" + missing, "ssl.truststore.location", missing},
+            {"security.protocol=SSL", "producer.ssl.keystore.location=" + missing, "producer.ssl.keystore.location"},
+            {"num.stream.threads=-1", "num.stream.threads"},
+        };
+        for (String[] c : cases) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("serve", "--bootstrap", "127.0.0.1:9",
+                    "--set", "state.dir=" + tmp.resolve("state")));
+            java.util.List<String> expected = new java.util.ArrayList<>();
+            for (String s : c) {
+                if (s.contains("=")) {
+                    args.add("--set");
+                    args.add(s);
+                } else {
+                    expected.add(s);
+                }
+            }
+            StringWriter err = new StringWriter();
+            CommandLine cli = DeepMergeCli.commandLine();
+            cli.setOut(new PrintWriter(new StringWriter(), true));
+            cli.setErr(new PrintWriter(err, true));
+            int exit = cli.execute(args.toArray(String[]::new));
+            String text = err.toString();
+            assertEquals(BenchCommand.EXIT_FAILED, exit, args + ": " + text);
+            assertEquals(1, text.strip().lines().count(), "one line: " + text);
+            assertTrue(text.startsWith("deepmerge serve: INVALID_CONFIG: "), text);
+            for (String e : expected) {
+                assertTrue(text.contains(e), e + " not named: " + text);
+            }
+            assertTrue(!text.contains("\tat org."), "no stack trace: " + text);
         }
     }
 }

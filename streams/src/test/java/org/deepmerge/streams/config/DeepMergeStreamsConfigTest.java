@@ -54,13 +54,14 @@ class DeepMergeStreamsConfigTest {
     @Test
     void fileThenEnvironmentThenFlagsLaterWins(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("scorer.properties");
+        Path truststore = Files.write(dir.resolve("truststore.jks"), new byte[] {1});
         Files.writeString(f, String.join("\n",
                 "deepmerge.max.batch.size=8",
                 "deepmerge.max.wait.ms=500",
                 "deepmerge.input.topic=from-file",
                 "security.protocol=SASL_SSL",
                 "sasl.mechanism=SCRAM-SHA-512",
-                "ssl.truststore.location=/etc/kafka/truststore.jks",
+                "ssl.truststore.location=" + truststore,
                 "processing.guarantee=at_least_once",
                 "processing.exception.handler.global.enabled=false"));
         Map<String, String> env = Map.of(
@@ -76,7 +77,7 @@ class DeepMergeStreamsConfigTest {
         Properties p = c.streamsProperties();
         assertEquals("SASL_SSL", p.get("security.protocol"));
         assertEquals("SCRAM-SHA-512", p.get("sasl.mechanism"));
-        assertEquals("/etc/kafka/truststore.jks", p.get("ssl.truststore.location"));
+        assertEquals(truststore.toString(), p.get("ssl.truststore.location"));
         assertEquals("jaas-line", p.get("sasl.jaas.config"));
         assertEquals("127.0.0.1:9092", p.get("bootstrap.servers"));
         assertEquals("at_least_once", p.get("processing.guarantee"), "an explicit guarantee overrides the default");
@@ -98,6 +99,73 @@ class DeepMergeStreamsConfigTest {
         e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
                 Map.of(DeepMergeStreamsConfig.OUTPUT_ENCODING, "confluent")));
         assertTrue(e.getMessage().contains(DeepMergeStreamsConfig.OUTPUT_SCHEMA_ID), e.getMessage());
+    }
+
+    @Test
+    void invalidKafkaSettingsAreRejectedAtLoadWithTheirName() {
+        // num.stream.threads=-1 used to pass and make Kafka Streams rebalance forever; the others failed only when
+        // Kafka Streams or a client was created (after the model was loaded), or with a NumberFormatException
+        String[][] bad = {
+            {"num.stream.threads", "-1", "num.stream.threads"},
+            {"num.stream.threads", "0", "num.stream.threads"},
+            {"num.stream.threads", "many", "num.stream.threads"},
+            {"num.standby.replicas", "-1", "num.standby.replicas"},
+            {"replication.factor", "0", "replication.factor"},
+            {"buffered.records.per.partition", "0", "buffered.records.per.partition"},
+            {"poll.ms", "-5", "poll.ms"},
+            {"processing.guarantee", "bogus", "processing.guarantee"},
+            {"max.request.size", "lots", "max.request.size"},
+            {"producer.max.request.size", "lots", "max.request.size"},
+            {"main.consumer.max.poll.records", "0", "max.poll.records"},
+            {"admin.request.timeout.ms", "-3", "request.timeout.ms"},
+        };
+        for (String[] b : bad) {
+            assertRejectedNaming(Map.of(b[0], b[1]), b[2], b[1]);
+        }
+        DeepMergeException env = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null,
+                Map.of("DEEPMERGE_KAFKA_NUM_STREAM_THREADS", "-1"), Map.of()));
+        assertTrue(env.getMessage().contains("num.stream.threads"), env.getMessage());
+    }
+
+    /** Loading these flags must fail with one line of INVALID_CONFIG that contains every {@code named} text. */
+    private static void assertRejectedNaming(Map<String, String> flags, String... named) {
+        DeepMergeException e = assertThrows(DeepMergeException.class,
+                () -> DeepMergeStreamsConfig.load(null, Map.of(), flags), flags.toString());
+        assertEquals(DeepMergeException.Reason.INVALID_CONFIG, e.reason(), e.getMessage());
+        for (String n : named) {
+            assertTrue(e.getMessage().contains(n), n + " not named: " + e.getMessage());
+        }
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void validKafkaSettingsStillLoad() throws Exception {
+        Properties p = DeepMergeStreamsConfig.load(null, Map.of(), Map.of("num.stream.threads", "4",
+                "replication.factor", "-1", "max.task.idle.ms", "-1", "main.consumer.max.poll.records", "10",
+                "bootstrap.servers", "broker-1:9092")).streamsProperties();
+        assertEquals("4", p.get("num.stream.threads"));
+        assertEquals("10", p.get("main.consumer.max.poll.records"));
+    }
+
+    @Test
+    void aMissingTrustStoreOrKeyStoreIsRejectedAtLoad(@TempDir Path dir) throws Exception {
+        Path store = Files.write(dir.resolve("client.p12"), new byte[] {1});
+        String nope = dir.resolve("nope.jks").toString();
+        String[][] bad = {
+            {"security.protocol", "SSL", "ssl.truststore.location", nope},
+            {"security.protocol", "SASL_SSL", "ssl.keystore.location", nope},
+            {"security.protocol", "SSL", "producer.ssl.truststore.location", nope},
+            {"security.protocol", "SSL", "main.consumer.ssl.keystore.location", nope},
+            {"admin.security.protocol", "SSL", "admin.ssl.truststore.location", nope},
+            {"security.protocol", "SSL", "ssl.truststore.location", dir.toString()},
+        };
+        for (String[] b : bad) {
+            assertRejectedNaming(Map.of(b[0], b[1], b[2], b[3]), b[2], b[3]);
+        }
+        // readable files pass; a path that no client loads (no TLS) is not checked
+        DeepMergeStreamsConfig.load(null, Map.of(), Map.of("security.protocol", "SSL",
+                "ssl.truststore.location", store.toString(), "producer.ssl.keystore.location", store.toString()));
+        DeepMergeStreamsConfig.load(null, Map.of(), Map.of("ssl.truststore.location", nope));
     }
 
     @Test

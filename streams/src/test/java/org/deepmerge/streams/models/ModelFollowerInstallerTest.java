@@ -94,6 +94,52 @@ class ModelFollowerInstallerTest {
         }
     }
 
+    /** @return where the installer caches this version of model "tiny" (its naming) */
+    private static Path cached(Path cache, Path onnx, String version) throws Exception {
+        return cache.resolve("tiny-" + version + "-" + ModelIdentity.sha256(onnx).substring(0, 12) + ".onnx");
+    }
+
+    @Test
+    void keepsTheLiveAndThePreviousCacheFileAndDeletesOlderOnesItWroteUnlessInUse() throws Exception {
+        Path cache = Files.createDirectories(dir.resolve("cache"));
+        Path readme = Files.writeString(cache.resolve("README.txt"), "not the installer's");
+        Path byHand = Files.copy(model("0", "g,r"), cache.resolve("copied-by-hand.onnx"));
+        Path[] src = new Path[8];
+        for (int v = 1; v < src.length; v++) {
+            src[v] = model(Integer.toString(v), "g,r");
+        }
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(src[1], ScorerOptions.defaults(), null))) {
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults());
+            for (int v = 2; v <= 4; v++) {
+                Outcome o = installer.install(encode(artifact(src[v], Integer.toString(v), ModelIdentity.sha256(src[v]))));
+                assertEquals(Outcome.Status.INSTALLED, o.status(), o.message());
+            }
+            // superseded cache files used to pile up: version 2 is neither live (4) nor the rollback (3)
+            assertFalse(Files.exists(cached(cache, src[2], "2")), "the oldest cache file is deleted");
+            assertTrue(Files.isRegularFile(cached(cache, src[3], "3")), "the previous model is kept for a rollback");
+            assertTrue(Files.isRegularFile(cached(cache, src[4], "4")), "the live model is kept");
+            assertTrue(Files.exists(readme) && Files.exists(byHand) && Files.exists(src[1]),
+                    "files the installer did not write are never deleted");
+
+            // a batch still running on version 4 keeps its file, even two versions later
+            try (ScorerHolder.Lease running = holder.acquire()) {
+                assertEquals("4", running.identity().version());
+                for (int v = 5; v <= 6; v++) {
+                    Outcome o = installer.install(encode(artifact(src[v], Integer.toString(v), ModelIdentity.sha256(src[v]))));
+                    assertEquals(Outcome.Status.INSTALLED, o.status(), o.message());
+                }
+                assertTrue(Files.isRegularFile(cached(cache, src[4], "4")), "in use by a batch");
+                assertFalse(Files.exists(cached(cache, src[3], "3")));
+            }
+            Outcome o = installer.install(encode(artifact(src[7], "7", ModelIdentity.sha256(src[7]))));
+            assertEquals(Outcome.Status.INSTALLED, o.status(), o.message());
+            assertFalse(Files.exists(cached(cache, src[4], "4")), "deleted once no batch uses it");
+            assertFalse(Files.exists(cached(cache, src[5], "5")));
+            assertTrue(Files.isRegularFile(cached(cache, src[6], "6")) && Files.isRegularFile(cached(cache, src[7], "7")));
+            assertEquals(4, cacheFiles(cache), "live, previous and the two files that are not the installer's");
+        }
+    }
+
     @Test
     void refusesShaMismatchWithoutTouchingTheRunningModel() throws Exception {
         Path v1 = model("1", "g,r");

@@ -63,9 +63,26 @@ public final class TestModels {
      */
     public static Path meanSigmoid(Path file, float scale, String version, java.util.List<String> channels)
             throws IOException {
+        return meanSigmoid(file, scale, version, channels, SIZE);
+    }
+
+    /**
+     * The same model over {@code [N,C,size,size]} (declaring a size is enough to test the contract's limits: ONNX
+     * Runtime allocates nothing for an input until it runs).
+     *
+     * @param file     where to write the model
+     * @param scale    slope applied to the mean pixel before the sigmoid
+     * @param version  model version in the metadata
+     * @param channels the band of each model channel
+     * @param size     H and W of the input, pixels
+     * @return file
+     * @throws IOException when it cannot be written
+     */
+    public static Path meanSigmoid(Path file, float scale, String version, java.util.List<String> channels, long size)
+            throws IOException {
         int c = channels.size();
         GraphProto.Builder g = GraphProto.newBuilder().setName("mean-sigmoid");
-        g.addInput(valueInfo("x", -1, c, SIZE, SIZE));
+        g.addInput(valueInfo("x", -1, c, size, size));
         g.addInitializer(TensorProto.newBuilder().setName("k").setDataType(TensorProto.DataType.FLOAT.getNumber())
                 .addFloatData(scale));
         g.addNode(NodeProto.newBuilder().setOpType("ReduceMean").setName("mean").addInput("x").addOutput("m4")
@@ -81,7 +98,7 @@ public final class TestModels {
         g.addOutput(valueInfo("prob", -1, 1));
         Map<String, String> md = new LinkedHashMap<>();
         md.put(ModelContract.KEY_INPUT_NAME, "x");
-        md.put(ModelContract.KEY_INPUT_SHAPE, "-1," + c + "," + SIZE + "," + SIZE);
+        md.put(ModelContract.KEY_INPUT_SHAPE, "-1," + c + "," + size + "," + size);
         md.put(ModelContract.KEY_CHANNELS, String.join(",", channels));
         md.put(ModelContract.KEY_PIXEL_SCALE, "1.0");
         md.put(ModelContract.KEY_RESAMPLE, "fit");
