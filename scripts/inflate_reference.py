@@ -2,7 +2,7 @@
 """Time gzip inflation of saved stamps outside the JVM, as an independent reference for `bench decode`.
 
 Usage (docs/benchmarks.md, "Results, fourth round"):
-    java -jar streams/target/deepmerge.jar bench decode ../shared/data/alerts/ztf --save-stamps /tmp/stamps
+    java -jar bench/target/deepmerge-bench.jar bench decode ../shared/data/alerts/ztf --save-stamps /tmp/stamps
     python3 scripts/inflate_reference.py /tmp/stamps
 
 Prints microseconds per stamp for Python's zlib module (the same system libz the JDK's Inflater calls on

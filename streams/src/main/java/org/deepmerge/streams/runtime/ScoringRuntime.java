@@ -26,6 +26,10 @@ import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.topology.ScoringTopology;
+import org.deepmerge.streams.topology.ScoringMetrics;
+import org.deepmerge.streams.serde.MergerScoreSerde;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.deepmerge.streams.models.DefaultModel;
 import org.deepmerge.streams.models.ModelArtifactInstaller;
 import org.deepmerge.streams.models.ModelTopicFollower;
@@ -143,6 +147,19 @@ public final class ScoringRuntime implements AutoCloseable {
         return SchemaResolver.directoryThenRegistry(config.inputSchemaDir(), config.inputRegistry().orElse(null),
                 "no input schema directory (" + DeepMergeStreamsConfig.INPUT_SCHEMA_DIR + ") or registry ("
                         + DeepMergeStreamsConfig.INPUT_REGISTRY_URL + ") configured");
+    }
+
+    /**
+     * Everything {@link ScoringTopology#addTo} needs from this runtime, in one call: decode and preprocess, the shared
+     * (hot-swappable) scorer, the score serializer the configuration asks for and the meters.
+     *
+     * @param config   the configuration this runtime was opened with ({@code deepmerge.output.encoding} and registry)
+     * @param registry where the scorer's meters go (e.g. the application's Prometheus registry)
+     * @return the topology's dependencies
+     */
+    public ScoringTopology.Dependencies dependencies(DeepMergeStreamsConfig config, MeterRegistry registry) {
+        return new ScoringTopology.Dependencies(preparer(), scorer(), MergerScoreSerde.fromConfig(config).serializer(),
+                new ScoringMetrics(registry), alertPreparer());
     }
 
     /** @return decode + preprocess via the core pipeline (thread-safe) */

@@ -18,7 +18,6 @@ import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.testing.TestData;
-import org.deepmerge.streams.bench.OnnxGraphCost;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.models.ScorerHolder;
 import org.deepmerge.streams.testing.TestModels;
@@ -89,8 +88,8 @@ class ScoringRuntimeTest {
                     && w.contains(DeepMergeStreamsConfig.MAX_BATCH_SIZE), w);
             assertTrue(ScoringRuntime.paddingWarning(s, 256).isEmpty(), "micro-batches of N: nothing padded at full load");
         }
-        Path dynamic = OnnxGraphCost.withDynamicBatch(fixed, tmp.resolve("dynamic.onnx"));
-        try (OnnxScorer s = OnnxScorer.open(dynamic, CPU.withDynamicBatchSize(16), third)) {
+        Path dynamic = TestModels.meanSigmoid(tmp.resolve("dynamic.onnx"));
+        try (OnnxScorer s = OnnxScorer.open(dynamic, CPU.withDynamicBatchSize(16), ContractOverrides.none())) {
             assertFalse(s.fixedBatch());
             assertTrue(ScoringRuntime.paddingWarning(s, 1).isEmpty(), "a dynamic-batch model runs at the pending size");
         }
