@@ -20,7 +20,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
@@ -29,6 +28,7 @@ import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.ScoringMetrics;
 import org.deepmerge.streams.topology.ScoringTopology;
+import org.deepmerge.streams.topology.ThreadReplacementPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -43,8 +43,10 @@ import picocli.CommandLine.Option;
  * <p>With {@code deepmerge.model.topic} set, a {@link ModelTopicFollower} hot-swaps new versions of the running
  * model (same input contract) from the compacted model topic; scores name the model that produced them.
  *
- * <p>Uncaught-exception policy: {@code REPLACE_THREAD}. Bad input never reaches it (dead letters); a scorer
- * failure aborts the task's transaction and the replacement thread restores the batch buffer and retries.
+ * <p>Uncaught-exception policy: {@link ThreadReplacementPolicy} ({@code REPLACE_THREAD} at most
+ * {@code deepmerge.fault.max.thread.replacements} times in {@code deepmerge.fault.window.ms}, then the instance shuts
+ * down and exits 1). Bad input never reaches it (dead letters); a scorer failure aborts the task's transaction and the
+ * replacement thread restores the batch buffer and retries.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Score an alert topic continuously with Kafka Streams (exactly-once, micro-batched, dead letters).")
@@ -114,10 +116,7 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (ConfigException e) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid Kafka Streams setting: " + e.getMessage(), e);
             }
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("stream thread failed; replacing it", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-            });
+            streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.of(config));
             streams.setStateListener((now, before) -> {
                 LOG.info("Kafka Streams {} -> {}", before, now);
                 if (now == KafkaStreams.State.RUNNING) {

@@ -72,6 +72,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** Whether the applicability gate keeps stars, empty and too small stamps from the model. */
     public static final String GATE_ENABLED = "deepmerge.gate.enabled";
     public static final String ASSEMBLE_TIMEOUT_MS = "deepmerge.assemble.timeout.ms";
+    /** Most stream-thread replacements within {@link #FAULT_WINDOW_MS} before the instance shuts down. */
+    public static final String FAULT_MAX_REPLACEMENTS = "deepmerge.fault.max.thread.replacements";
+    /** The sliding window of {@link #FAULT_MAX_REPLACEMENTS}, ms. */
+    public static final String FAULT_WINDOW_MS = "deepmerge.fault.window.ms";
     /** Most objects one stream task assembles at once under the assemble policy. */
     public static final String ASSEMBLE_MAX_OBJECTS = "deepmerge.assemble.max.objects";
     public static final String OUTPUT_ENCODING = "deepmerge.output.encoding";
@@ -213,6 +217,15 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "assemble policy: time (ms, wall clock) from an object's FIRST stamp until it is closed: scored with what is "
                             + "there (missing bands replicated, incomplete) if no alert completed it, and removed from the assembly "
                             + "store. Later stamps never extend it.")
+            .define(FAULT_MAX_REPLACEMENTS, Type.INT, 5, Range.atLeast(0), Importance.LOW,
+                    "Uncaught-exception policy: a failed stream thread is replaced (its tasks resume from their last "
+                            + "committed offsets) at most this many times within deepmerge.fault.window.ms; one more "
+                            + "failure in the window shuts the instance down (Kafka Streams SHUTDOWN_CLIENT, serve exits "
+                            + "1) with one ERROR line, so a fault that repeats (a full disk, a lost GPU, a bug) pages "
+                            + "someone instead of looping. Bad input never gets here: it is dead-lettered. 0 = no "
+                            + "replacement.")
+            .define(FAULT_WINDOW_MS, Type.LONG, 600_000L, Range.atLeast(1), Importance.LOW,
+                    "The sliding window (ms) of deepmerge.fault.max.thread.replacements.")
             .define(ASSEMBLE_MAX_OBJECTS, Type.INT, 20_000, Range.between(1, Integer.MAX_VALUE), Importance.LOW,
                     "assemble policy: most objects one stream task keeps open (about 12 KB of state and changelog each for "
                             + "three gzipped ZTF stamps). A new object beyond it first closes the open object with the earliest "
@@ -308,6 +321,14 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
      */
     public DeepMergeStreamsConfig(Map<?, ?> props) {
         super(CONFIG, props, false);
+        for (Object k : props.keySet()) {
+            String key = String.valueOf(k);
+            if (key.startsWith(PREFIX) && !CONFIG.names().contains(key)) {
+                // the value is not repeated: a mistyped key may hold a secret
+                throw new ConfigException("unknown setting " + key + closestKey(key).map(c -> "; did you mean " + c + "?")
+                        .orElse("") + " (every deepmerge.* key: docs/configuration.md)");
+            }
+        }
         Map<String, Object> pt = new LinkedHashMap<>();
         props.forEach((k, v) -> {
             String key = String.valueOf(k);
@@ -424,7 +445,16 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         if (file != null) {
             readProperties(file).forEach((k, v) -> merged.put(String.valueOf(k), v));
         }
-        merged.putAll(fromEnv(env));
+        fromEnv(env).forEach((k, v) -> {
+            if (k.startsWith(PREFIX) && !CONFIG.names().contains(k)) {
+                // other tools share the DEEPMERGE_ prefix (e.g. DEEPMERGE_DATA_DIR of the tests): not an error here
+                org.slf4j.LoggerFactory.getLogger(DeepMergeStreamsConfig.class).warn(
+                        "ignoring environment variable {}: no setting {}{}", envName(k), k,
+                        closestKey(k).map(c -> " (did you mean " + envName(c) + "?)").orElse(""));
+            } else {
+                merged.put(k, v);
+            }
+        });
         merged.putAll(flags);
         try {
             return new DeepMergeStreamsConfig(merged);
@@ -432,6 +462,43 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid configuration"
                     + (file != null ? " (file " + file + ", environment, flags)" : "") + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * @param key a {@code deepmerge.} key that is not defined
+     * @return the defined key closest to it by edit distance (Levenshtein), when at most a third of its length away
+     */
+    static java.util.Optional<String> closestKey(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String name : new java.util.TreeSet<>(CONFIG.names())) {
+            int d = editDistance(key, name);
+            if (d < bestDistance) {
+                best = name;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(2, key.length() / 3) ? java.util.Optional.ofNullable(best) : java.util.Optional.empty();
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions of one character each cost 1. */
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /**
@@ -569,6 +636,16 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** @return most open objects per stream task under the assemble policy (at least 1) */
     public int assembleMaxObjects() {
         return getInt(ASSEMBLE_MAX_OBJECTS);
+    }
+
+    /** @return most stream-thread replacements within {@link #faultWindowMs()} */
+    public int faultMaxReplacements() {
+        return getInt(FAULT_MAX_REPLACEMENTS);
+    }
+
+    /** @return the sliding window of {@link #faultMaxReplacements()}, ms */
+    public long faultWindowMs() {
+        return getLong(FAULT_WINDOW_MS);
     }
 
     public OutputEncoding outputEncoding() {

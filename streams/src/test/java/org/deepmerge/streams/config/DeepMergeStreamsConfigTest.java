@@ -101,6 +101,28 @@ class DeepMergeStreamsConfigTest {
         assertTrue(e.getMessage().contains(DeepMergeStreamsConfig.OUTPUT_SCHEMA_ID), e.getMessage());
     }
 
+    /** Issue 17, item 4: a mistyped deepmerge.* key was silently ignored, leaving the default in force. */
+    @Test
+    void aMistypedDeepMergeKeyIsAnErrorNamingTheClosestKeyAndNotItsValue(@TempDir Path dir) throws Exception {
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of("deepmerge.max.batch.sise", "128")));
+        assertEquals(DeepMergeException.Reason.INVALID_CONFIG, e.reason());
+        assertTrue(e.getMessage().contains("unknown setting deepmerge.max.batch.sise; did you mean deepmerge.max.batch.size?"),
+                e.getMessage());
+        Path file = dir.resolve("scorer.properties");
+        Files.writeString(file, "deepmerge.input.schema.registry.basic.auth.userinfo=alice:s3cr3t-value\n");
+        e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(file, Map.of(), Map.of()));
+        assertTrue(e.getMessage().contains("did you mean deepmerge.input.schema.registry.basic.auth.user.info?"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cr3t"), "a mistyped key may hold a secret: " + e.getMessage());
+        e = assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of("deepmerge.completely.different", "1")));
+        assertFalse(e.getMessage().contains("did you mean"), "nothing close: " + e.getMessage());
+        // other tools share the environment prefix (DEEPMERGE_DATA_DIR of the tests): ignored with a warning
+        DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(null, Map.of("DEEPMERGE_DATA_DIR", "/data",
+                "DEEPMERGE_MAX_BATCH_SIZE", "32"), Map.of());
+        assertEquals(32, c.maxBatchSize());
+    }
+
     @Test
     void invalidKafkaSettingsAreRejectedAtLoadWithTheirName() {
         // num.stream.threads=-1 used to pass and make Kafka Streams rebalance forever; the others failed only when
