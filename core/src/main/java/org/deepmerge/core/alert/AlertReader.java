@@ -411,7 +411,7 @@ public final class AlertReader {
 
     private static DeepMergeException unknownFormat(byte[] message) {
         return new DeepMergeException(Reason.UNKNOWN_FORMAT, "message of " + message.length + " bytes "
-                + Magic.describe(message) + " is not an Avro container (Obj 01), Confluent wire format (00 + schema id)"
+                + FormatSniffer.describe(message) + " is not an Avro container (Obj 01), Confluent wire format (00 + schema id)"
                 + " or Avro single-object (C3 01) message");
     }
 }

@@ -18,7 +18,7 @@ import nom.tam.util.FitsInputStream;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.CutoutStamp;
-import org.deepmerge.core.alert.Magic;
+import org.deepmerge.core.alert.FormatSniffer;
 
 /**
  * Decodes FITS stamps (gzipped or plain) with nom-tam-fits into float32 images, within {@link StampLimits}.
@@ -160,10 +160,10 @@ public final class StampDecoder {
     private Stamp decodeFits(byte[] fits, double defaultScaleArcsec, String where, boolean inflated)
             throws DeepMergeException {
         if (!startsWith(fits, "SIMPLE")) {
-            String type = Magic.guessType(fits);
+            String type = FormatSniffer.guessType(fits);
             String what = inflated ? "gzip content" : "stamp";
             throw new DeepMergeException(Reason.NOT_FITS, where + ": " + what + " is "
-                    + (type != null ? type : "not recognised (" + Magic.describe(fits) + ")") + ", not FITS");
+                    + (type != null ? type : "not recognised (" + FormatSniffer.describe(fits) + ")") + ", not FITS");
         }
         return parseFits(fits, defaultScaleArcsec, where);
     }

@@ -4,8 +4,8 @@ package org.deepmerge.core.alert;
  * Names what a byte sequence looks like from its first bytes ("file magic"), for error messages such as
  * "starts with FF D8 FF E0 (JPEG?)". Signatures from the respective format specifications.
  */
-public final class Magic {
-    private Magic() {
+public final class FormatSniffer {
+    private FormatSniffer() {
     }
 
     /**
