@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.platform.Fp16Conversions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,6 +49,44 @@ class Fp16ConverterTest {
         assertEquals(0x7C00, Fp16Converter.toHalf(65520f) & 0xFFFF, "the overflow midpoint rounds to even: infinity");
         assertEquals(0x7C00, Fp16Converter.toHalf(70000f) & 0xFFFF, "overflow to infinity");
         assertEquals(0, Fp16Converter.toHalf(1e-9f), "underflow to zero");
+    }
+
+    /**
+     * ONNX Runtime's own conversion gives the same bits as the converter's hand-written one on the edge values and
+     * on every binary16 neighbourhood: signed zeros, subnormals, the largest finite (65504), the overflow midpoint,
+     * infinities, rounding ties; NaN stays NaN (ONNX Runtime writes the canonical quiet NaN 0x7E00, the hand-written
+     * one kept sign and payload). Both directions, before the hand-written one is deleted.
+     */
+    @Test
+    void onnxRuntimeFp16ConversionsMatchTheHandWrittenOnesBitForBit() {
+        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f, 0x1.ff8p-15f,
+            0x1p-14f, 0x1.ffcp-15f, 0x1.ff9p-15f, 65504f, 65519f, 65519.996f, 65520f, 65536f, 70000f, -65504f, -65520f,
+            Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f, 1.0004883f, 1.0009766f, 1.0014648f,
+            2049f, 2051f, -2049f, 0.1f, 1e-9f, (float) Math.PI};
+        for (float f : edges) {
+            assertEquals(Fp16Converter.toHalf(f), Fp16Conversions.floatToFp16(f), "float " + f);
+        }
+        for (int h = 0; h < 0x10000; h++) {
+            float f = Fp16Converter.toFloat((short) h);
+            float g = Fp16Conversions.fp16ToFloat((short) h);
+            assertEquals(Float.floatToRawIntBits(f), Float.floatToRawIntBits(g), "binary16 " + Integer.toHexString(h));
+            if (Float.isNaN(f)) {
+                assertTrue(Float.isNaN(Fp16Conversions.fp16ToFloat(Fp16Conversions.floatToFp16(f))), "NaN " + h);
+                continue;
+            }
+            float next = Fp16Converter.toFloat((short) (h + 1));
+            float mid = Float.isFinite(next) && (h & 0x7FFF) != 0x7FFF ? (float) (((double) f + next) / 2) : f;
+            for (float v : new float[] {f, Math.nextUp(f), Math.nextDown(f), mid, Math.nextUp(mid), Math.nextDown(mid)}) {
+                assertEquals(Fp16Converter.toHalf(v), Fp16Conversions.floatToFp16(v), "float " + v + " near " + h);
+            }
+        }
+        for (long b = 0; b <= 0xFFFFFFFFL; b += 4099) {
+            float f = Float.intBitsToFloat((int) b);
+            if (!Float.isNaN(f)) {
+                assertEquals(Fp16Converter.toHalf(f), Fp16Conversions.floatToFp16(f), "bits " + Long.toHexString(b));
+            }
+        }
+        assertTrue(Float.isNaN(Fp16Conversions.fp16ToFloat(Fp16Conversions.floatToFp16(Float.NaN))));
     }
 
     /**
