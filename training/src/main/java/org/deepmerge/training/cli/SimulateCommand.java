@@ -7,10 +7,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.io.NpyFile;
 import org.deepmerge.core.synthetic.GalaxySpec;
 import org.deepmerge.core.synthetic.HlspFitsWriter;
 import org.deepmerge.core.synthetic.NoiseModel;
-import org.deepmerge.core.synthetic.NpyWriter;
 import org.deepmerge.core.synthetic.Observation;
 import org.deepmerge.core.synthetic.SurveyPreset;
 import org.deepmerge.core.synthetic.SyntheticGalaxyGenerator;
@@ -99,8 +99,8 @@ public final class SimulateCommand implements Callable<Integer> {
         Files.createDirectories(out);
         int total = mergers + nonMergers;
         long t0 = System.nanoTime();
-        try (NpyWriter x = NpyWriter.open(out.resolve(stem + "-x.npy"), NpyWriter.FLOAT32, total, bands.size(), size, size);
-                NpyWriter y = NpyWriter.open(out.resolve(stem + "-y.npy"), NpyWriter.INT64, total);
+        try (NpyFile.Writer x = NpyFile.create(out.resolve(stem + "-x.npy"), NpyFile.FLOAT32, total, bands.size(), size, size);
+                NpyFile.Writer y = NpyFile.create(out.resolve(stem + "-y.npy"), NpyFile.INT64, total);
                 HlspFitsWriter f = fits ? HlspFitsWriter.open(out.resolve(stem + ".fits"), total, bands, size, pixelScale) : null) {
             for (int i = 0; i < total; i++) {
                 boolean merger = i < mergers;
