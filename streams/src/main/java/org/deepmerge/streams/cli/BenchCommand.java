@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.time.Duration;
+import org.apache.commons.io.FileUtils;
 import org.deepmerge.streams.bench.PipelineBenchmark;
 import org.deepmerge.streams.bench.StreamsScoringApp;
 import org.deepmerge.streams.broker.DevBroker;
@@ -633,7 +634,7 @@ public final class BenchCommand implements Runnable {
                     broker.close();
                 }
                 deleteQuietly(copy);
-                deleteTree(brokerDir);
+                deleteQuietly(brokerDir);
             }
         }
     }
@@ -664,24 +665,10 @@ public final class BenchCommand implements Runnable {
         return EXIT_FAILED;
     }
 
-    static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (java.io.IOException ignored) {
-                // a temporary file left behind is harmless
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException | RuntimeException ignored) {
-            // a temporary directory left behind is harmless
+    /** Deletes a temporary file or directory tree, if any; one left behind is harmless. */
+    static void deleteQuietly(Path fileOrDir) {
+        if (fileOrDir != null) {
+            FileUtils.deleteQuietly(fileOrDir.toFile());
         }
     }
 }
