@@ -244,7 +244,7 @@ public final class BenchCommand implements Runnable {
         boolean dynamicBatch;
 
         @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", description = "Device (default: ${DEFAULT-VALUE}).")
-        String device;
+        Device device;
 
         @Mixin
         SessionOptions session;
@@ -269,12 +269,7 @@ public final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             Path copy = null;
             try {
-                Device d;
-                try {
-                    d = Device.valueOf(device.trim().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new DeepMergeException(Reason.INVALID_CONFIG, "--device must be auto, cpu or cuda, got " + device);
-                }
+                Device d = device;
                 Path file = DefaultModel.resolve(model);
                 Path run = file;
                 if (dynamicBatch) {

@@ -24,14 +24,16 @@ public final class DeepMergeCli implements Runnable {
     }
 
     /**
-     * The command line as {@link #main} runs it: a {@link DeepMergeException} that a subcommand lets through (serve,
-     * replay, broker) is printed as one line, {@code deepmerge <command>: <REASON>: <message>}, with exit code
-     * {@link BenchCommand#EXIT_FAILED}, not as a stack trace; other exceptions propagate as picocli reports them.
+     * The command line as {@link #main} runs it: enum values are case-insensitive ({@code --format CSV} or
+     * {@code csv}); a {@link DeepMergeException} that a subcommand lets through (serve, replay, broker) is printed as
+     * one line, {@code deepmerge <command>: <REASON>: <message>}, with exit code {@link BenchCommand#EXIT_FAILED},
+     * not as a stack trace; other exceptions propagate as picocli reports them.
      *
      * @return a new command line for {@code deepmerge}
      */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new DeepMergeCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, command, parseResult) -> {
             if (!(e instanceof DeepMergeException d)) {
                 throw e;

@@ -101,7 +101,7 @@ public final class ScoreCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--format", paramLabel = "jsonl|csv|avro", defaultValue = "jsonl",
-            converter = FormatConverter.class, description = "Output format (default: ${DEFAULT-VALUE}).")
+            description = "Output format (default: ${DEFAULT-VALUE}).")
     ScoreFormat format;
 
     @Option(names = "--rejects", paramLabel = "FILE",
@@ -110,7 +110,7 @@ public final class ScoreCommand implements Callable<Integer> {
     Path rejects;
 
     @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
-            converter = DeviceConverter.class, description = "Execution provider (default: ${DEFAULT-VALUE}).")
+            description = "Execution provider (default: ${DEFAULT-VALUE}).")
     Device device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -592,52 +592,6 @@ public final class ScoreCommand implements Callable<Integer> {
             return new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "cannot write " + flag + " " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Case-insensitive enum values for picocli. */
-    abstract static class LowerCaseEnum<E extends Enum<E>> implements CommandLine.ITypeConverter<E> {
-        private final Class<E> type;
-
-        LowerCaseEnum(Class<E> type) {
-            this.type = type;
-        }
-
-        @Override
-        public E convert(String value) {
-            try {
-                return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                List<String> names = new ArrayList<>();
-                for (E c : type.getEnumConstants()) {
-                    names.add(c.name().toLowerCase(Locale.ROOT));
-                }
-                throw new CommandLine.TypeConversionException("'" + value + "' is not one of " + names);
-            }
-        }
-    }
-
-    static final class FormatConverter extends LowerCaseEnum<ScoreFormat> {
-        FormatConverter() {
-            super(ScoreFormat.class);
-        }
-    }
-
-    static final class DeviceConverter extends LowerCaseEnum<Device> {
-        DeviceConverter() {
-            super(Device.class);
-        }
-    }
-
-    static final class ResampleConverter extends LowerCaseEnum<ResampleMode> {
-        ResampleConverter() {
-            super(ResampleMode.class);
-        }
-    }
-
-    static final class OutputKindConverter extends LowerCaseEnum<OutputKind> {
-        OutputKindConverter() {
-            super(OutputKind.class);
         }
     }
 }

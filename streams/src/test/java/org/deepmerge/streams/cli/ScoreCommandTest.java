@@ -82,7 +82,7 @@ class ScoreCommandTest {
     /** Runs with the given environment in place of the process's (registry credentials and limits). */
     private static Run run(java.util.Map<String, String> env, String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new DeepMergeCli());
+        CommandLine cli = DeepMergeCli.commandLine();
         ((ScoreCommand) cli.getSubcommands().get("score").getCommand()).env = env;
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);

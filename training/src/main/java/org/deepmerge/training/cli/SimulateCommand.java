@@ -63,8 +63,15 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--population", defaultValue = "ZTF", description = "Generator population preset (distance, fluxes): HLSP_HST | ZTF | LSST (default: ${DEFAULT-VALUE}: z~0.05, r 300-3000 uJy).")
     SurveyPreset population;
 
-    @Option(names = "--stretch", defaultValue = "asinh", description = "none | asinh (per image to [0,1]) (default: ${DEFAULT-VALUE}).")
-    String stretch;
+    @Option(names = "--stretch", defaultValue = "asinh", paramLabel = "none|asinh",
+            description = "Pixel values: none (microJansky/arcsec^2) or asinh (per image to [0,1]) (default: ${DEFAULT-VALUE}).")
+    Stretch stretch;
+
+    /** Values of {@code --stretch}. */
+    enum Stretch {
+        NONE,
+        ASINH
+    }
 
     @Option(names = "--softening", defaultValue = "0.05", description = "asinh softening b as a fraction of the image maximum (default: ${DEFAULT-VALUE}).")
     double softening;
@@ -77,11 +84,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean asinh = switch (stretch.toLowerCase(Locale.ROOT)) {
-            case "asinh" -> true;
-            case "none" -> false;
-            default -> throw new DeepMergeException(Reason.INVALID_CONFIG, "--stretch must be none or asinh: " + stretch);
-        };
+        boolean asinh = stretch == Stretch.ASINH;
         if (mergers < 0 || nonMergers < 0 || mergers + nonMergers < 1 || !(softening > 0)) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "need --mergers, --non-mergers >= 0 with a positive total and"
                     + " --softening > 0 (got " + mergers + ", " + nonMergers + ", " + softening + ")");
@@ -120,7 +123,7 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         System.out.println(out.resolve(stem + "-x.npy") + ": " + total + " x " + bands.size() + " x " + size + " x " + size
-                + " (" + mergers + " mergers first), " + obs + ", stretch " + stretch);
+                + " (" + mergers + " mergers first), " + obs + ", stretch " + stretch.name().toLowerCase(Locale.ROOT));
         return 0;
     }
 
