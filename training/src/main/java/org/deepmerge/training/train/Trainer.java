@@ -13,6 +13,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.console.ProgressLine;
 import org.deepmerge.core.io.Csv;
 import org.deepmerge.training.data.ImageDataset;
 import org.deepmerge.training.data.Split;
@@ -144,7 +145,8 @@ public final class Trainer {
             long t0 = System.nanoTime();
             TrainingSamples samples = base.shuffled(config.seed() + epoch);
             int steps = (samples.size() + config.batchSize() - 1) / config.batchSize();
-            ProgressBar bar = new ProgressBar(progress, String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), steps);
+            ProgressLine bar = new ProgressLine(progress, ProgressLine.stderrIsTerminal(),
+                    String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), steps);
             double lossSum = 0;
             long correct = 0;
             long seen = 0;
@@ -166,7 +168,9 @@ public final class Trainer {
                             + " failed: " + e.getMessage(), e);
                 }
                 lossSum += net.score();
-                bar.update(s + 1, lossSum / (s + 1), (double) correct / Math.max(1, seen));
+                double loss = lossSum / (s + 1);
+                double acc = (double) correct / Math.max(1, seen);
+                bar.update(s + 1, () -> String.format(Locale.ROOT, "loss %.4f acc %.3f", loss, acc));
             }
             if (calibration.length > 0) {
                 BatchNormCalibration.recalibrate(net, data, calibration, config.batchSize());
