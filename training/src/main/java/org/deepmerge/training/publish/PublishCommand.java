@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.core.model.OutputKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -102,7 +103,7 @@ public final class PublishCommand implements Callable<Integer> {
             + "model is also sent to the model topic.")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = ModelPublisher.DEFAULT_TOPIC, description = "Compacted model topic "
+    @Option(names = "--topic", defaultValue = ModelTopic.DEFAULT_TOPIC, description = "Compacted model topic "
             + "(default: ${DEFAULT-VALUE}); created if missing.")
     String topic;
 
