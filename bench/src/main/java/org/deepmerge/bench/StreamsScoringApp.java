@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.commons.io.FileUtils;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -162,10 +163,11 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
     @Override
     public void close() {
         runtime.close();
-        try (var s = Files.walk(stateRoot)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException | RuntimeException ignored) {
-            // leftover temporary state is harmless
-        }
+        FileUtils.deleteQuietly(stateRoot.toFile()); // leftover temporary state is harmless
+    }
+
+    /** @return the temporary directory holding the state directories of the run (deleted by {@link #close()}) */
+    Path stateRoot() {
+        return stateRoot;
     }
 }

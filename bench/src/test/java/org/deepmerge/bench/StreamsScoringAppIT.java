@@ -1,7 +1,9 @@
 package org.deepmerge.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +37,10 @@ class StreamsScoringAppIT {
         List<byte[]> alerts = BenchInputs.synthetic(SurveyPreset.LSST, 5, 3L);
         Map<String, Object> settings = Map.of("deepmerge.model.path", model.toString(), "deepmerge.device", "cpu",
                 "deepmerge.max.batch.size", 4, "deepmerge.max.wait.ms", 20, "num.stream.threads", 1);
+        Path stateRoot;
         try (DevBroker broker = DevBroker.start(tmp.resolve("broker"), 0);
              StreamsScoringApp app = new StreamsScoringApp(settings, ContractOverrides.none())) {
+            stateRoot = app.stateRoot();
             String servers = broker.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers))) {
                 admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1),
@@ -64,7 +68,10 @@ class StreamsScoringAppIT {
                 assertEquals(alerts.size(), poll(outputs, alerts.size(), Duration.ofSeconds(60)),
                         "the resumed application scores every alert appended while it was paused");
             }
+            // a task directory as Kafka Streams lays it out for a topology with stores
+            Files.writeString(Files.createDirectories(stateRoot.resolve("pause-test/0_0")).resolve(".lock"), "");
         }
+        assertFalse(Files.exists(stateRoot), "closing the application deletes its state directories, files and all");
     }
 
     /** @return records read until {@code enough} arrived or {@code time} passed */

@@ -25,7 +25,6 @@ public final class ContractOptions {
     Double pixelScale;
 
     @Option(names = ContractOverrides.FLAG_RESAMPLE, paramLabel = "angular|fit",
-            converter = ScoreCommand.ResampleConverter.class,
             description = "Map stamps onto the model's angular grid, or stretch them to H x W.")
     ResampleMode resample;
 
@@ -37,7 +36,7 @@ public final class ContractOptions {
     String outputName;
 
     @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
-            converter = ScoreCommand.OutputKindConverter.class, description = "What the output tensor holds.")
+            description = "What the output tensor holds.")
     OutputKind outputKind;
 
     @Option(names = ContractOverrides.FLAG_CLASSES, paramLabel = "NAMES", split = ",",

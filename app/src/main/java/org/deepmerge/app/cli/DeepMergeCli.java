@@ -30,9 +30,10 @@ public final class DeepMergeCli implements Runnable {
     }
 
     /**
-     * The command line as {@link #main} runs it: a {@link DeepMergeException} that a subcommand lets through (serve,
-     * replay, broker) is printed as one line, {@code deepmerge <command>: <REASON>: <message>}, with exit code
-     * {@link #EXIT_FAILED}, not as a stack trace; other exceptions propagate as picocli reports them.
+     * The command line as {@link #main} runs it: enum values are case-insensitive ({@code --format CSV} or
+     * {@code csv}); a {@link DeepMergeException} that a subcommand lets through (serve, replay, broker) is printed as
+     * one line, {@code deepmerge <command>: <REASON>: <message>}, with exit code {@link #EXIT_FAILED}, not as a stack
+     * trace; other exceptions propagate as picocli reports them.
      *
      * @return a new command line for {@code deepmerge}
      */
@@ -41,6 +42,7 @@ public final class DeepMergeCli implements Runnable {
         for (DeepMergeSubcommand extra : ServiceLoader.load(DeepMergeSubcommand.class)) {
             cli.addSubcommand(extra);
         }
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, command, parseResult) -> {
             if (!(e instanceof DeepMergeException d)) {
                 throw e;

@@ -26,6 +26,7 @@ import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.SchemaResolver;
 import org.deepmerge.core.archive.AlertSource;
 import org.deepmerge.core.archive.AlertSourceEntry;
+import org.deepmerge.core.console.ProgressLine;
 import org.deepmerge.core.fits.StampLimits;
 import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.OnnxScorer;
@@ -101,7 +102,7 @@ public final class ScoreCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--format", paramLabel = "jsonl|csv|avro", defaultValue = "jsonl",
-            converter = FormatConverter.class, description = "Output format (default: ${DEFAULT-VALUE}).")
+            description = "Output format (default: ${DEFAULT-VALUE}).")
     ScoreFormat format;
 
     @Option(names = "--rejects", paramLabel = "FILE",
@@ -110,7 +111,7 @@ public final class ScoreCommand implements Callable<Integer> {
     Path rejects;
 
     @Option(names = "--device", paramLabel = "auto|cpu|cuda", defaultValue = "auto",
-            converter = DeviceConverter.class, description = "Execution provider (default: ${DEFAULT-VALUE}).")
+            description = "Execution provider (default: ${DEFAULT-VALUE}).")
     Device device;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -300,7 +301,7 @@ public final class ScoreCommand implements Callable<Integer> {
                        ScoreWriter writer, RejectLog rejectLog, PrintWriter err) throws IOException, DeepMergeException {
         ModelContract contract = scorer.contract();
         ModelIdentity identity = scorer.identity();
-        Progress progress = new Progress(err, System.console() != null);
+        ProgressLine progress = new ProgressLine(err, ProgressLine.stderrIsTerminal(), "", 0);
         List<Pending> batch = new ArrayList<>(maxBatch);
         int workers = decodeThreads > 0 ? decodeThreads : Math.min(4, Runtime.getRuntime().availableProcessors());
         int window = maxBatch + 4 * workers;
@@ -346,7 +347,8 @@ public final class ScoreCommand implements Callable<Integer> {
                     take(oldest.outcomes(), pipeline, batch, maxBatch, scorer, contract, identity, writer, rejectLog,
                             err, progress);
                 }
-                progress.update(scored, rejected, read, entry.location());
+                progress.update(read, () -> "scored " + scored + ", rejected " + rejected + ", read " + read + " at "
+                        + e.location());
             }
             while (!inFlight.isEmpty()) {
                 take(inFlight.pollFirst().outcomes(), pipeline, batch, maxBatch, scorer, contract, identity, writer,
@@ -437,7 +439,7 @@ public final class ScoreCommand implements Callable<Integer> {
     private void take(Future<List<Outcome>> next, CutoutPipeline pipeline, List<Pending> batch, int maxBatch,
                       OnnxScorer scorer,
                       ModelContract contract, ModelIdentity identity, ScoreWriter writer, RejectLog rejectLog,
-                      PrintWriter err, Progress progress) throws IOException, DeepMergeException {
+                      PrintWriter err, ProgressLine progress) throws IOException, DeepMergeException {
         List<Outcome> outcomes;
         try {
             outcomes = next.get();
@@ -488,7 +490,7 @@ public final class ScoreCommand implements Callable<Integer> {
      * not-applicable inputs are written without running the model.
      */
     private void scoreBatch(List<Pending> batch, OnnxScorer scorer, ModelContract contract, ModelIdentity identity,
-                            ScoreWriter writer, RejectLog rejectLog, PrintWriter err, Progress progress)
+                            ScoreWriter writer, RejectLog rejectLog, PrintWriter err, ProgressLine progress)
             throws IOException {
         if (batch.isEmpty()) {
             return;
@@ -538,7 +540,7 @@ public final class ScoreCommand implements Callable<Integer> {
     }
 
     private void reject(String location, long position, DeepMergeException e, RejectLog rejectLog, PrintWriter err,
-                        Progress progress) throws IOException {
+                        ProgressLine progress) throws IOException {
         rejected++;
         if (rejectLog != null) {
             rejectLog.reject(location, position, e);
@@ -592,52 +594,6 @@ public final class ScoreCommand implements Callable<Integer> {
             return new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "cannot write " + flag + " " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Case-insensitive enum values for picocli. */
-    abstract static class LowerCaseEnum<E extends Enum<E>> implements CommandLine.ITypeConverter<E> {
-        private final Class<E> type;
-
-        LowerCaseEnum(Class<E> type) {
-            this.type = type;
-        }
-
-        @Override
-        public E convert(String value) {
-            try {
-                return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                List<String> names = new ArrayList<>();
-                for (E c : type.getEnumConstants()) {
-                    names.add(c.name().toLowerCase(Locale.ROOT));
-                }
-                throw new CommandLine.TypeConversionException("'" + value + "' is not one of " + names);
-            }
-        }
-    }
-
-    static final class FormatConverter extends LowerCaseEnum<ScoreFormat> {
-        FormatConverter() {
-            super(ScoreFormat.class);
-        }
-    }
-
-    static final class DeviceConverter extends LowerCaseEnum<Device> {
-        DeviceConverter() {
-            super(Device.class);
-        }
-    }
-
-    static final class ResampleConverter extends LowerCaseEnum<ResampleMode> {
-        ResampleConverter() {
-            super(ResampleMode.class);
-        }
-    }
-
-    static final class OutputKindConverter extends LowerCaseEnum<OutputKind> {
-        OutputKindConverter() {
-            super(OutputKind.class);
         }
     }
 }

@@ -4,23 +4,24 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.commons.csv.CSVPrinter;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.io.Csv;
 
 /**
- * CSV (RFC 4180 quoting: fields holding a comma, quote or line break are quoted, quotes doubled; lines end in {@code \n})
- * with a header row. Columns: {@code sourceId,objectId,survey,ra,dec,epochMjd,pMerger,applicable,reason,logit}, then
- * {@code p_<class>} for every class in output order (empty, like pMerger and logit, for an input the applicability
+ * CSV in the project's one CSV codec ({@link Csv#FORMAT}: RFC 4180 by Apache Commons CSV, fields holding a comma,
+ * quote or line break quoted with quotes doubled, records ending in {@code \n}) with a header row. Columns:
+ * {@code sourceId,objectId,survey,ra,dec,epochMjd,pMerger,applicable,reason,logit}, then {@code p_<class>} for every class in output order (empty, like pMerger and logit, for an input the applicability
  * gate kept from the model), then
  * {@code bands,incomplete,modelName,modelVersion,modelSha256,ingestTimestamp,scoreTimestamp}. {@code bands}
  * joins the channel bands with {@code |}; absent values are empty; timestamps are ms since the Unix epoch.
  */
 public final class CsvScoreWriter implements ScoreWriter {
-    private final Writer out;
+    private final CSVPrinter out;
     private final List<String> classNames;
 
     /**
@@ -29,7 +30,7 @@ public final class CsvScoreWriter implements ScoreWriter {
      * @throws IOException when the header cannot be written
      */
     public CsvScoreWriter(OutputStream out, List<String> classNames) throws IOException {
-        this.out = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+        this.out = Csv.printer(new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8)));
         this.classNames = List.copyOf(classNames);
         List<String> header = new ArrayList<>(List.of("sourceId", "objectId", "survey", "ra", "dec", "epochMjd", "pMerger",
                 "applicable", "reason", "logit"));
@@ -38,7 +39,7 @@ public final class CsvScoreWriter implements ScoreWriter {
         }
         header.addAll(List.of("bands", "incomplete", "modelName", "modelVersion", "modelSha256",
                 "ingestTimestamp", "scoreTimestamp"));
-        row(header);
+        this.out.printRecord(header);
     }
 
     @Override
@@ -78,31 +79,7 @@ public final class CsvScoreWriter implements ScoreWriter {
         cells.add(s.getModelSha256());
         cells.add(Long.toString(s.getIngestTimestamp().toEpochMilli()));
         cells.add(Long.toString(s.getScoreTimestamp().toEpochMilli()));
-        row(cells);
-    }
-
-    private void row(List<String> cells) throws IOException {
-        for (int i = 0; i < cells.size(); i++) {
-            if (i > 0) {
-                out.write(',');
-            }
-            out.write(quote(cells.get(i)));
-        }
-        out.write('\n');
-    }
-
-    /**
-     * @param cell a value, null for empty
-     * @return the RFC 4180 cell: quoted, with quotes doubled, when it holds a comma, quote, CR or LF
-     */
-    static String quote(String cell) {
-        if (cell == null) {
-            return "";
-        }
-        if (cell.indexOf(',') < 0 && cell.indexOf('"') < 0 && cell.indexOf('\n') < 0 && cell.indexOf('\r') < 0) {
-            return cell;
-        }
-        return '"' + cell.replace("\"", "\"\"") + '"';
+        out.printRecord(cells);
     }
 
     @Override

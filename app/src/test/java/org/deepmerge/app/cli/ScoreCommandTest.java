@@ -34,6 +34,7 @@ import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.AlertReader;
 import org.deepmerge.core.alert.CutoutRecords;
+import org.deepmerge.core.io.Csv;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.testing.Alerts;
 import org.deepmerge.streams.testing.TestRegistry;
@@ -81,7 +82,7 @@ class ScoreCommandTest {
     /** Runs with the given environment in place of the process's (registry credentials and limits). */
     private static Run run(java.util.Map<String, String> env, String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new DeepMergeCli());
+        CommandLine cli = DeepMergeCli.commandLine();
         ((ScoreCommand) cli.getSubcommands().get("score").getCommand()).env = env;
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
@@ -133,35 +134,6 @@ class ScoreCommandTest {
             assertFalse(r.get("message").asText().isBlank(), r.toString());
         }
         return rej;
-    }
-
-    /** @return the cells of one RFC 4180 CSV line (quoted cells unquoted, doubled quotes undone) */
-    private static String[] csvCells(String line) {
-        List<String> cells = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                cells.add(cell.toString());
-                cell.setLength(0);
-            } else {
-                cell.append(ch);
-            }
-        }
-        cells.add(cell.toString());
-        return cells.toArray(String[]::new);
     }
 
     /** A record of an input the applicability gate kept from the model: no probability, a known reason. */
@@ -267,9 +239,9 @@ class ScoreCommandTest {
         assertTrue(run.scored() > 0, run.stderr());
         checkRejects(rejects, run);
 
-        List<String> lines = Files.readAllLines(out);
-        assertEquals(run.scored() + 1, lines.size(), "header plus one row per scored alert");
-        List<String> header = Arrays.asList(lines.get(0).split(","));
+        Csv.Table table = Csv.read(out);
+        assertEquals(run.scored(), table.rows().size(), "header plus one row per scored alert");
+        List<String> header = table.header();
         int sha = header.indexOf("modelSha256");
         int survey = header.indexOf("survey");
         int p = header.indexOf("pMerger");
@@ -283,8 +255,9 @@ class ScoreCommandTest {
         }
         assertEquals(2, classColumns.size(), header.toString());
         Set<String> ids = new HashSet<>();
-        for (String line : lines.subList(1, lines.size())) {
-            String[] cells = csvCells(line);
+        for (Csv.Row row : table.rows()) {
+            String[] cells = row.fields().toArray(String[]::new);
+            String line = String.join(",", row.fields());
             assertEquals(header.size(), cells.length, line);
             assertEquals("LSST", cells[survey]);
             assertEquals(modelSha256, cells[sha]);

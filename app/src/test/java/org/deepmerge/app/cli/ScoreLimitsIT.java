@@ -95,16 +95,16 @@ class ScoreLimitsIT {
             Files.copy(ztf.get(i), inputs.resolve(i + ".avro"));
         }
         Path out = tmp.resolve("scores.jsonl");
-        ScoreCommand score = new ScoreCommand();
+        CommandLine cli = DeepMergeCli.commandLine();
+        ScoreCommand score = (ScoreCommand) cli.getSubcommands().get("score").getCommand();
         score.beforePrepare = entry -> {
             if (entry.location().endsWith("3.avro")) {
                 throw new OutOfMemoryError("Java heap space (injected)");
             }
         };
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(score);
         cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute("--model", model.toString(), "--channels", "g,r,i", "--output-name", "52",
+        int code = cli.execute("score", "--model", model.toString(), "--channels", "g,r,i", "--output-name", "52",
                 "--output-kind", "logits", "--decode-threads", "2", "--out", out.toString(), inputs.toString());
         String stderr = err.toString();
         assertEquals(ScoreCommand.EXIT_RUN_FAILED, code, stderr);
@@ -123,11 +123,11 @@ class ScoreLimitsIT {
 
     private Run run(Path out, Path rejects, String... more) throws Exception {
         Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
-        List<String> args = new ArrayList<>(List.of("--model", model.toString(), "--channels", "g,r,i",
+        List<String> args = new ArrayList<>(List.of("score", "--model", model.toString(), "--channels", "g,r,i",
                 "--output-name", "52", "--output-kind", "logits", "--out", out.toString(), "--rejects", rejects.toString()));
         args.addAll(List.of(more));
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new ScoreCommand());
+        CommandLine cli = DeepMergeCli.commandLine();
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args.toArray(String[]::new));
         Matcher m = SUMMARY.matcher(err.toString());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +33,7 @@ import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.models.ModelArtifactInstaller.Outcome;
 import org.deepmerge.streams.models.ModelTopicFollower;
@@ -75,13 +75,13 @@ class HotSwapIntegrationIT {
             // alerts without buffering them, pMerger null) is tested in ScoringTopologyTest
             props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
             props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "100");
-            props.put(DeepMergeStreamsConfig.MODEL_TOPIC, "deepmerge.models");
+            props.put(DeepMergeStreamsConfig.MODEL_TOPIC, ModelTopic.DEFAULT_TOPIC);
             props.put(DeepMergeStreamsConfig.MODEL_CACHE_DIR, tmp.resolve("cache").toString());
             DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(null, Map.of(), props);
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(config.inputTopic(), 1, (short) 1),
                         new NewTopic(config.outputTopic(), 1, (short) 1), new NewTopic(config.dlqTopic(), 1, (short) 1),
-                        new NewTopic("deepmerge.models", 1, (short) 1).configs(Map.of(
+                        new NewTopic(ModelTopic.DEFAULT_TOPIC, 1, (short) 1).configs(Map.of(
                                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
             }
             MergerScoreSerde serde = MergerScoreSerde.fromConfig(config);
@@ -110,11 +110,8 @@ class HotSwapIntegrationIT {
                         .setSha256(ModelIdentity.sha256(v2)).setOnnx(ByteBuffer.wrap(Files.readAllBytes(v2)))
                         .setModelCardJson("{}").setCreatedAt(Instant.now()).setProducer("test")
                         .setContract(ModelContracts.read(v2, ContractOverrides.none()).toMetadata()).build();
-                ByteBuffer b = artifact.toByteBuffer();
-                byte[] value = new byte[b.remaining()];
-                b.get(value);
-                producer.send(new ProducerRecord<>("deepmerge.models",
-                        "mean-sigmoid-test".getBytes(StandardCharsets.UTF_8), value)).get();
+                producer.send(new ProducerRecord<>(ModelTopic.DEFAULT_TOPIC, ModelTopic.key("mean-sigmoid-test"),
+                        ModelTopic.encode(artifact))).get();
                 Outcome o = outcomes.poll(60, TimeUnit.SECONDS);
                 assertNotNull(o, "no install attempt within 60 s");
                 assertEquals(Outcome.Status.INSTALLED, o.status(), o.message());

@@ -13,6 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.file.DataFileStream;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
@@ -94,8 +97,39 @@ class ScoreWritersTest {
         assertTrue(lines[2].startsWith("169298432598474793,,ZTF,150.25,-2.5,,0.75,true,,"), lines[2]);
         assertTrue(lines[3].startsWith("472263571115115000,ZTF17aaajnnn,ZTF,150.25,-2.5,58001.0,,false,"
                 + "\"POINT_SOURCE_CATALOGUE: sgscore1 0.988, 0.09 arcsec\",,,,r|r|r,"), lines[3]);
-        assertEquals("", CsvScoreWriter.quote(null));
-        assertEquals("\"a\nb\"", CsvScoreWriter.quote("a\nb"));
+    }
+
+    @Test
+    void csvRoundTripsThroughCommonsCsv() throws Exception {
+        MergerScore odd = MergerScore.newBuilder(score("id,with \"quotes\"\nand a line", null, null, 0.5f))
+                .setModelName(" padded ").build();
+        List<MergerScore> all = new ArrayList<>(SCORES);
+        all.add(odd);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ScoreWriter w = ScoreFormat.CSV.open(bytes, CLASSES)) {
+            for (MergerScore s : all) {
+                w.write(s);
+            }
+        }
+        List<CSVRecord> records;
+        try (CSVParser p = CSVParser.parse(bytes.toString(StandardCharsets.UTF_8),
+                CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).get())) {
+            records = p.getRecords();
+            assertEquals(19, p.getHeaderNames().size());
+        }
+        assertEquals(all.size(), records.size());
+        for (int i = 0; i < all.size(); i++) {
+            MergerScore s = all.get(i);
+            CSVRecord r = records.get(i);
+            assertEquals(s.getSourceId(), r.get("sourceId"));
+            assertEquals(s.getObjectId() == null ? "" : s.getObjectId(), r.get("objectId"));
+            assertEquals(s.getModelName(), r.get("modelName"));
+            assertEquals(s.getReason() == null ? "" : s.getReason(), r.get("reason"));
+            assertEquals(s.getPMerger() == null ? "" : Float.toString(s.getPMerger()), r.get("pMerger"));
+            assertEquals(s.getClassifications().isEmpty() ? ""
+                    : Float.toString(s.getClassifications().get(1).getProbability()), r.get("p_merger"));
+            assertEquals(Long.toString(s.getScoreTimestamp().toEpochMilli()), r.get("scoreTimestamp"));
+        }
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +31,7 @@ import org.deepmerge.core.inference.TinyOnnx;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.streams.models.ModelArtifactInstaller.Outcome;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * running {@link ModelTopicFollower}.
  */
 class ModelTopicFollowerBrokerIT {
-    private static final String TOPIC = "deepmerge.models";
+    private static final String TOPIC = ModelTopic.DEFAULT_TOPIC;
     private static TestKitBroker broker;
 
     @TempDir
@@ -77,10 +77,7 @@ class ModelTopicFollowerBrokerIT {
         ModelArtifact a = ModelArtifact.newBuilder().setName("tiny").setVersion(version).setSha256(sha)
                 .setOnnx(ByteBuffer.wrap(Files.readAllBytes(onnx))).setModelCardJson("{}").setCreatedAt(Instant.now())
                 .setProducer("test").setContract(ModelContracts.read(onnx, ContractOverrides.none()).toMetadata()).build();
-        ByteBuffer b = a.toByteBuffer();
-        byte[] value = new byte[b.remaining()];
-        b.get(value);
-        producer.send(new ProducerRecord<>(TOPIC, "tiny".getBytes(StandardCharsets.UTF_8), value)).get();
+        producer.send(new ProducerRecord<>(TOPIC, ModelTopic.key("tiny"), ModelTopic.encode(a))).get();
     }
 
     private static Outcome next(BlockingQueue<Outcome> outcomes) throws InterruptedException {

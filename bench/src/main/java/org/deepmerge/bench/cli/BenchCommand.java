@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.time.Duration;
+import org.apache.commons.io.FileUtils;
 import org.deepmerge.bench.PipelineBenchmark;
 import org.deepmerge.bench.StreamsScoringApp;
 import org.deepmerge.app.broker.DevBroker;
@@ -246,7 +247,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         boolean dynamicBatch;
 
         @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|cuda", description = "Device (default: ${DEFAULT-VALUE}).")
-        String device;
+        Device device;
 
         @Mixin
         SessionOptions session;
@@ -271,12 +272,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
             PrintWriter out = spec.commandLine().getOut();
             Path copy = null;
             try {
-                Device d;
-                try {
-                    d = Device.valueOf(device.trim().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new DeepMergeException(Reason.INVALID_CONFIG, "--device must be auto, cpu or cuda, got " + device);
-                }
+                Device d = device;
                 Path file = DefaultModel.resolve(model);
                 Path run = file;
                 if (dynamicBatch) {
@@ -636,7 +632,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                     broker.close();
                 }
                 deleteQuietly(copy);
-                deleteTree(brokerDir);
+                deleteQuietly(brokerDir);
             }
         }
     }
@@ -667,24 +663,10 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         return EXIT_FAILED;
     }
 
-    static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (java.io.IOException ignored) {
-                // a temporary file left behind is harmless
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (java.io.IOException | RuntimeException ignored) {
-            // a temporary directory left behind is harmless
+    /** Deletes a temporary file or directory tree, if any; one left behind is harmless. */
+    static void deleteQuietly(Path fileOrDir) {
+        if (fileOrDir != null) {
+            FileUtils.deleteQuietly(fileOrDir.toFile());
         }
     }
 }

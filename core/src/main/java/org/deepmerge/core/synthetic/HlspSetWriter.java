@@ -3,6 +3,7 @@ package org.deepmerge.core.synthetic;
 import java.nio.file.Path;
 import java.util.Set;
 import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.io.NpyFile;
 
 /**
  * Writes a simulated training set in the DeepMerge HLSP formats: {@code <name>.fits} ({@link HlspFitsWriter})
@@ -83,16 +84,16 @@ public final class HlspSetWriter {
         Path xPath = formats.contains(Format.NPY) ? dir.resolve(name + "-x.npy") : null;
         Path yPath = formats.contains(Format.NPY) ? dir.resolve(name + "-y.npy") : null;
         HlspFitsWriter fits = null;
-        NpyWriter x = null;
-        NpyWriter y = null;
+        NpyFile.Writer x = null;
+        NpyFile.Writer y = null;
         DeepMergeException failure = null;
         try {
             if (fitsPath != null) {
                 fits = HlspFitsWriter.open(fitsPath, total, observation.bands(), size, observation.pixelScaleArcsec());
             }
             if (xPath != null) {
-                x = NpyWriter.open(xPath, NpyWriter.FLOAT32, total, f, size, size);
-                y = NpyWriter.open(yPath, NpyWriter.INT64, total);
+                x = NpyFile.create(xPath, NpyFile.FLOAT32, total, f, size, size);
+                y = NpyFile.create(yPath, NpyFile.INT64, total);
             }
             for (int i = 0; i < total; i++) {
                 boolean merger = i < nMergers;

@@ -25,6 +25,7 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.core.registry.RegistryAuth;
 import org.deepmerge.core.registry.RegistrySettings;
 
@@ -284,8 +285,9 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                             + "(IO_ERROR) without a request meanwhile, so a down registry does not cost the timeout per "
                             + "alert. 0 = ask every time.")
             .define(MODEL_TOPIC, Type.STRING, "", Importance.MEDIUM,
-                    "Compacted model topic (e.g. deepmerge.models) to follow: new versions of the running model, published "
-                            + "there, are hot-swapped in when their input contract is unchanged; empty = no hot-swap.")
+                    "Compacted model topic (e.g. " + ModelTopic.DEFAULT_TOPIC + ") to follow: new versions of the running "
+                            + "model, published there, are hot-swapped in when their input contract is unchanged; "
+                            + "empty = no hot-swap.")
             .define(MODEL_CACHE_DIR, Type.STRING, "", Importance.LOW,
                     "Directory for ONNX files received from the model topic; empty = <java.io.tmpdir>/deepmerge-models. "
                             + "Holds the live model, the previous one (rollback) and any a batch still uses; older files "

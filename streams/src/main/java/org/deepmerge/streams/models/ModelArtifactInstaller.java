@@ -15,7 +15,6 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.avro.AvroRuntimeException;
 import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
@@ -24,6 +23,7 @@ import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.ModelTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,7 +103,8 @@ public final class ModelArtifactInstaller {
     }
 
     /**
-     * Decodes a record value (Avro single-object encoding of {@link ModelArtifact}) and installs it.
+     * Decodes a record value ({@link ModelTopic#decode}: Avro single-object encoding of {@link ModelArtifact}) and
+     * installs it.
      *
      * @param value the Kafka record value
      * @return the outcome; a value that is not a ModelArtifact is REFUSED with UNKNOWN_SCHEMA (other single-object
@@ -112,12 +113,9 @@ public final class ModelArtifactInstaller {
     public Outcome install(byte[] value) {
         ModelArtifact artifact;
         try {
-            artifact = ModelArtifact.fromByteBuffer(ByteBuffer.wrap(value));
-        } catch (org.apache.avro.message.MissingSchemaException e) {
-            return refused(null, Reason.UNKNOWN_SCHEMA, "record is not a ModelArtifact (unknown Avro single-object "
-                    + "schema fingerprint): " + e.getMessage());
-        } catch (IOException | AvroRuntimeException e) {
-            return refused(null, Reason.INVALID_MODEL, "record is not a decodable ModelArtifact: " + e);
+            artifact = ModelTopic.decode(value);
+        } catch (DeepMergeException e) {
+            return refused(null, e.reason(), e.getMessage());
         }
         return install(artifact);
     }

@@ -1,6 +1,5 @@
 package org.deepmerge.streams.models;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,12 +22,13 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.model.ModelTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the compacted model topic ({@value #DEFAULT_TOPIC} by default; written by the training module's
- * {@code publish}) and hot-swaps each new version of one model into a {@link ScorerHolder}.
+ * Follows the compacted model topic ({@link ModelTopic}, {@value ModelTopic#DEFAULT_TOPIC} by default; written by
+ * the training module's {@code publish}) and hot-swaps each new version of one model into a {@link ScorerHolder}.
  *
  * <p>Kafka side: a {@link KafkaConsumer} with no consumer group (manual assignment of every partition of the topic,
  * read from the beginning, no offsets committed), {@code isolation.level=read_committed}, byte-array key and value.
@@ -45,8 +45,6 @@ import org.slf4j.LoggerFactory;
  * close the holder.
  */
 public final class ModelTopicFollower implements AutoCloseable {
-    /** Default model topic. */
-    public static final String DEFAULT_TOPIC = "deepmerge.models";
     private static final Logger LOG = LoggerFactory.getLogger(ModelTopicFollower.class);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -67,7 +65,7 @@ public final class ModelTopicFollower implements AutoCloseable {
      * @param consumerProps Kafka client settings (bootstrap.servers, TLS/SASL, ...); the follower sets
      *                      key/value deserializers, isolation.level=read_committed, enable.auto.commit=false,
      *                      allow.auto.create.topics=false and removes group.id
-     * @param topic         the model topic, e.g. {@value #DEFAULT_TOPIC}
+     * @param topic         the model topic, e.g. {@value ModelTopic#DEFAULT_TOPIC}
      * @param modelName     the model to follow (record key), usually {@code holder.identity().name()}
      * @param installer     verifies and swaps artifacts into the holder
      * @param pollTimeout   longest wait per poll (also the retry interval while the topic is missing), e.g. 1 s
@@ -148,8 +146,7 @@ public final class ModelTopicFollower implements AutoCloseable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    if (r.key() == null || r.value() == null
-                            || !modelName.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                    if (r.value() == null || !ModelTopic.isKeyOf(r.key(), modelName)) {
                         continue;
                     }
                     seen.incrementAndGet();

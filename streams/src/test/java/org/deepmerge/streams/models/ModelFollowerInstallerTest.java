@@ -22,6 +22,7 @@ import org.deepmerge.core.inference.TinyOnnx;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.streams.models.ModelArtifactInstaller.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,10 +48,7 @@ class ModelFollowerInstallerTest {
     }
 
     private static byte[] encode(ModelArtifact a) throws Exception {
-        ByteBuffer b = a.toByteBuffer();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
+        return ModelTopic.encode(a);
     }
 
     private static long cacheFiles(Path cache) throws Exception {

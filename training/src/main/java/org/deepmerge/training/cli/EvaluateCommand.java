@@ -279,19 +279,6 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     static List<EpochStats> readHistory(Path h) throws DeepMergeException {
-        List<EpochStats> out = new ArrayList<>();
-        if (h == null || !Files.isRegularFile(h)) {
-            return out;
-        }
-        try {
-            for (String line : Files.readAllLines(h)) {
-                if (!line.isBlank() && !line.startsWith("epoch")) {
-                    out.add(EpochStats.parse(line));
-                }
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, h + ": bad history: " + e.getMessage(), e);
-        }
-        return out;
+        return h == null || !Files.isRegularFile(h) ? new ArrayList<>() : EpochStats.readHistory(h);
     }
 }

@@ -20,6 +20,7 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.commons.csv.CSVPrinter;
 import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.avro.v1.CutoutBand;
 import org.deepmerge.core.DeepMergeException;
@@ -27,6 +28,7 @@ import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.fits.Stamp;
 import org.deepmerge.core.fits.StampEncoder;
+import org.deepmerge.core.io.Csv;
 import org.deepmerge.core.preprocess.RobustStats;
 import org.deepmerge.training.data.ImageFolderReader;
 import org.deepmerge.training.data.Reobserver;
@@ -100,8 +102,9 @@ public final class ReobserveCommand implements Callable<Integer> {
         Reobserver.Survey survey = ztf ? Reobserver.Survey.ZTF : CUTOUT;
         Reobserver r = new Reobserver(survey, Reobserver.Conditions.defaults());
         int n = 0;
-        try (BufferedWriter csv = Files.newBufferedWriter(out.resolve("labels.csv"), StandardCharsets.UTF_8)) {
-            csv.write("objectId,sourceId,label,asymmetry\n");
+        try (BufferedWriter w = Files.newBufferedWriter(out.resolve("labels.csv"), StandardCharsets.UTF_8);
+                CSVPrinter csv = Csv.printer(w)) {
+            csv.printRecord("objectId", "sourceId", "label", "asymmetry");
             for (int g : rows) {
                 ImageFolderReader.Entry e = entries.get(g);
                 List<Stamp> gri = ImageFolderReader.load(e.file(), ImageFolderReader.Colour.GRI);
@@ -138,8 +141,8 @@ public final class ReobserveCommand implements Callable<Integer> {
                     Files.write(out.resolve(candid + ".avro"), CutoutRecords.toContainerFile(List.of(c)));
                     measured = rBand;
                 }
-                csv.write(objectId + "," + candid + "," + e.label() + ","
-                        + String.format(Locale.ROOT, "%.6f", asymmetry(measured, fieldArcsec)) + "\n");
+                csv.printRecord(objectId, candid, e.label(),
+                        String.format(Locale.ROOT, "%.6f", asymmetry(measured, fieldArcsec)));
                 n++;
             }
         }

@@ -7,10 +7,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.io.NpyFile;
 import org.deepmerge.core.synthetic.GalaxySpec;
 import org.deepmerge.core.synthetic.HlspFitsWriter;
 import org.deepmerge.core.synthetic.NoiseModel;
-import org.deepmerge.core.synthetic.NpyWriter;
 import org.deepmerge.core.synthetic.Observation;
 import org.deepmerge.core.synthetic.SurveyPreset;
 import org.deepmerge.core.synthetic.SyntheticGalaxyGenerator;
@@ -63,8 +63,15 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--population", defaultValue = "ZTF", description = "Generator population preset (distance, fluxes): HLSP_HST | ZTF | LSST (default: ${DEFAULT-VALUE}: z~0.05, r 300-3000 uJy).")
     SurveyPreset population;
 
-    @Option(names = "--stretch", defaultValue = "asinh", description = "none | asinh (per image to [0,1]) (default: ${DEFAULT-VALUE}).")
-    String stretch;
+    @Option(names = "--stretch", defaultValue = "asinh", paramLabel = "none|asinh",
+            description = "Pixel values: none (microJansky/arcsec^2) or asinh (per image to [0,1]) (default: ${DEFAULT-VALUE}).")
+    Stretch stretch;
+
+    /** Values of {@code --stretch}. */
+    enum Stretch {
+        NONE,
+        ASINH
+    }
 
     @Option(names = "--softening", defaultValue = "0.05", description = "asinh softening b as a fraction of the image maximum (default: ${DEFAULT-VALUE}).")
     double softening;
@@ -77,11 +84,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean asinh = switch (stretch.toLowerCase(Locale.ROOT)) {
-            case "asinh" -> true;
-            case "none" -> false;
-            default -> throw new DeepMergeException(Reason.INVALID_CONFIG, "--stretch must be none or asinh: " + stretch);
-        };
+        boolean asinh = stretch == Stretch.ASINH;
         if (mergers < 0 || nonMergers < 0 || mergers + nonMergers < 1 || !(softening > 0)) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "need --mergers, --non-mergers >= 0 with a positive total and"
                     + " --softening > 0 (got " + mergers + ", " + nonMergers + ", " + softening + ")");
@@ -99,8 +102,8 @@ public final class SimulateCommand implements Callable<Integer> {
         Files.createDirectories(out);
         int total = mergers + nonMergers;
         long t0 = System.nanoTime();
-        try (NpyWriter x = NpyWriter.open(out.resolve(stem + "-x.npy"), NpyWriter.FLOAT32, total, bands.size(), size, size);
-                NpyWriter y = NpyWriter.open(out.resolve(stem + "-y.npy"), NpyWriter.INT64, total);
+        try (NpyFile.Writer x = NpyFile.create(out.resolve(stem + "-x.npy"), NpyFile.FLOAT32, total, bands.size(), size, size);
+                NpyFile.Writer y = NpyFile.create(out.resolve(stem + "-y.npy"), NpyFile.INT64, total);
                 HlspFitsWriter f = fits ? HlspFitsWriter.open(out.resolve(stem + ".fits"), total, bands, size, pixelScale) : null) {
             for (int i = 0; i < total; i++) {
                 boolean merger = i < mergers;
@@ -120,7 +123,7 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         System.out.println(out.resolve(stem + "-x.npy") + ": " + total + " x " + bands.size() + " x " + size + " x " + size
-                + " (" + mergers + " mergers first), " + obs + ", stretch " + stretch);
+                + " (" + mergers + " mergers first), " + obs + ", stretch " + stretch.name().toLowerCase(Locale.ROOT));
         return 0;
     }
 

@@ -26,6 +26,7 @@ public final class TrainCli {
     /** @return the configured command line (also used by tests) */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TrainCli());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             PrintWriter err = line.getErr();
             if (ex instanceof DeepMergeException d) {

@@ -20,6 +20,7 @@ import nom.tam.fits.Fits;
 import nom.tam.fits.Header;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.io.NpyFile;
 
 /**
  * Reads the DeepMerge HLSP training sets (MAST, DOI 10.17909/t9-vqk6-pc80; see ../seeds/hlsp-deepmerge-mast-page.txt):
@@ -122,7 +123,7 @@ public final class HlspReader {
      */
     public static ImageDataset readNpy(Path xFile, Path yFile, List<String> channels) throws DeepMergeException {
         Path y = yFile != null ? yFile : labelsFileFor(xFile);
-        NpyArray x = NpyArray.open(xFile);
+        NpyFile x = NpyFile.open(xFile);
         if (x.shape().length != 4) {
             throw new DeepMergeException(Reason.WRONG_SHAPE, xFile + ": expected shape (N,F,H,W), got "
                     + java.util.Arrays.toString(x.shape()));
@@ -160,7 +161,7 @@ public final class HlspReader {
      * @throws DeepMergeException WRONG_SHAPE when N differs, the rank is not 1/2 or a value is not 0/1
      */
     public static int[] readNpyLabels(Path yFile, int expectedN) throws DeepMergeException {
-        NpyArray y = NpyArray.open(yFile);
+        NpyFile y = NpyFile.open(yFile);
         if (y.shape().length < 1 || y.shape().length > 2 || (expectedN >= 0 && y.shape()[0] != expectedN)) {
             throw new DeepMergeException(Reason.WRONG_SHAPE, yFile + ": labels shape " + java.util.Arrays.toString(y.shape())
                     + (expectedN >= 0 ? ", expected (" + expectedN + ") or (" + expectedN + ",k)" : ""));

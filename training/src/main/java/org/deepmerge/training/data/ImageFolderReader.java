@@ -16,6 +16,7 @@ import nom.tam.util.ArrayFuncs;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.fits.Stamp;
+import org.deepmerge.core.io.Csv;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.Normalisation;
 import org.deepmerge.core.model.OutputKind;
@@ -81,7 +82,7 @@ public final class ImageFolderReader {
      */
     public static List<Entry> entries(Path dir, Options options) throws DeepMergeException {
         Path csv = dir.resolve("labels.csv");
-        LabelsCsv.Table t = LabelsCsv.read(csv);
+        Csv.Table t = Csv.read(csv);
         int idCol = t.requireColumn(options.idColumn());
         int labelCol = t.requireColumn(options.labelColumn());
         int n = t.rows().size();
@@ -90,7 +91,7 @@ public final class ImageFolderReader {
         }
         List<Entry> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            LabelsCsv.Row row = t.rows().get(i);
+            Csv.Row row = t.rows().get(i);
             if (row.fields().size() <= Math.max(idCol, labelCol)) {
                 throw new DeepMergeException(Reason.WRONG_SHAPE, csv + ":" + row.line() + ": only " + row.fields().size()
                         + " columns");

@@ -1,5 +1,6 @@
 package org.deepmerge.training.eval;
 
+import org.deepmerge.core.io.Csv;
 import org.deepmerge.training.data.LabelsCsv;
 
 import java.nio.file.Path;
@@ -88,7 +89,7 @@ public final class AlertEvaluation {
          *                            one id with two different labels), WRONG_SHAPE (label not 0/1)
          */
         public static Labels read(Path csv) throws DeepMergeException {
-            LabelsCsv.Table t = LabelsCsv.read(csv);
+            Csv.Table t = Csv.read(csv);
             int label = t.requireColumn("label");
             int src = t.column("sourceId");
             int obj = t.column("objectId");
@@ -98,7 +99,7 @@ public final class AlertEvaluation {
             }
             Map<String, Integer> bySource = new HashMap<>();
             Map<String, Integer> byObject = new HashMap<>();
-            for (LabelsCsv.Row r : t.rows()) {
+            for (Csv.Row r : t.rows()) {
                 int y = LabelsCsv.label(r.get(label), csv, r.line());
                 String s = src >= 0 ? r.get(src) : "";
                 String o = obj >= 0 ? r.get(obj) : "";

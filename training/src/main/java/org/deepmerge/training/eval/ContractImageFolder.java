@@ -1,5 +1,6 @@
 package org.deepmerge.training.eval;
 
+import org.deepmerge.core.io.Csv;
 import org.deepmerge.training.data.LabelsCsv;
 
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class ContractImageFolder {
                     + " arcsec/px: expected a positive number");
         }
         Path csv = dir.resolve("labels.csv");
-        LabelsCsv.Table t = LabelsCsv.read(csv);
+        Csv.Table t = Csv.read(csv);
         int idCol = t.requireColumn(idColumn);
         int labelCol = t.requireColumn(labelColumn);
         int n = limit > 0 ? Math.min(limit, t.rows().size()) : t.rows().size();
@@ -66,7 +67,7 @@ public final class ContractImageFolder {
         List<String> ids = new ArrayList<>(n);
         Path[] files = new Path[n];
         for (int i = 0; i < n; i++) {
-            LabelsCsv.Row row = t.rows().get(i);
+            Csv.Row row = t.rows().get(i);
             ids.add(row.get(idCol));
             labels[i] = LabelsCsv.label(row.get(labelCol), csv, row.line());
             files[i] = findImage(dir.resolve("images"), row.get(idCol));

@@ -1,6 +1,7 @@
 package org.deepmerge.training.export;
 
 import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.platform.Fp16Conversions;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,9 +14,9 @@ import java.util.Set;
 /**
  * Converts a float32 ONNX model to float16 weights and activations, keeping the float32 {@code [N,C,H,W]} input and
  * the float32 outputs of the model contract: every float32 initializer and {@code Constant} becomes float16
- * (IEEE 754 binary16, round to nearest even), a {@code Cast} to float16 follows each float32 graph input and a
- * {@code Cast} to float32 precedes each float32 graph output, and {@code Cast} nodes to float32 inside the graph cast
- * to float16 instead. Inputs that ONNX requires in float32 whatever the data type ({@code Resize} roi and scales,
+ * (IEEE 754 binary16, round to nearest even, by ONNX Runtime's own {@link Fp16Conversions}), a {@code Cast} to
+ * float16 follows each float32 graph input and a {@code Cast} to float32 precedes each float32 graph output, and
+ * {@code Cast} nodes to float32 inside the graph cast to float16 instead. Inputs that ONNX requires in float32 whatever the data type ({@code Resize} roi and scales,
  * {@code Upsample} scales) stay float32. {@code value_info} is dropped (ONNX Runtime infers it again); metadata,
  * opsets and names are kept.
  *
@@ -116,65 +117,9 @@ public final class Fp16Converter {
         }
         ByteBuffer half = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
-            half.putShort(toHalf(v));
+            half.putShort(Fp16Conversions.floatToFp16(v));
         }
         return t.toBuilder().clearFloatData().clearRawData().setDataType(FLOAT16)
                 .setRawData(ByteString.copyFrom(half.array())).build();
-    }
-
-    /**
-     * @param f a float32 value
-     * @return the nearest IEEE 754 binary16 value (ties to even; overflow to infinity, NaN stays NaN), as its bits
-     */
-    public static short toHalf(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        int sign = bits >>> 16 & 0x8000;
-        int exp = bits >>> 23 & 0xFF;
-        int mant = bits & 0x7FFFFF;
-        if (exp == 0xFF) {
-            return (short) (sign | 0x7C00 | (mant != 0 ? 0x200 | mant >>> 13 : 0));
-        }
-        int e = exp - 127 + 15;
-        if (e >= 0x1F) {
-            return (short) (sign | 0x7C00);
-        }
-        if (e <= 0) {
-            if (e < -10) {
-                return (short) sign;
-            }
-            int m = mant | 0x800000;
-            int shift = 14 - e;
-            int half = m >>> shift;
-            int rest = m & (1 << shift) - 1;
-            int halfway = 1 << shift - 1;
-            if (rest > halfway || rest == halfway && (half & 1) != 0) {
-                half++;
-            }
-            return (short) (sign | half);
-        }
-        int half = e << 10 | mant >>> 13;
-        int rest = mant & 0x1FFF;
-        if (rest > 0x1000 || rest == 0x1000 && (half & 1) != 0) {
-            half++;
-        }
-        return (short) (sign | half);
-    }
-
-    /**
-     * @param h IEEE 754 binary16 bits
-     * @return the same value as float32 (exact)
-     */
-    public static float toFloat(short h) {
-        int sign = (h & 0x8000) << 16;
-        int exp = h >>> 10 & 0x1F;
-        int mant = h & 0x3FF;
-        if (exp == 0) {
-            float v = mant * 0x1p-24f;
-            return sign != 0 ? -v : v;
-        }
-        if (exp == 0x1F) {
-            return Float.intBitsToFloat(sign | 0x7F800000 | mant << 13);
-        }
-        return Float.intBitsToFloat(sign | exp - 15 + 127 << 23 | mant << 13);
     }
 }

@@ -3,6 +3,7 @@ package org.deepmerge.training.export;
 import ai.onnx.proto.OnnxMl;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.io.Sha256;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.training.data.RotationResidual;
@@ -41,10 +42,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -148,7 +146,7 @@ public final class OnnxExporter {
         Converted converted = convert(net, metadata, logits);
         byte[] bytes = converted.model.toByteArray();
         writeAtomically(bytes, out);
-        return new ExportResult(out, bytes.length, sha256(bytes), converted.inputName, converted.inputShape,
+        return new ExportResult(out, bytes.length, Sha256.hex(bytes), converted.inputName, converted.inputShape,
                 converted.outputName, converted.kind, converted.metadata);
     }
 
@@ -676,13 +674,5 @@ public final class OnnxExporter {
 
     private static DeepMergeException invalid(String message) {
         return new DeepMergeException(Reason.INVALID_MODEL, "ONNX export: " + message);
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
     }
 }

@@ -40,12 +40,14 @@ import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.ModelTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a trained ONNX model with its {@link ModelCard}: to a models directory and to the compacted Kafka model
- * topic ({@value #DEFAULT_TOPIC}) that running scorers follow to hot-swap models (docs/model-publishing.md).
+ * topic ({@link ModelTopic}, {@value ModelTopic#DEFAULT_TOPIC} by default) that running scorers follow to hot-swap
+ * models (docs/model-publishing.md).
  *
  * <p>Identity: the scorer stamps the contract's model name and version on every score, and a scorer following the
  * topic opens models without overrides. So a file that declares {@code deepmerge.model.name}/{@code version} must
@@ -55,15 +57,6 @@ import org.slf4j.LoggerFactory;
  * model's identity.
  */
 public final class ModelPublisher {
-    /** Default compacted model topic. */
-    public static final String DEFAULT_TOPIC = "deepmerge.models";
-    /**
-     * {@code max.message.bytes} of a model topic this class creates: 16 MiB, room for the ~1 MB DeepMerge model
-     * (174,801 float32 parameters = 0.7 MB) and much larger networks. Kafka's broker default is ~1 MiB.
-     */
-    public static final int TOPIC_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-    /** Record overhead allowed beyond the Avro value when checking limits (key, headers, batch header). */
-    private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ModelPublisher.class);
 
     private ModelPublisher() {
@@ -310,15 +303,15 @@ public final class ModelPublisher {
     }
 
     /**
-     * Sends the model as one {@link ModelArtifact} record (key = model name, UTF-8; value = Avro single-object
-     * encoding) to a compacted topic, creating the topic if missing with {@code cleanup.policy=compact} and
-     * {@code max.message.bytes} = {@value #TOPIC_MAX_MESSAGE_BYTES}. An existing topic must already be compacted
-     * and accept the record's size. The producer is idempotent with {@code acks=all} (whatever producerProps say);
-     * {@code max.request.size} is raised to fit the record. Blocks until the broker acknowledges.
+     * Sends the model as one {@link ModelArtifact} record ({@link ModelTopic}: key = model name, UTF-8; value = Avro
+     * single-object encoding) to a compacted topic, creating the topic if missing with {@code cleanup.policy=compact}
+     * and {@code max.message.bytes} = {@value ModelTopic#MAX_MESSAGE_BYTES}. An existing topic must already be
+     * compacted and accept the record's size. The producer is idempotent with {@code acks=all} (whatever
+     * producerProps say); {@code max.request.size} is raised to fit the record. Blocks until the broker acknowledges.
      *
      * @param producerProps Kafka client settings: bootstrap.servers and any TLS/SASL settings (also used for the admin
      *                      client, filtered to admin settings)
-     * @param topic         the model topic, e.g. {@value #DEFAULT_TOPIC}
+     * @param topic         the model topic, e.g. {@value ModelTopic#DEFAULT_TOPIC}
      * @param onnx          the ONNX file
      * @param card          the model card (sha256 may be blank)
      * @return topic, partition, offset and size of the record
@@ -349,20 +342,12 @@ public final class ModelPublisher {
         if (topic == null || topic.isBlank()) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "publish to Kafka: the model topic name is blank");
         }
-        byte[] value;
-        try {
-            ByteBuffer buf = artifact(p, Instant.now()).toByteBuffer();
-            value = new byte[buf.remaining()];
-            buf.get(value);
-        } catch (IOException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "cannot encode the ModelArtifact record: " + e, e);
-        }
+        byte[] value = ModelTopic.encode(artifact(p, Instant.now()));
         boolean created = ensureTopic(producerProps, topic, value.length);
         Properties pp = producerProperties(producerProps, value.length);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(pp, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            RecordMetadata m = producer.send(new ProducerRecord<>(topic, p.card().name().getBytes(StandardCharsets.UTF_8),
-                    value)).get();
+            RecordMetadata m = producer.send(new ProducerRecord<>(topic, ModelTopic.key(p.card().name()), value)).get();
             LOG.info("published {} {} (sha256 {}, {} bytes) to {}-{}@{}", p.card().name(), p.card().version(),
                     p.card().sha256(), value.length, m.topic(), m.partition(), m.offset());
             return new PublishedRecord(m.topic(), m.partition(), m.offset(), value.length, created);
@@ -390,7 +375,7 @@ public final class ModelPublisher {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "deepmerge-model-publisher");
-        long need = (long) valueBytes + RECORD_OVERHEAD_BYTES;
+        long need = (long) valueBytes + ModelTopic.RECORD_OVERHEAD_BYTES;
         String given = p.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         if (given == null || Long.parseLong(given.trim()) < need) {
             p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Long.toString(need));
@@ -412,12 +397,12 @@ public final class ModelPublisher {
             boolean created = false;
             try {
                 NewTopic nt = new NewTopic(topic, Optional.of(1), Optional.empty()).configs(Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(TOPIC_MAX_MESSAGE_BYTES)));
+                        TopicConfig.CLEANUP_POLICY_CONFIG, ModelTopic.CLEANUP_POLICY,
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(ModelTopic.MAX_MESSAGE_BYTES)));
                 admin.createTopics(List.of(nt)).all().get();
                 created = true;
-                LOG.info("created model topic {} (cleanup.policy=compact, max.message.bytes={})", topic,
-                        TOPIC_MAX_MESSAGE_BYTES);
+                LOG.info("created model topic {} (cleanup.policy={}, max.message.bytes={})", topic,
+                        ModelTopic.CLEANUP_POLICY, ModelTopic.MAX_MESSAGE_BYTES);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new DeepMergeException(Reason.IO_ERROR, "cannot create model topic " + topic + " at " + bootstrap
@@ -427,17 +412,17 @@ public final class ModelPublisher {
             ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
             ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
-            if (policy == null || !Arrays.asList(policy.value().split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+            if (policy == null || !Arrays.asList(policy.value().split(",")).contains(ModelTopic.CLEANUP_POLICY)) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "model topic " + topic + " has cleanup.policy="
-                        + (policy == null ? "(unknown)" : policy.value()) + "; it must be compacted (cleanup.policy=compact) "
+                        + (policy == null ? "(unknown)" : policy.value()) + "; it must be compacted (cleanup.policy=" + ModelTopic.CLEANUP_POLICY + ") "
                         + "so that followers always find the latest model of every name");
             }
             ConfigEntry max = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-            if (max != null && Long.parseLong(max.value()) < (long) valueBytes + RECORD_OVERHEAD_BYTES) {
+            if (max != null && Long.parseLong(max.value()) < (long) valueBytes + ModelTopic.RECORD_OVERHEAD_BYTES) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "model topic " + topic + " has max.message.bytes="
-                        + max.value() + " but the model record is " + valueBytes + " bytes (+ " + RECORD_OVERHEAD_BYTES
+                        + max.value() + " but the model record is " + valueBytes + " bytes (+ " + ModelTopic.RECORD_OVERHEAD_BYTES
                         + " overhead); raise it, e.g. kafka-configs --alter --add-config max.message.bytes="
-                        + TOPIC_MAX_MESSAGE_BYTES);
+                        + ModelTopic.MAX_MESSAGE_BYTES);
             }
             return created;
         } catch (ExecutionException e) {

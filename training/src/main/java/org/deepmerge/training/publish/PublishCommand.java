@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -12,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.core.model.OutputKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,9 +83,9 @@ public final class PublishCommand implements Callable<Integer> {
     @Option(names = ContractOverrides.FLAG_OUTPUT_NAME, paramLabel = "NAME", description = "Contract: output tensor to read.")
     String outputName;
 
-    @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "KIND", description = "Contract: sigmoid, softmax "
-            + "or logits.")
-    String outputKind;
+    @Option(names = ContractOverrides.FLAG_OUTPUT_KIND, paramLabel = "sigmoid|softmax|logits",
+            description = "Contract: what the output tensor holds.")
+    OutputKind outputKind;
 
     @Option(names = ContractOverrides.FLAG_CLASSES, split = ",", paramLabel = "CLASS", description = "Contract: class "
             + "names in output order.")
@@ -103,7 +103,7 @@ public final class PublishCommand implements Callable<Integer> {
             + "model is also sent to the model topic.")
     String bootstrap;
 
-    @Option(names = "--topic", defaultValue = ModelPublisher.DEFAULT_TOPIC, description = "Compacted model topic "
+    @Option(names = "--topic", defaultValue = ModelTopic.DEFAULT_TOPIC, description = "Compacted model topic "
             + "(default: ${DEFAULT-VALUE}); created if missing.")
     String topic;
 
@@ -136,12 +136,7 @@ public final class PublishCommand implements Callable<Integer> {
                 .withPixelScaleArcsec(pixelScale).withOutputName(outputName).withClassNames(classes)
                 .withMergerClass(mergerClass);
         if (outputKind != null) {
-            try {
-                o = o.withOutputKind(OutputKind.valueOf(outputKind.trim().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, ContractOverrides.FLAG_OUTPUT_KIND + " '" + outputKind
-                        + "' must be sigmoid, softmax or logits");
-            }
+            o = o.withOutputKind(outputKind);
         }
         return o;
     }

@@ -3,10 +3,8 @@ package org.deepmerge.training.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +13,8 @@ import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.console.ProgressLine;
+import org.deepmerge.core.io.Csv;
 import org.deepmerge.training.data.ImageDataset;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.data.TrainingSamples;
@@ -75,7 +75,7 @@ public final class Trainer {
         checkShape(info, data);
         try {
             Files.createDirectories(config.outputDir());
-            Files.writeString(config.outputDir().resolve(HISTORY), EpochStats.CSV_HEADER + "\n", StandardCharsets.UTF_8);
+            Csv.write(config.outputDir().resolve(HISTORY), List.of(EpochStats.COLUMNS));
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, config.outputDir() + ": cannot create: " + e.getMessage(), e);
         }
@@ -102,14 +102,9 @@ public final class Trainer {
         }
         Split split = SplitFile.read(dir.resolve(SPLIT), fingerprint, data.size());
         Map<?, ?> state;
-        List<EpochStats> history = new ArrayList<>();
+        List<EpochStats> history = new ArrayList<>(EpochStats.readHistory(dir.resolve(HISTORY)));
         try {
             state = JSON.readValue(dir.resolve(STATE).toFile(), Map.class);
-            for (String line : Files.readAllLines(dir.resolve(HISTORY))) {
-                if (!line.isBlank() && !line.startsWith("epoch")) {
-                    history.add(EpochStats.parse(line));
-                }
-            }
         } catch (IOException | RuntimeException e) {
             throw new DeepMergeException(Reason.IO_ERROR, dir + ": cannot read " + STATE + "/" + HISTORY + ": " + e.getMessage(), e);
         }
@@ -150,7 +145,8 @@ public final class Trainer {
             long t0 = System.nanoTime();
             TrainingSamples samples = base.shuffled(config.seed() + epoch);
             int steps = (samples.size() + config.batchSize() - 1) / config.batchSize();
-            ProgressBar bar = new ProgressBar(progress, String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), steps);
+            ProgressLine bar = new ProgressLine(progress, ProgressLine.stderrIsTerminal(),
+                    String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), steps);
             double lossSum = 0;
             long correct = 0;
             long seen = 0;
@@ -172,7 +168,9 @@ public final class Trainer {
                             + " failed: " + e.getMessage(), e);
                 }
                 lossSum += net.score();
-                bar.update(s + 1, lossSum / (s + 1), (double) correct / Math.max(1, seen));
+                double loss = lossSum / (s + 1);
+                double acc = (double) correct / Math.max(1, seen);
+                bar.update(s + 1, () -> String.format(Locale.ROOT, "loss %.4f acc %.3f", loss, acc));
             }
             if (calibration.length > 0) {
                 BatchNormCalibration.recalibrate(net, data, calibration, config.batchSize());
@@ -201,8 +199,7 @@ public final class Trainer {
 
     private void appendHistory(EpochStats stats) throws DeepMergeException {
         try {
-            Files.writeString(config.outputDir().resolve(HISTORY), stats.toCsv() + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Csv.append(config.outputDir().resolve(HISTORY), stats.toRecord());
         } catch (IOException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "cannot append " + HISTORY + ": " + e.getMessage(), e);
         }

@@ -1,19 +1,15 @@
 package org.deepmerge.training.data;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Collectors;
 import nom.tam.fits.BasicHDU;
 import nom.tam.fits.BinaryTable;
 import nom.tam.fits.BinaryTableHDU;
 import nom.tam.fits.Fits;
+import org.deepmerge.core.DeepMergeException;
+import org.deepmerge.core.io.NpyFile;
 
-/** Writes small files in exactly the HLSP DeepMerge formats (FITS cube + MergerLabels table, .npy v1/v2). */
+/** Writes small files in exactly the HLSP DeepMerge formats (FITS cube + MergerLabels table, .npy). */
 public final class HlspFixtures {
     private HlspFixtures() {
     }
@@ -23,51 +19,29 @@ public final class HlspFixtures {
         return i * 100000f + f * 10000f + y * 100f + x;
     }
 
-    /**
-     * Writes a .npy file as numpy.save does: magic, version, little-endian header length, the dict padded with
-     * spaces and a newline so the data starts at a multiple of 64.
-     */
-    public static void writeNpy(Path file, int major, String descr, long[] shape, byte[] data) throws IOException {
-        String shapeText = shape.length == 1 ? "(" + shape[0] + ",)"
-                : "(" + Arrays.stream(shape).mapToObj(Long::toString).collect(Collectors.joining(", ")) + ")";
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
-        int prefix = major == 1 ? 10 : 12;
-        int total = prefix + dict.length() + 1;
-        int padded = (total + 63) / 64 * 64;
-        String header = dict + " ".repeat(padded - total) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(padded + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) major).put((byte) 0);
-        if (major == 1) {
-            b.putShort((short) header.length());
-        } else {
-            b.putInt(header.length());
-        }
-        b.put(header.getBytes(StandardCharsets.US_ASCII)).put(data);
-        Files.write(file, b.array());
-    }
-
     /** Images (N,F,H,W) as {@code <f4} with {@link #value}. */
-    public static void writeNpyImages(Path file, int n, int f, int h, int w) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n * f * h * w * 4).order(ByteOrder.LITTLE_ENDIAN);
+    public static void writeNpyImages(Path file, int n, int f, int h, int w) throws DeepMergeException {
+        float[] v = new float[n * f * h * w];
+        int k = 0;
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < f; c++) {
                 for (int y = 0; y < h; y++) {
                     for (int x = 0; x < w; x++) {
-                        b.putFloat(value(i, c, y, x));
+                        v[k++] = value(i, c, y, x);
                     }
                 }
             }
         }
-        writeNpy(file, 1, "<f4", new long[] {n, f, h, w}, b.array());
+        try (NpyFile.Writer out = NpyFile.create(file, NpyFile.FLOAT32, n, f, h, w)) {
+            out.writeFloats(v);
+        }
     }
 
     /** Labels (N,) as {@code <i8}. */
-    public static void writeNpyLabels(Path file, int[] labels) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(labels.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        for (int l : labels) {
-            b.putLong(l);
+    public static void writeNpyLabels(Path file, int[] labels) throws DeepMergeException {
+        try (NpyFile.Writer out = NpyFile.create(file, NpyFile.INT64, labels.length)) {
+            out.writeLongs(Arrays.stream(labels).asLongStream().toArray());
         }
-        writeNpy(file, 1, "<i8", new long[] {labels.length}, b.array());
     }
 
     /**

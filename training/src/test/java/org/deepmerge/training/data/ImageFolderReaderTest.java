@@ -96,4 +96,27 @@ class ImageFolderReaderTest {
                 () -> ImageFolderReader.read(tmp, Options.defaults()));
         assertTrue(badLabel.getMessage().contains("labels.csv:2"));
     }
+
+    @Test
+    void spreadsheetLabelsWithBomCrlfAndAQuotedCommaAndNewlineRead() throws Exception {
+        Files.createDirectories(tmp.resolve("images"));
+        BufferedImage img = new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB);
+        ImageIO.write(img, "png", tmp.resolve("images/a.png").toFile());
+        ImageIO.write(img, "png", tmp.resolve("images/b.png").toFile());
+        String csv = "\uFEFFobjid,note,merger\r\n"
+                + "a,\"tidal tail, east\r\nsee DR7\",1\r\n"
+                + "b,plain,0\r\n";
+        Files.write(tmp.resolve("labels.csv"), csv.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ImageDataset d = ImageFolderReader.read(tmp, new Options("objid", "merger", Colour.GREY, 2, 2, 0));
+        assertEquals(2, d.size());
+        assertEquals("a", d.id(0), "the byte-order mark is not part of the first column's name");
+        assertEquals(1, d.label(0));
+        assertEquals("b", d.id(1));
+        assertEquals(0, d.label(1));
+
+        Files.write(tmp.resolve("labels.csv"), (csv + "b,\"x\ny\",maybe\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DeepMergeException bad = assertThrows(DeepMergeException.class,
+                () -> ImageFolderReader.read(tmp, new Options("objid", "merger", Colour.GREY, 2, 2, 0)));
+        assertTrue(bad.getMessage().contains("labels.csv:5"), "the line where the record starts: " + bad.getMessage());
+    }
 }

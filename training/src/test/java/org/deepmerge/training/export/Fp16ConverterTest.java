@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.platform.Fp16Conversions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,32 +23,54 @@ class Fp16ConverterTest {
             .resolve("src/main/resources/models");
 
     /**
-     * Every binary16 value survives float32 and back; the float32 midpoint between two neighbours rounds to the
-     * one with an even significand, and a value just off the midpoint to the nearer one (IEEE 754-2008, 4.3.1).
+     * The conversion the converter uses, ONNX Runtime's {@link Fp16Conversions}: every binary16 value survives
+     * float32 and back; the float32 midpoint between two neighbours rounds to the one with an even significand, and
+     * a value just off the midpoint to the nearer one (IEEE 754-2008, 4.3.1). Guards an ONNX Runtime upgrade.
      */
     @Test
     void roundsToNearestEvenOverAllBinary16Values() {
         for (int h = 0; h < 0x10000; h++) {
-            float f = Fp16Converter.toFloat((short) h);
+            float f = Fp16Conversions.fp16ToFloat((short) h);
             if (Float.isNaN(f)) {
-                assertTrue(Float.isNaN(Fp16Converter.toFloat(Fp16Converter.toHalf(f))), "NaN " + h);
+                assertTrue(Float.isNaN(Fp16Conversions.fp16ToFloat(Fp16Conversions.floatToFp16(f))), "NaN " + h);
                 continue;
             }
-            assertEquals(h, Fp16Converter.toHalf(f) & 0xFFFF, "round trip of " + Integer.toHexString(h));
+            assertEquals(h, Fp16Conversions.floatToFp16(f) & 0xFFFF, "round trip of " + Integer.toHexString(h));
             int next = h + 1;
             if ((next & 0x7FFF) < 0x7C00 && (next & 0x8000) == (h & 0x8000)) {
-                float g = Fp16Converter.toFloat((short) next);
+                float g = Fp16Conversions.fp16ToFloat((short) next);
                 float mid = (float) (((double) f + g) / 2);
                 int even = (h & 1) == 0 ? h : next;
-                assertEquals(even, Fp16Converter.toHalf(mid) & 0xFFFF, "midpoint after " + Integer.toHexString(h));
-                assertEquals(h, Fp16Converter.toHalf(Math.nextAfter(mid, (double) f)) & 0xFFFF);
-                assertEquals(next, Fp16Converter.toHalf(Math.nextAfter(mid, (double) g)) & 0xFFFF);
+                assertEquals(even, Fp16Conversions.floatToFp16(mid) & 0xFFFF, "midpoint after " + Integer.toHexString(h));
+                assertEquals(h, Fp16Conversions.floatToFp16(Math.nextAfter(mid, (double) f)) & 0xFFFF);
+                assertEquals(next, Fp16Conversions.floatToFp16(Math.nextAfter(mid, (double) g)) & 0xFFFF);
             }
         }
-        assertEquals(0x7BFF, Fp16Converter.toHalf(65519f) & 0xFFFF, "below the overflow midpoint: the largest finite");
-        assertEquals(0x7C00, Fp16Converter.toHalf(65520f) & 0xFFFF, "the overflow midpoint rounds to even: infinity");
-        assertEquals(0x7C00, Fp16Converter.toHalf(70000f) & 0xFFFF, "overflow to infinity");
-        assertEquals(0, Fp16Converter.toHalf(1e-9f), "underflow to zero");
+    }
+
+    /**
+     * Edge values, bit for bit, as the hand-written converter this replaced gave them (it agreed with ONNX Runtime
+     * on every non-NaN float32): signed zeros, subnormals and their ties, the largest subnormal and smallest normal,
+     * 65504 and the overflow midpoint 65520, infinities, ties to even at 1 and 2048; NaN stays NaN.
+     */
+    @Test
+    void edgeValuesBitForBit() {
+        Object[][] cases = {{0f, 0x0000}, {-0f, 0x8000}, {Float.MIN_VALUE, 0x0000}, {0x1p-24f, 0x0001},
+            {-0x1p-24f, 0x8001}, {0x1p-25f, 0x0000}, {0x1.8p-25f, 0x0001}, {0x1.8p-24f, 0x0002}, {0x1.4p-23f, 0x0002},
+            {0x1.ff8p-15f, 0x03FF}, {0x1p-14f, 0x0400}, {0x1.ffcp-15f, 0x0400}, {65504f, 0x7BFF}, {65519f, 0x7BFF},
+            {65520f, 0x7C00}, {70000f, 0x7C00}, {-65520f, 0xFC00}, {Float.POSITIVE_INFINITY, 0x7C00},
+            {Float.NEGATIVE_INFINITY, 0xFC00}, {1f, 0x3C00}, {1.0004883f, 0x3C00}, {1.0014648f, 0x3C02},
+            {2049f, 0x6800}, {2051f, 0x6802}, {-2051f, 0xE802}, {0.1f, 0x2E66}, {1e-9f, 0x0000}};
+        for (Object[] c : cases) {
+            float f = (Float) c[0];
+            assertEquals((int) c[1], Fp16Conversions.floatToFp16(f) & 0xFFFF, Float.toHexString(f));
+        }
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(Fp16Conversions.fp16ToFloat((short) 0x8000)));
+        assertEquals(0x1p-24f, Fp16Conversions.fp16ToFloat((short) 0x0001));
+        assertEquals(65504f, Fp16Conversions.fp16ToFloat((short) 0x7BFF));
+        assertEquals(Float.NEGATIVE_INFINITY, Fp16Conversions.fp16ToFloat((short) 0xFC00));
+        assertTrue(Float.isNaN(Fp16Conversions.fp16ToFloat(Fp16Conversions.floatToFp16(Float.NaN))));
+        assertTrue(Float.isNaN(Fp16Conversions.fp16ToFloat((short) 0x7E00)));
     }
 
     /**

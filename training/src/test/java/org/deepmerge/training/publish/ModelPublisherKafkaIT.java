@@ -10,7 +10,6 @@ import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +38,7 @@ import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.model.ModelTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,7 +94,7 @@ class ModelPublisherKafkaIT {
     }
 
     private static ModelArtifact decode(byte[] value) throws Exception {
-        return ModelArtifact.fromByteBuffer(ByteBuffer.wrap(value));
+        return ModelTopic.decode(value);
     }
 
     private static Config topicConfig(String topic) throws Exception {
@@ -118,7 +118,7 @@ class ModelPublisherKafkaIT {
 
         Config cfg = topicConfig(topic);
         assertEquals("compact", cfg.get(TopicConfig.CLEANUP_POLICY_CONFIG).value());
-        assertEquals(Integer.toString(ModelPublisher.TOPIC_MAX_MESSAGE_BYTES), cfg.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+        assertEquals(Integer.toString(ModelTopic.MAX_MESSAGE_BYTES), cfg.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
 
         List<ConsumerRecord<byte[], byte[]>> records = readAll(topic, 2);
         assertEquals(2, records.size());
