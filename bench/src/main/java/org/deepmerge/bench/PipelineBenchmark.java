@@ -12,7 +12,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,6 +27,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.streams.runtime.KafkaStartup;
 
 /**
  * The {@code pipeline} benchmark: alerts through a real Kafka broker and the scoring application, read back as
@@ -273,26 +273,15 @@ public final class PipelineBenchmark {
         }
 
         private void createTopics() throws DeepMergeException {
-            Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap());
-            try (Admin admin = Admin.create(p)) {
-                admin.createTopics(List.of(
-                        new NewTopic(input, c.partitions(), (short) 1).configs(Map.of(
-                                // offered load: the producer stamps each record with its intended send time
-                                TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, mode.equals("offered") ? "CreateTime"
-                                        : "LogAppendTime",
-                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024))),
-                        new NewTopic(output, c.partitions(), (short) 1),
-                        new NewTopic(dlq, 1, (short) 1).configs(Map.of(
-                                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))))
-                        .all().get(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DeepMergeException(Reason.IO_ERROR, "interrupted creating benchmark topics", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new DeepMergeException(Reason.IO_ERROR, "cannot create benchmark topics on " + c.bootstrap() + ": "
-                        + e.getMessage(), e);
-            }
+            KafkaStartup.createTopicsIfMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap()), List.of(
+                    new NewTopic(input, c.partitions(), (short) 1).configs(Map.of(
+                            // offered load: the producer stamps each record with its intended send time
+                            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, mode.equals("offered") ? "CreateTime"
+                                    : "LogAppendTime",
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024))),
+                    new NewTopic(output, c.partitions(), (short) 1),
+                    new NewTopic(dlq, 1, (short) 1).configs(Map.of(
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))), Duration.ofSeconds(60));
         }
 
         void startApp() throws DeepMergeException {

@@ -19,6 +19,7 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.runtime.KafkaStartup;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.ScoringMetrics;
@@ -107,22 +108,11 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
             throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid Kafka Streams setting: " + e.getMessage(), e);
         }
         streams.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING
-                    || System.nanoTime() > deadline) {
-                KafkaStreams.State s = streams.state();
-                streams.close(Duration.ofSeconds(10));
-                throw new DeepMergeException(Reason.IO_ERROR, "Kafka Streams did not reach RUNNING on " + bootstrap
-                        + " (state " + s + ")");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                streams.close(Duration.ofSeconds(10));
-                throw new DeepMergeException(Reason.IO_ERROR, "interrupted starting Kafka Streams", e);
-            }
+        try {
+            KafkaStartup.awaitRunning(streams, Duration.ofSeconds(120));
+        } catch (DeepMergeException e) {
+            streams.close(Duration.ofSeconds(10));
+            throw new DeepMergeException(Reason.IO_ERROR, e.getMessage() + " on " + bootstrap, e);
         }
         return new PipelineBenchmark.RunningApp() {
             @Override

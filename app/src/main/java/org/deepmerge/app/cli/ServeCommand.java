@@ -3,20 +3,15 @@ package org.deepmerge.app.cli;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -27,6 +22,7 @@ import org.deepmerge.streams.models.ModelTopicFollower;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.ScoringMetrics;
+import org.deepmerge.streams.runtime.KafkaStartup;
 import org.deepmerge.streams.topology.ScoringTopology;
 import org.deepmerge.streams.topology.ThreadReplacementPolicy;
 import org.slf4j.Logger;
@@ -175,39 +171,7 @@ public final class ServeCommand implements Callable<Integer> {
      * @throws DeepMergeException IO_ERROR when the cluster cannot be reached or refuses
      */
     static void createTopicsIfMissing(Properties props, List<String> topics) throws DeepMergeException {
-        Properties admin = new Properties();
-        for (String k : props.stringPropertyNames()) {
-            if (AdminClientConfig.configNames().contains(k)) {
-                admin.put(k, props.get(k));
-            }
-        }
-        try (Admin a = Admin.create(admin)) {
-            Set<String> existing = a.listTopics().names().get(ADMIN_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : Set.copyOf(topics)) {
-                if (!existing.contains(t)) {
-                    missing.add(new NewTopic(t, Optional.empty(), Optional.empty()));
-                }
-            }
-            if (!missing.isEmpty()) {
-                try {
-                    a.createTopics(missing).all().get(ADMIN_TIMEOUT_S, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-                LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "cannot create topics " + topics + " on "
-                    + props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "Kafka at " + props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)
-                    + " did not answer within " + ADMIN_TIMEOUT_S + " s (listing/creating topics " + topics + ")", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeepMergeException(Reason.IO_ERROR, "interrupted creating topics", e);
-        }
+        KafkaStartup.createTopicsIfMissing(props, topics.stream()
+                .map(t -> new NewTopic(t, Optional.empty(), Optional.empty())).toList(), Duration.ofSeconds(ADMIN_TIMEOUT_S));
     }
 }

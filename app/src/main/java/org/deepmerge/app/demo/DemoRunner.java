@@ -3,7 +3,6 @@ package org.deepmerge.app.demo;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +21,6 @@ import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.commons.io.file.PathUtils;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -57,6 +55,7 @@ import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.DeadLetters;
 import org.deepmerge.streams.topology.ScoringMetrics;
+import org.deepmerge.streams.runtime.KafkaStartup;
 import org.deepmerge.streams.topology.ScoringTopology;
 
 /**
@@ -155,7 +154,7 @@ public final class DemoRunner {
                          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 streams.start();
                 long deadline = System.nanoTime() + options.timeout().toNanos();
-                awaitRunning(streams, deadline, options.timeout());
+                KafkaStartup.awaitRunning(streams, options.timeout());
                 assignFromStart(consumer, List.of(config.outputTopic(), config.dlqTopic()));
                 sent = produce(bootstrap, config.inputTopic(), messages);
                 log.println("demo: sent " + sent + " messages to " + config.inputTopic() + "; scoring ...");
@@ -271,22 +270,6 @@ public final class DemoRunner {
         }
     }
 
-    /** Waits until Kafka Streams has its partitions (RUNNING), so latencies measure scoring, not start-up. */
-    private static void awaitRunning(KafkaStreams streams, long deadline, Duration timeout) throws DeepMergeException {
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (streams.state() == KafkaStreams.State.ERROR || System.nanoTime() > deadline) {
-                throw new DeepMergeException(Reason.IO_ERROR, "demo: Kafka Streams did not reach RUNNING within "
-                        + timeout.toSeconds() + " s (state " + streams.state() + ")");
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DeepMergeException(Reason.IO_ERROR, "demo: interrupted while starting Kafka Streams", e);
-            }
-        }
-    }
-
     private static long produce(String bootstrap, String topic, List<byte[]> messages) throws DeepMergeException {
         Map<String, Object> p = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
@@ -311,22 +294,13 @@ public final class DemoRunner {
     }
 
     private static void createTopics(String bootstrap, DeepMergeStreamsConfig config) throws DeepMergeException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(
-                    new NewTopic(config.inputTopic(), 1, (short) 1).configs(Map.of(
-                            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
-                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES))),
-                    new NewTopic(config.outputTopic(), 1, (short) 1),
-                    new NewTopic(config.dlqTopic(), 1, (short) 1).configs(Map.of(
-                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES)))))
-                    .all().get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "demo: cannot create topics on " + bootstrap + ": "
-                    + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeepMergeException(Reason.IO_ERROR, "demo: interrupted while creating topics", e);
-        }
+        KafkaStartup.createTopicsIfMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), List.of(
+                new NewTopic(config.inputTopic(), 1, (short) 1).configs(Map.of(
+                        TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime",
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES))),
+                new NewTopic(config.outputTopic(), 1, (short) 1),
+                new NewTopic(config.dlqTopic(), 1, (short) 1).configs(Map.of(
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES)))), Duration.ofSeconds(60));
     }
 
     private static Map<String, Object> consumerProps(String bootstrap) {

@@ -33,39 +33,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's embedding example ("Embedding the scorer"), compiled and run: a broker's own Kafka Streams application
- * keeps its own processing (here: forwarding the alerts it wants scored to a topic of its own) and adds merger scoring
- * of that topic with one call, on the embedded default model. The lines between the README's embedding markers must
- * appear here verbatim.
+ * The README's embedding example ({@link EmbeddingExample}) compiled and run under the TopologyTestDriver; the app
+ * module's {@code EmbeddingExampleIT} runs it against a real broker. The lines between the README's embedding markers
+ * must appear verbatim in {@link EmbeddingExample}.
  */
 class EmbeddingExampleTest {
 
     @TempDir
     Path tmp;
 
-    private static DeepMergeStreamsConfig config() {
-        DeepMergeStreamsConfig config = new DeepMergeStreamsConfig(Map.of(
-                "bootstrap.servers", "localhost:9092", "application.id", "my-broker",
-                "deepmerge.input.topic", "ztf-to-score", "deepmerge.output.topic", "ztf-merger-scores",
-                "deepmerge.dlq.topic", "ztf-merger-dead-letters", "deepmerge.device", "cpu"));
-        return config;
-    }
-
-    /** The broker's application: its own step, then the scorer on the topic that step writes. */
-    static StreamsBuilder brokerStreams(DeepMergeStreamsConfig config, ScoringRuntime runtime) {
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream("ztf-alerts", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .filter((key, alert) -> alert.length < 1_000_000)               // the broker's own filter
-                .to("ztf-to-score", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-        ScoringTopology.addTo(builder, config, runtime.dependencies(config, new SimpleMeterRegistry()));
-        return builder;
-    }
-
     @Test
     void theApplicationIsAKafkaStreamsApplicationLikeAnyOther() throws Exception {
-        DeepMergeStreamsConfig config = config();
+        DeepMergeStreamsConfig config = EmbeddingExample.config("localhost:9092");
         try (ScoringRuntime runtime = ScoringRuntime.open(config, ContractOverrides.none())) {
-            StreamsBuilder builder = brokerStreams(config, runtime);
+            StreamsBuilder builder = EmbeddingExample.brokerStreams(config, runtime);
             KafkaStreams streams = new KafkaStreams(builder.build(), config.streamsProperties());
             assertEquals(KafkaStreams.State.CREATED, streams.state(), "not started: no broker in this test");
             streams.close(Duration.ofSeconds(5));
@@ -74,12 +55,12 @@ class EmbeddingExampleTest {
 
     @Test
     void aBrokersOwnTopologyWithMergerScoringAddedScoresRealZtfAlerts() throws Exception {
-        DeepMergeStreamsConfig config = config();
+        DeepMergeStreamsConfig config = EmbeddingExample.config("localhost:9092");
         List<Path> alerts = Alerts.ztf().subList(0, 6);
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         try (ScoringRuntime runtime = ScoringRuntime.open(config, ContractOverrides.none());
-             TopologyTestDriver driver = new TopologyTestDriver(brokerStreams(config, runtime).build(), props)) {
+             TopologyTestDriver driver = new TopologyTestDriver(EmbeddingExample.brokerStreams(config, runtime).build(), props)) {
             TestInputTopic<byte[], byte[]> in = driver.createInputTopic("ztf-alerts", new ByteArraySerializer(),
                     new ByteArraySerializer());
             for (Path a : alerts) {
@@ -106,7 +87,7 @@ class EmbeddingExampleTest {
         int start = readme.indexOf("<!-- embedding-example:start -->");
         int end = readme.indexOf("<!-- embedding-example:end -->");
         assertTrue(start >= 0 && end > start, "README.md has the embedding example between its markers");
-        String source = Files.readString(Path.of("src/test/java/org/deepmerge/streams/embedding/EmbeddingExampleTest.java"));
+        String source = Files.readString(Path.of("src/test/java/org/deepmerge/streams/embedding/EmbeddingExample.java"));
         List<String> code = readme.substring(start, end).lines().filter(l -> !l.isBlank() && !l.startsWith("```")
                 && !l.startsWith("<!--")).toList();
         assertTrue(code.size() >= 10, "the example: " + code);
