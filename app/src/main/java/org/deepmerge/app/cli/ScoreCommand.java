@@ -38,7 +38,7 @@ import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.model.ResampleMode;
 import org.deepmerge.core.registry.RegistrySettings;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
-import org.deepmerge.streams.models.DefaultModel;
+import org.deepmerge.streams.runtime.DefaultModel;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.MergerScores;
 import org.deepmerge.core.pipeline.PreparedImage;

@@ -18,7 +18,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
-import org.deepmerge.streams.models.ModelTopicFollower;
+import org.deepmerge.streams.hotswap.ModelTopicFollower;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.ScoringMetrics;

@@ -205,10 +205,10 @@ class ScoreCommandTest {
 
     @Test
     void withoutModelScoresWithTheEmbeddedDefaultModel() throws Exception {
-        assertTrue(org.deepmerge.streams.models.DefaultModel.available(),
-                "the streams jar embeds " + org.deepmerge.streams.models.DefaultModel.RESOURCE);
+        assertTrue(org.deepmerge.streams.runtime.DefaultModel.available(),
+                "the streams jar embeds " + org.deepmerge.streams.runtime.DefaultModel.RESOURCE);
         byte[] embedded;
-        try (java.io.InputStream in = getClass().getResourceAsStream(org.deepmerge.streams.models.DefaultModel.RESOURCE)) {
+        try (java.io.InputStream in = getClass().getResourceAsStream(org.deepmerge.streams.runtime.DefaultModel.RESOURCE)) {
             embedded = in.readAllBytes();
         }
         assertTrue(embedded.length < 1_000_000, "default model is small: " + embedded.length + " bytes");

@@ -41,7 +41,7 @@ import org.deepmerge.bench.InferBenchmark;
 import org.deepmerge.bench.MachineInfo;
 import org.deepmerge.bench.ModelCost;
 import org.deepmerge.bench.OnnxGraphCost;
-import org.deepmerge.streams.models.DefaultModel;
+import org.deepmerge.streams.runtime.DefaultModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -19,7 +19,7 @@ import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
-import org.deepmerge.streams.models.ScorerHolder;
+import org.deepmerge.streams.hotswap.ScorerHolder;
 import org.deepmerge.streams.testing.TestModels;
 import org.deepmerge.streams.topology.BatchScorer;
 import org.junit.jupiter.api.Test;
@@ -54,7 +54,7 @@ class ScoringRuntimeTest {
 
     @Test
     void openRefusesMissingModelAndAcceptsAssemblePolicy() throws Exception {
-        if (!org.deepmerge.streams.models.DefaultModel.available()) {
+        if (!org.deepmerge.streams.runtime.DefaultModel.available()) {
             DeepMergeException e = assertThrows(DeepMergeException.class, () -> ScoringRuntime.open(
                     DeepMergeStreamsConfig.load(null, Map.of(), Map.of()), ContractOverrides.none()));
             assertEquals(DeepMergeException.Reason.INVALID_MODEL, e.reason(), e.getMessage());

@@ -1,4 +1,4 @@
-package org.deepmerge.streams.models;
+package org.deepmerge.streams.hotswap;
 
 import org.junit.jupiter.api.Assumptions;
 

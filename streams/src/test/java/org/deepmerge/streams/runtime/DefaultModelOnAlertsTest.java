@@ -1,4 +1,4 @@
-package org.deepmerge.streams.models;
+package org.deepmerge.streams.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.deepmerge.streams.models;
+package org.deepmerge.streams.hotswap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

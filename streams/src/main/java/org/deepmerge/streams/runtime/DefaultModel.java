@@ -1,4 +1,4 @@
-package org.deepmerge.streams.models;
+package org.deepmerge.streams.runtime;
 
 import java.io.IOException;
 import java.io.InputStream;

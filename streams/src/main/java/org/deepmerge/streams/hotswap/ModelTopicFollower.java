@@ -1,4 +1,4 @@
-package org.deepmerge.streams.models;
+package org.deepmerge.streams.hotswap;
 
 import java.time.Duration;
 import java.util.ArrayList;

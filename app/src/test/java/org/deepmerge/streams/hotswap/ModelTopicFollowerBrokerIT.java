@@ -1,4 +1,4 @@
-package org.deepmerge.streams.models;
+package org.deepmerge.streams.hotswap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -32,7 +32,7 @@ import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.ModelTopic;
-import org.deepmerge.streams.models.ModelArtifactInstaller.Outcome;
+import org.deepmerge.streams.hotswap.ModelArtifactInstaller.Outcome;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
