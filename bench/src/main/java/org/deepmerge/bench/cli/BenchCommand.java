@@ -399,7 +399,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         @Option(names = "--count", defaultValue = "1000", paramLabel = "N", description = "Distinct synthetic messages when no INPUT (default: ${DEFAULT-VALUE}).")
         int count;
 
-        @Option(names = "--synthetic-survey", defaultValue = "LSST", paramLabel = "ZTF|LSST|HLSP_HST|HLSP_HST_JWST",
+        @Option(names = "--synthetic-survey", defaultValue = "ZTF", paramLabel = "ZTF|LSST|HLSP_HST|HLSP_HST_JWST",
                 description = "Look of the synthetic cutouts (default: ${DEFAULT-VALUE}).")
         SurveyPreset survey;
 
@@ -541,7 +541,8 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                         .put("alerts_per_cpu_second", r.alertsPerCpuSecond())
                         .put("warmup_alerts", r.warmupAlerts())
                         .put("jit_compilation_seconds", r.jitSeconds())
-                        .put("jit_share_of_cpu", r.cpuSeconds() > 0 && r.jitSeconds() >= 0 ? r.jitSeconds() / r.cpuSeconds() : -1)
+                        .put("jit_compiler_cpu_seconds", jitCpu(r))
+                        .put("jit_share_of_cpu", r.cpuSeconds() > 0 ? jitCpu(r) / r.cpuSeconds() : -1)
                         .put("gc_pause_seconds", r.gcPauseSeconds());
                 if (visit != null) {
                     report.put("visit_seconds", r.seconds());
@@ -559,6 +560,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                     host.put("written_to_storage_bytes", r.host().writtenBytes());
                 }
                 if (meters != null) {
+                    report.put("not_applicable", meters.notApplicableCount());
                     report.put("changelog_bytes_per_alert", meters.meanEntryBytes());
                     report.put("micro_batches", meters.batches());
                     report.put("largest_micro_batch", meters.maxBatch());
@@ -615,7 +617,13 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                 }
                 out.printf(Locale.ROOT, "  JVM in the timed part (after %d warm-up alerts): JIT compilation %.1f s, GC pauses %.2f s%n",
                         r.warmupAlerts(), r.jitSeconds(), r.gcPauseSeconds());
-                jitWarning(r.jitSeconds(), r.cpuSeconds(), warmup).ifPresent(out::println);
+                jitWarning(jitCpu(r), r.cpuSeconds(), warmup).ifPresent(out::println);
+                if (meters != null && r.scores() > 0 && meters.notApplicableCount() * 2 > r.scores() + r.warmupAlerts()) {
+                    out.printf(Locale.ROOT, "  warning: %d of the %d outputs (warm-up included) were inputs the applicability "
+                            + "gate kept from the model (not applicable): the figure measures the gate, not the model; "
+                            + "use inputs the model scores (e.g. --synthetic-survey ZTF) or --set deepmerge.gate.enabled=false%n",
+                            meters.notApplicableCount(), r.scores() + r.warmupAlerts());
+                }
                 out.printf(Locale.ROOT, "  RSS %d MiB -> %d MiB; machine: %s%n", r.rssStartBytes() >> 20, r.rssEndBytes() >> 20,
                         MachineInfo.probe().summary());
                 out.flush();
@@ -641,7 +649,16 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
     static final double JIT_WARNING_SHARE = 0.10;
 
     /**
-     * @param jitSeconds JIT compilation time in the timed part, s (negative when the JVM does not account it)
+     * @param r a pipeline result
+     * @return CPU time of the JIT compiler threads in the timed part, s (the JVM's compilation time,
+     *         {@code jit_compilation_seconds}, adds up each compilation's elapsed time and grows with the machine's load)
+     */
+    static double jitCpu(PipelineBenchmark.Result r) {
+        return r.cpuByThreadGroup().getOrDefault("(JIT compiler threads)", 0.0);
+    }
+
+    /**
+     * @param jitSeconds CPU time of the JIT compiler threads in the timed part, s (negative when not known)
      * @param cpuSeconds process CPU time in the timed part, s
      * @param warmup     the run's {@code --warmup}
      * @return a warning line when compilation took more than {@link #JIT_WARNING_SHARE} of the CPU time
