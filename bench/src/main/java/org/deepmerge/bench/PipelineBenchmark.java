@@ -151,7 +151,7 @@ public final class PipelineBenchmark {
      *
      * @param c      config
      * @param n      alerts, &gt;= 1
-     * @param warmup alerts scored by the application before the timed part, &gt;= 0
+     * @param warmup alerts scored by the application before the timed part, &gt;= 0, or {@link #AUTO_WARMUP}
      * @return figures
      * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
      */
@@ -175,7 +175,7 @@ public final class PipelineBenchmark {
      * @param c       config
      * @param rate    offered alerts/s, &gt; 0
      * @param seconds duration of the offered load, &gt; 0
-     * @param warmup  alerts sent and scored before the timed part (session, JIT, batch store), &gt;= 0
+     * @param warmup  alerts sent and scored before the timed part (session, JIT, batch store), &gt;= 0, or {@link #AUTO_WARMUP}
      * @return figures
      * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
      */
@@ -202,7 +202,7 @@ public final class PipelineBenchmark {
      *
      * @param c      config
      * @param n      alerts in the visit, &gt;= 1
-     * @param warmup alerts scored before the visit, &gt;= 0
+     * @param warmup alerts scored before the visit, &gt;= 0, or {@link #AUTO_WARMUP}
      * @return figures ({@code seconds} is the visit time)
      * @throws DeepMergeException INVALID_CONFIG, IO_ERROR (broker), INFERENCE_FAILED on timeout
      */
@@ -228,6 +228,15 @@ public final class PipelineBenchmark {
     static Long intended(long wall0, int i, double rate) {
         return rate > 0 ? wall0 + (long) (i * 1000.0 / rate) : null;
     }
+
+    /** {@code --warmup} value asking for a warm-up that lasts until the JIT is done (see {@code Run.warmUp}). */
+    public static final int AUTO_WARMUP = -1;
+    /** Alerts per round of the automatic warm-up. */
+    static final int AUTO_WARMUP_ROUND = 5_000;
+    /** Most alerts the automatic warm-up sends. */
+    static final int AUTO_WARMUP_MAX = 100_000;
+    /** The automatic warm-up ends after a round in which the JIT compiler threads used less than this share of the CPU. */
+    static final double AUTO_WARMUP_JIT_SHARE = 0.05;
 
     /** One mode's topics, producer, collector and application. */
     private static final class Run implements AutoCloseable {
@@ -288,8 +297,28 @@ public final class PipelineBenchmark {
             app = c.app().start(c.bootstrap(), "deepmerge-bench-" + input, input, output, dlq);
         }
 
-        /** Sends n alerts, waits for their outputs and forgets them; @return the outputs (scores + dead letters) received */
+        /**
+         * Sends n alerts, waits for their outputs and forgets them; n = {@link #AUTO_WARMUP}: rounds of
+         * {@link #AUTO_WARMUP_ROUND} alerts until the JIT compiler threads used less than {@link #AUTO_WARMUP_JIT_SHARE}
+         * of the process CPU in a round, at most {@link #AUTO_WARMUP_MAX} alerts.
+         *
+         * @return the outputs (scores + dead letters) received
+         */
         int warmUp(int n) throws DeepMergeException {
+            if (n == AUTO_WARMUP) {
+                int outputs = 0;
+                while (outputs < AUTO_WARMUP_MAX) {
+                    CpuTime.Snapshot threads = CpuTime.snapshot();
+                    long cpu = CpuTime.processNanos();
+                    outputs += warmUp(AUTO_WARMUP_ROUND);
+                    double roundCpu = (CpuTime.processNanos() - cpu) / 1e9;
+                    double jit = CpuTime.byThreadGroup(threads).getOrDefault("(JIT compiler threads)", 0.0);
+                    if (roundCpu > 0 && jit / roundCpu < AUTO_WARMUP_JIT_SHARE) {
+                        break;
+                    }
+                }
+                return outputs;
+            }
             int outputs = 0;
             if (n > 0) {
                 produce(n, 0);

@@ -391,9 +391,10 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         @Option(names = "--visit", paramLabel = "N", description = "Visit mode: a burst of N alerts (Rubin peak: 40000).")
         Integer visit;
 
-        @Option(names = "--warmup", defaultValue = "20000", paramLabel = "N", description = "Alerts scored before the timed part by the same application (default: ${DEFAULT-VALUE}, "
-                + "enough for the JIT to finish on the DeepMerge model; a warning says when JIT compilation still took more "
-                + "than 10% of the timed part's CPU); the preloaded mode then pauses it while it appends the alerts.")
+        @Option(names = "--warmup", defaultValue = "-1", paramLabel = "N", description = "Alerts scored before the timed part by the same application; "
+                + "-1 (the default) = until the JIT is done: rounds of 5,000 until the JIT compiler threads use less than 5%% "
+                + "of a round's CPU, at most 100,000. A warning says when JIT compilation still took more than 10%% of the "
+                + "timed part's CPU. The preloaded mode then pauses the application while it appends the alerts.")
         int warmup;
 
         @Option(names = "--count", defaultValue = "1000", paramLabel = "N", description = "Distinct synthetic messages when no INPUT (default: ${DEFAULT-VALUE}).")
@@ -669,8 +670,8 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         }
         return java.util.Optional.of(String.format(Locale.ROOT, "  warning: JIT compilation took %.1f s of the timed "
                 + "part's %.1f CPU-s (%.0f%%, above %.0f%%): the figure is partly the JVM warming up, not the scorer; "
-                + "raise --warmup (now %d)", jitSeconds, cpuSeconds, 100 * jitSeconds / cpuSeconds,
-                100 * JIT_WARNING_SHARE, warmup));
+                + "raise --warmup (now %s)", jitSeconds, cpuSeconds, 100 * jitSeconds / cpuSeconds,
+                100 * JIT_WARNING_SHARE, warmup < 0 ? "auto, which stopped at its maximum" : String.valueOf(warmup)));
     }
 
     static int fail(CommandLine.Model.CommandSpec spec, String benchmark, DeepMergeException e) {
