@@ -24,8 +24,8 @@ class OfferedLoadTimingTest {
 
     @Test
     void aTimedPartMostlySpentCompilingIsFlagged() {
-        assertTrue(BenchCommandAccess.jitWarning(18.8, 40.0, 500).orElseThrow().contains("raise --warmup (now 500)"));
-        assertTrue(BenchCommandAccess.jitWarning(0.5, 40.0, 20_000).isEmpty());
-        assertTrue(BenchCommandAccess.jitWarning(-1, 40.0, 20_000).isEmpty(), "no JIT accounting: nothing to say");
+        assertTrue(BenchCommandAccess.jitWarning(18.8, 40.0, "500").orElseThrow().contains("raise --warmup (now 500)"));
+        assertTrue(BenchCommandAccess.jitWarning(0.5, 40.0, "20000").isEmpty());
+        assertTrue(BenchCommandAccess.jitWarning(-1, 40.0, "20000").isEmpty(), "no JIT accounting: nothing to say");
     }
 }

@@ -618,7 +618,8 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                 }
                 out.printf(Locale.ROOT, "  JVM in the timed part (after %d warm-up alerts): JIT compilation %.1f s, GC pauses %.2f s%n",
                         r.warmupAlerts(), r.jitSeconds(), r.gcPauseSeconds());
-                jitWarning(jitCpu(r), r.cpuSeconds(), warmup).ifPresent(out::println);
+                jitWarning(jitCpu(r), r.cpuSeconds(), warmup == PipelineBenchmark.AUTO_WARMUP
+                        ? "-1, automatic: " + r.warmupAlerts() + " alerts" : String.valueOf(warmup)).ifPresent(out::println);
                 if (meters != null && r.scores() > 0 && meters.notApplicableCount() * 2 > r.scores() + r.warmupAlerts()) {
                     out.printf(Locale.ROOT, "  warning: %d of the %d outputs (warm-up included) were inputs the applicability "
                             + "gate kept from the model (not applicable): the figure measures the gate, not the model; "
@@ -661,17 +662,17 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
     /**
      * @param jitSeconds CPU time of the JIT compiler threads in the timed part, s (negative when not known)
      * @param cpuSeconds process CPU time in the timed part, s
-     * @param warmup     the run's {@code --warmup}
+     * @param warmup     the run's {@code --warmup}, as shown in the warning
      * @return a warning line when compilation took more than {@link #JIT_WARNING_SHARE} of the CPU time
      */
-    static java.util.Optional<String> jitWarning(double jitSeconds, double cpuSeconds, int warmup) {
+    static java.util.Optional<String> jitWarning(double jitSeconds, double cpuSeconds, String warmup) {
         if (jitSeconds < 0 || !(cpuSeconds > 0) || jitSeconds / cpuSeconds <= JIT_WARNING_SHARE) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(String.format(Locale.ROOT, "  warning: JIT compilation took %.1f s of the timed "
                 + "part's %.1f CPU-s (%.0f%%, above %.0f%%): the figure is partly the JVM warming up, not the scorer; "
                 + "raise --warmup (now %s)", jitSeconds, cpuSeconds, 100 * jitSeconds / cpuSeconds,
-                100 * JIT_WARNING_SHARE, warmup < 0 ? "auto, which stopped at its maximum" : String.valueOf(warmup)));
+                100 * JIT_WARNING_SHARE, warmup));
     }
 
     static int fail(CommandLine.Model.CommandSpec spec, String benchmark, DeepMergeException e) {

@@ -7,8 +7,8 @@ public final class BenchCommandAccess {
     private BenchCommandAccess() {
     }
 
-    /** @see BenchCommand#jitWarning(double, double, int) */
-    public static Optional<String> jitWarning(double jitSeconds, double cpuSeconds, int warmup) {
+    /** @see BenchCommand#jitWarning(double, double, String) */
+    public static Optional<String> jitWarning(double jitSeconds, double cpuSeconds, String warmup) {
         return BenchCommand.jitWarning(jitSeconds, cpuSeconds, warmup);
     }
 }
