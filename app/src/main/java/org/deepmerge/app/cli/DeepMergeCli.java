@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "deepmerge", mixinStandardHelpOptions = true, version = "deepmerge 0.1.0-SNAPSHOT",
         description = "Galaxy-merger scores for astronomical alert streams (DeepMerge CNN, ONNX Runtime, Kafka Streams).",
         subcommands = {ScoreCommand.class, ServeCommand.class, BrokerCommand.class, ReplayCommand.class, DemoCommand.class,
+                ModelsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DeepMergeCli implements Runnable {
     /** Exit code of a command that failed (bad configuration, unreadable input, a run that could not complete). */

@@ -18,6 +18,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.streams.hotswap.ModelRolloutMetrics;
 import org.deepmerge.streams.hotswap.ModelTopicFollower;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
@@ -105,6 +106,7 @@ public final class ServeCommand implements Callable<Integer> {
             if (!config.modelTopic().isEmpty()) {
                 follower = runtime.followModelTopic(props, config);
                 follower.addListener(o -> System.err.println("model topic " + config.modelTopic() + ": " + o));
+                follower.addListener(new ModelRolloutMetrics(metrics.registry()));
             }
             KafkaStreams streams;
             try {

@@ -63,21 +63,7 @@ class HotSwapIntegrationIT {
         List<Path> alerts = Alerts.ztf();
         try (KafkaClusterTestKit cluster = ScoringIntegrationIT.startCluster()) {
             String bootstrap = cluster.bootstrapServers();
-            Map<String, Object> props = new HashMap<>();
-            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "deepmerge-hotswap");
-            props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-            props.put(DeepMergeStreamsConfig.MODEL_PATH, v1.toString());
-            props.put(DeepMergeStreamsConfig.DEVICE, "cpu");
-            props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, "4");
-            // counts buffered images and compares pMerger of every alert: the gate (which publishes not-applicable
-            // alerts without buffering them, pMerger null) is tested in ScoringTopologyTest
-            props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
-            props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "100");
-            props.put(DeepMergeStreamsConfig.MODEL_TOPIC, ModelTopic.DEFAULT_TOPIC);
-            props.put(DeepMergeStreamsConfig.MODEL_CACHE_DIR, tmp.resolve("cache").toString());
-            DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(null, Map.of(), props);
+            DeepMergeStreamsConfig config = config(bootstrap, tmp, v1, "deepmerge-hotswap");
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(config.inputTopic(), 1, (short) 1),
                         new NewTopic(config.outputTopic(), 1, (short) 1), new NewTopic(config.dlqTopic(), 1, (short) 1),
@@ -130,7 +116,34 @@ class HotSwapIntegrationIT {
         }
     }
 
-    private static List<MergerScore> read(KafkaConsumer<byte[], byte[]> consumer, MergerScoreSerde serde, int n) {
+    /**
+     * @param bootstrap the broker
+     * @param tmp       state and model cache go below it
+     * @param model     the model to start with
+     * @param appId     Kafka Streams application id
+     * @return a scorer configuration following {@value ModelTopic#DEFAULT_TOPIC}: micro-batches of 4, 100 ms wait,
+     *         CPU, gate off (every alert gets a pMerger)
+     * @throws Exception when it does not load
+     */
+    static DeepMergeStreamsConfig config(String bootstrap, Path tmp, Path model, String appId) throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(DeepMergeStreamsConfig.MODEL_PATH, model.toString());
+        props.put(DeepMergeStreamsConfig.DEVICE, "cpu");
+        props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, "4");
+        // counts buffered images and compares pMerger of every alert: the gate (which publishes not-applicable
+        // alerts without buffering them, pMerger null) is tested in ScoringTopologyTest
+        props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
+        props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "100");
+        props.put(DeepMergeStreamsConfig.MODEL_TOPIC, ModelTopic.DEFAULT_TOPIC);
+        props.put(DeepMergeStreamsConfig.MODEL_CACHE_DIR, tmp.resolve("cache").toString());
+        return DeepMergeStreamsConfig.load(null, Map.of(), props);
+    }
+
+    static List<MergerScore> read(KafkaConsumer<byte[], byte[]> consumer, MergerScoreSerde serde, int n) {
         List<MergerScore> out = new java.util.ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (out.size() < n && System.nanoTime() < deadline) {

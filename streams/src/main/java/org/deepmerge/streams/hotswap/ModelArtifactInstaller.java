@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -19,6 +20,7 @@ import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.OnnxScorer;
+import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
@@ -37,13 +39,16 @@ import org.slf4j.LoggerFactory;
  *   <li>the bytes are written to {@code <cacheDir>/<name>-<version>-<sha12>.onnx} (temporary file + atomic move);</li>
  *   <li>a new {@link OnnxScorer} opens it (contract from the file's metadata_props, name and version from the record);</li>
  *   <li>the contract keys in the record equal those the scorer resolved from the file;</li>
+ *   <li>warm-up: the new scorer scores a probe batch ({@link #probeBatch}: an all-zero image and a fixed pseudo-random
+ *       one) and must return one finite probability in [0, 1] per image;</li>
  *   <li>{@link ScorerHolder#swap} checks input compatibility and swaps atomically;</li>
  *   <li>superseded cache files are deleted: of the files in the cache directory named as this installer names them
  *       ({@code <name>-<version>-<12 hex digits>.onnx}), every one but the new model's, the previous model's (kept for
  *       a rollback) and those of any model a batch still uses ({@link ScorerHolder#openModels()}). Other files are
  *       never touched.</li>
  * </ol>
- * A refused artifact's cache file is deleted; the running model keeps serving. The cache directory belongs to the
+ * A refused artifact's cache file is deleted; the running model keeps serving. Steps 1, 2 and 4 to 7 are also
+ * {@link #verify}, which {@code deepmerge models promote} runs before it makes a version live. The cache directory belongs to the
  * instance(s) following one model: instances that serve different models must not share it.
  */
 public final class ModelArtifactInstaller {
@@ -61,8 +66,22 @@ public final class ModelArtifactInstaller {
      * @param epoch    holder generation after the step
      * @param reason   why it was refused (null unless REFUSED)
      * @param message  human-readable summary
+     * @param check    the check that refused it (one of {@link #CHECKS}; null unless REFUSED): the {@code reason} tag
+     *                 of the {@code deepmerge.model.refused} counter
      */
-    public record Outcome(Status status, ModelIdentity identity, long epoch, Reason reason, String message) {
+    public record Outcome(Status status, ModelIdentity identity, long epoch, Reason reason, String message,
+                          String check) {
+        /**
+         * The checks an artifact can fail: {@code undecodable} (not a ModelArtifact), {@code name} (unsafe name or
+         * version), {@code sha256} (bytes do not hash to the record's SHA-256), {@code cache} (cannot write the
+         * file), {@code open} (ONNX Runtime cannot open it or its contract does not resolve), {@code contract} (the
+         * record's contract differs from the file's), {@code warmup} (the probe batch fails or gives a probability
+         * that is not finite or outside [0, 1]), {@code incompatible} (other input than the running model), and
+         * {@code not_found} (the live pointer names an artifact the topic does not hold).
+         */
+        public static final List<String> CHECKS = List.of("undecodable", "name", "sha256", "cache", "open", "contract",
+                "warmup", "incompatible", "not_found");
+
         /** Result kinds. */
         public enum Status {
             /** The artifact's model now serves new batches. */
@@ -115,7 +134,7 @@ public final class ModelArtifactInstaller {
         try {
             artifact = ModelTopic.decode(value);
         } catch (DeepMergeException e) {
-            return refused(null, e.reason(), e.getMessage());
+            return refused(null, e.reason(), e.getMessage(), "undecodable");
         }
         return install(artifact);
     }
@@ -128,8 +147,84 @@ public final class ModelArtifactInstaller {
      */
     public Outcome install(ModelArtifact artifact) {
         ModelIdentity declared = new ModelIdentity(artifact.getName(), artifact.getVersion(), artifact.getSha256());
+        try {
+            byte[] onnx = checkIdentity(artifact);
+            if (holder.identity().sha256().equalsIgnoreCase(artifact.getSha256())) {
+                return new Outcome(Outcome.Status.ALREADY_RUNNING, declared, holder.epoch(), null, "model "
+                        + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
+                        + artifact.getSha256().substring(0, 12) + ") is already running", null);
+            }
+            Verified v = openAndWarmUp(artifact, onnx, cacheDir, options);
+            String previous = holder.identity().sha256();
+            long epoch;
+            try {
+                epoch = holder.swap(v.scorer());
+            } catch (DeepMergeException e) {
+                deleteQuietly(v.file());
+                throw new Refused("incompatible", e.reason(), e.getMessage());
+            }
+            String msg = "installed model " + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
+                    + artifact.getSha256().substring(0, 12) + ") from " + v.file() + ", epoch " + epoch;
+            LOG.info(msg);
+            deleteSuperseded(v.file(), previous);
+            onInstalled.accept(v.scorer());
+            return new Outcome(Outcome.Status.INSTALLED, declared, epoch, null, msg, null);
+        } catch (Refused r) {
+            return refused(declared, r.reason, r.getMessage(), r.check);
+        }
+    }
+
+    /**
+     * An artifact that passed {@link #verify}: its scorer, open, and its file.
+     *
+     * @param scorer the opened, warmed-up scorer (the caller owns it)
+     * @param file   the ONNX file it was opened from
+     */
+    public record Verified(OnnxScorer scorer, Path file) {
+    }
+
+    /** A check an artifact failed. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String check;
+        private final Reason reason;
+
+        Refused(String check, Reason reason, String message) {
+            super(message);
+            this.check = check;
+            this.reason = reason;
+        }
+
+        /** @return the check that failed, one of {@link Outcome#CHECKS} */
+        public String check() {
+            return check;
+        }
+
+        /** @return the error kind */
+        public Reason reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * Every check but compatibility with a running model: safe name and version, SHA-256, the file opens, the
+     * record's contract is the file's, the warm-up on the probe batch. What {@code deepmerge models promote} runs
+     * before it makes a version live; the scorers run it again before they install it.
+     *
+     * @param artifact an artifact
+     * @param dir      where to write the ONNX file ({@code <name>-<version>-<sha12>.onnx})
+     * @param options  scorer options (device, threads)
+     * @return the opened scorer and its file (close the scorer; the file is the caller's)
+     * @throws Refused naming the check that failed (the file is deleted)
+     */
+    public static Verified verify(ModelArtifact artifact, Path dir, ScorerOptions options) throws Refused {
+        return openAndWarmUp(artifact, checkIdentity(artifact), dir, options);
+    }
+
+    /** Steps 1 and 2: safe names, bytes hash to the record's SHA-256. @return the ONNX bytes */
+    private static byte[] checkIdentity(ModelArtifact artifact) throws Refused {
         if (!SAFE.matcher(artifact.getName()).matches() || !SAFE.matcher(artifact.getVersion()).matches()) {
-            return refused(declared, Reason.INVALID_MODEL, "model name '" + artifact.getName() + "' / version '"
+            throw new Refused("name", Reason.INVALID_MODEL, "model name '" + artifact.getName() + "' / version '"
                     + artifact.getVersion() + "' must match " + SAFE.pattern());
         }
         ByteBuffer buf = artifact.getOnnx().duplicate();
@@ -137,20 +232,22 @@ public final class ModelArtifactInstaller {
         buf.get(onnx);
         String actual = ModelIdentity.sha256(onnx);
         if (!actual.equalsIgnoreCase(artifact.getSha256())) {
-            return refused(declared, Reason.INVALID_MODEL, "SHA-256 mismatch for model " + artifact.getName() + " "
+            throw new Refused("sha256", Reason.INVALID_MODEL, "SHA-256 mismatch for model " + artifact.getName() + " "
                     + artifact.getVersion() + ": record says " + artifact.getSha256() + ", the " + onnx.length
                     + " ONNX bytes hash to " + actual);
         }
-        if (holder.identity().sha256().equalsIgnoreCase(actual)) {
-            return new Outcome(Outcome.Status.ALREADY_RUNNING, declared, holder.epoch(), null, "model "
-                    + artifact.getName() + " " + artifact.getVersion() + " (sha256 " + actual.substring(0, 12)
-                    + ") is already running");
-        }
-        Path file = cacheDir.resolve(artifact.getName() + "-" + artifact.getVersion() + "-" + prefix(actual) + ".onnx");
+        return onnx;
+    }
+
+    /** Steps 4 to 6 and the warm-up. */
+    private static Verified openAndWarmUp(ModelArtifact artifact, byte[] onnx, Path dir, ScorerOptions options)
+            throws Refused {
+        Path file = dir.resolve(artifact.getName() + "-" + artifact.getVersion() + "-" + prefix(artifact.getSha256())
+                + ".onnx");
         try {
-            write(file, onnx);
+            write(dir, file, onnx);
         } catch (DeepMergeException e) {
-            return refused(declared, e.reason(), e.getMessage());
+            throw new Refused("cache", e.reason(), e.getMessage());
         }
         OnnxScorer scorer;
         try {
@@ -158,28 +255,50 @@ public final class ModelArtifactInstaller {
                     .withModelName(artifact.getName()).withModelVersion(artifact.getVersion()));
         } catch (DeepMergeException e) {
             deleteQuietly(file);
-            return refused(declared, e.reason(), "cannot open model " + artifact.getName() + " " + artifact.getVersion()
-                    + " from the model topic: " + e.getMessage());
+            throw new Refused("open", e.reason(), "cannot open model " + artifact.getName() + " "
+                    + artifact.getVersion() + " from the model topic: " + e.getMessage());
         }
         String mismatch = contractMismatch(artifact.getContract(), scorer.contract());
-        if (mismatch != null) {
+        String warm = mismatch == null ? warmUp(scorer) : null;
+        if (mismatch != null || warm != null) {
             scorer.close();
             deleteQuietly(file);
-            return refused(declared, Reason.INVALID_MODEL, "the contract in the record of model " + artifact.getName()
-                    + " " + artifact.getVersion() + " differs from the ONNX file's: " + mismatch);
+            throw mismatch != null
+                    ? new Refused("contract", Reason.INVALID_MODEL, "the contract in the record of model "
+                    + artifact.getName() + " " + artifact.getVersion() + " differs from the ONNX file's: " + mismatch)
+                    : new Refused("warmup", Reason.INVALID_MODEL, "model " + artifact.getName() + " "
+                    + artifact.getVersion() + " failed the warm-up on a probe batch: " + warm);
         }
-        String previous = holder.identity().sha256();
+        return new Verified(scorer, file);
+    }
+
+    /**
+     * @param contract a model contract
+     * @return a probe batch of two {@code [C,H,W]} images: all zeros, and fixed pseudo-random values in [0, 1)
+     */
+    public static float[] probeBatch(ModelContract contract) {
+        int size = contract.imageSize();
+        float[] images = new float[2 * size];
+        java.util.Random r = new java.util.Random(16);
+        for (int i = size; i < images.length; i++) {
+            images[i] = r.nextFloat();
+        }
+        return images;
+    }
+
+    /** @return null when the scorer gives one finite probability in [0, 1] per probe image, else what went wrong */
+    static String warmUp(OnnxScorer scorer) {
         try {
-            long epoch = holder.swap(scorer);
-            String msg = "installed model " + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
-                    + actual.substring(0, 12) + ") from " + file + ", epoch " + epoch;
-            LOG.info(msg);
-            deleteSuperseded(file, previous);
-            onInstalled.accept(scorer);
-            return new Outcome(Outcome.Status.INSTALLED, declared, epoch, null, msg);
-        } catch (DeepMergeException e) {
-            deleteQuietly(file);
-            return refused(declared, e.reason(), e.getMessage());
+            List<Prediction> p = scorer.score(probeBatch(scorer.contract()), 2);
+            for (int i = 0; i < p.size(); i++) {
+                float v = p.get(i).pMerger();
+                if (!(v >= 0f && v <= 1f)) {
+                    return "probe image " + i + " (" + (i == 0 ? "zeros" : "noise") + ") scored p(merger) = " + v;
+                }
+            }
+            return p.size() == 2 ? null : p.size() + " predictions for 2 probe images";
+        } catch (DeepMergeException | RuntimeException e) {
+            return e.getMessage();
         }
     }
 
@@ -199,11 +318,11 @@ public final class ModelArtifactInstaller {
         return diffs.isEmpty() ? null : diffs.toString();
     }
 
-    private void write(Path file, byte[] onnx) throws DeepMergeException {
+    private static void write(Path dir, Path file, byte[] onnx) throws DeepMergeException {
         Path tmp = null;
         try {
-            Files.createDirectories(cacheDir);
-            tmp = Files.createTempFile(cacheDir, file.getFileName().toString(), ".part");
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".part");
             Files.write(tmp, onnx);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -251,9 +370,18 @@ public final class ModelArtifactInstaller {
         }
     }
 
-    private Outcome refused(ModelIdentity declared, Reason reason, String message) {
-        LOG.warn("model artifact refused ({}): {}; still serving {} {}", reason, message, holder.identity().name(),
-                holder.identity().version());
-        return new Outcome(Outcome.Status.REFUSED, declared, holder.epoch(), reason, message);
+    private Outcome refused(ModelIdentity declared, Reason reason, String message, String check) {
+        LOG.warn("model artifact refused ({}, check {}): {}; still serving {} {}", reason, check, message,
+                holder.identity().name(), holder.identity().version());
+        return new Outcome(Outcome.Status.REFUSED, declared, holder.epoch(), reason, message, check);
+    }
+
+    /**
+     * @param declared the artifact the live pointer names
+     * @param message  why it cannot be installed
+     * @return a REFUSED outcome with check {@code not_found} (logged), the running model unchanged
+     */
+    Outcome notFound(ModelIdentity declared, String message) {
+        return refused(declared, Reason.INVALID_MODEL, message, "not_found");
     }
 }

@@ -22,6 +22,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.model.ModelCatalog;
+import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.ModelTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,13 +34,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Kafka side: a {@link KafkaConsumer} with no consumer group (manual assignment of every partition of the topic,
  * read from the beginning, no offsets committed), {@code isolation.level=read_committed}, byte-array key and value.
- * Every follower therefore sees the latest artifact of every model on start-up (the topic is compacted by key =
- * model name) and every later one. Records whose key is not the followed model name are skipped, as are tombstones.
- * On start-up the follower first reads up to the end offsets it found and installs only the latest artifact of the
- * followed model (what compaction would leave; older uncompacted versions are never installed on the way); after
- * that, from each poll the last record of the followed model is installed (older ones in the same poll are
- * superseded). Installation (SHA-256 check, cache file, new scorer, compatibility check, atomic swap) is
- * {@link ModelArtifactInstaller}'s; a refused artifact is logged and the running model keeps serving.
+ * Every follower therefore sees every record the compacted topic holds on start-up and every later one. The records
+ * of the followed model (keys {@code <name>}, {@code <name>@<version>}, {@code <name>#live}; other models' are
+ * skipped) go into a {@link ModelCatalog}, which says which artifact is live: the one the live pointer names, or
+ * without a pointer the latest {@code <name>} record (the original protocol). On start-up the follower first reads up
+ * to the end offsets it found and installs only the artifact live then (older versions are never installed on the
+ * way); after that, after each poll that brought records of the model, it installs the live artifact if it is another
+ * record than the one it last tried (so promote and rollback switch models, and a refused artifact is not retried
+ * until the topic names another). A pointer to an artifact the topic does not hold is refused with check
+ * {@code not_found} (once per pointer record) and installed when the artifact arrives. Installation (SHA-256 check,
+ * cache file, new scorer, contract, warm-up, compatibility check, atomic swap) is {@link ModelArtifactInstaller}'s;
+ * a refused artifact is logged and the running model keeps serving. The catalog holds the followed model's artifacts
+ * in memory (the ONNX bytes of every version on the topic).
  *
  * <p>Runs on its own daemon thread {@code deepmerge-model-follower}; if the topic does not exist yet it retries
  * every poll timeout. {@link #close()} wakes the consumer, joins the thread and closes the consumer; it does not
@@ -56,6 +63,9 @@ public final class ModelTopicFollower implements AutoCloseable {
     private final AtomicReference<ModelArtifactInstaller.Outcome> last = new AtomicReference<>();
     private final AtomicLong seen = new AtomicLong();
     private final Thread thread;
+    private final ModelCatalog catalog = new ModelCatalog();
+    private ModelCatalog.Entry lastTried;
+    private String lastProblem;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
 
@@ -119,7 +129,10 @@ public final class ModelTopicFollower implements AutoCloseable {
         return last.get();
     }
 
-    /** @return records of the followed model read so far (including superseded and refused ones) */
+    /**
+     * @return records of the followed model read so far, tombstones excepted (including superseded and refused
+     *         artifacts and live pointers)
+     */
     public long recordsSeen() {
         return seen.get();
     }
@@ -142,32 +155,27 @@ public final class ModelTopicFollower implements AutoCloseable {
             Map<TopicPartition, Long> catchUpEnd = new LinkedHashMap<>(consumer.endOffsets(partitions));
             LOG.info("following model {} on {} ({} partitions, from the beginning; catching up to offsets {})",
                     modelName, topic, partitions.size(), catchUpEnd);
-            Map<TopicPartition, ConsumerRecord<byte[], byte[]>> pending = new LinkedHashMap<>();
+            boolean changed = false;
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    if (r.value() == null || !ModelTopic.isKeyOf(r.key(), modelName)) {
+                    ModelTopic.Key key = ModelTopic.parseKey(r.key());
+                    if (key == null || !key.name().equals(modelName)) {
                         continue;
                     }
-                    seen.incrementAndGet();
-                    pending.put(new TopicPartition(r.topic(), r.partition()), r);
+                    if (r.value() != null) {
+                        seen.incrementAndGet();
+                    }
+                    catalog.apply(r.key(), r.value());
+                    changed = true;
                 }
-                // while catching up on history only the latest artifact counts (as after compaction)
+                // while catching up on history only what is live at the end counts (as after compaction)
                 catchUpEnd.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-                if (!catchUpEnd.isEmpty()) {
+                if (!catchUpEnd.isEmpty() || !changed) {
                     continue;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : pending.values()) {
-                    ModelArtifactInstaller.Outcome o = installer.install(r.value());
-                    LOG.info("model topic {}-{}@{}: {} {} {}", r.topic(), r.partition(), r.offset(), o.status(),
-                            o.identity() == null ? "(undecodable)" : o.identity().name(),
-                            o.identity() == null ? "" : o.identity().version());
-                    last.set(o);
-                    for (Consumer<ModelArtifactInstaller.Outcome> l : listeners) {
-                        l.accept(o);
-                    }
-                }
-                pending.clear();
+                changed = false;
+                installLive();
             }
         } catch (WakeupException e) {
             if (running) {
@@ -178,6 +186,34 @@ public final class ModelTopicFollower implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("model follower stopped on {}: the running model keeps serving but no new model will be installed",
                     topic, e);
+        }
+    }
+
+    /** Installs the artifact the catalog says is live, unless it is the record last tried. */
+    private void installLive() {
+        ModelCatalog.Live live = catalog.live(modelName);
+        ModelArtifactInstaller.Outcome o;
+        if (live.entry() != null) {
+            lastProblem = null;
+            if (live.entry() == lastTried) {
+                return;
+            }
+            lastTried = live.entry();
+            o = installer.install(live.entry().value());
+        } else if (live.problem() != null && !live.problem().equals(lastProblem)) {
+            lastProblem = live.problem();
+            o = installer.notFound(live.pointer() == null ? null : new ModelIdentity(modelName,
+                    live.pointer().getVersion(), live.pointer().getSha256()), live.problem());
+        } else {
+            return;
+        }
+        LOG.info("model topic {}: {} {} {}{}", topic, o.status(),
+                o.identity() == null ? "(undecodable)" : o.identity().name(),
+                o.identity() == null ? "" : o.identity().version(),
+                live.pointer() == null ? "" : " (live pointer, " + live.pointer().getAction() + ")");
+        last.set(o);
+        for (Consumer<ModelArtifactInstaller.Outcome> l : listeners) {
+            l.accept(o);
         }
     }
 

@@ -139,6 +139,43 @@ class ModelFollowerInstallerTest {
     }
 
     @Test
+    void refusesAModelThatFailsTheWarmUpAndCountsIt() throws Exception {
+        Path v1 = org.deepmerge.streams.testing.TestModels.meanSigmoid(dir.resolve("a.onnx"), 0.01f, "1");
+        Path nan = org.deepmerge.streams.testing.TestModels.meanSigmoid(dir.resolve("nan.onnx"), Float.NaN, "2");
+        Path cache = dir.resolve("cache");
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        ModelRolloutMetrics metrics = new ModelRolloutMetrics(registry);
+        try (ScorerHolder holder = new ScorerHolder(OnnxScorer.open(v1, ScorerOptions.defaults(), null))) {
+            ModelArtifactInstaller installer = new ModelArtifactInstaller(holder, cache, ScorerOptions.defaults());
+            ModelArtifact bad = ModelArtifact.newBuilder(artifact(nan, "2", ModelIdentity.sha256(nan)))
+                    .setName("mean-sigmoid-test").build();
+            Outcome o = installer.install(encode(bad));
+            metrics.accept(o);
+            assertEquals(Outcome.Status.REFUSED, o.status(), o.message());
+            assertEquals("warmup", o.check());
+            assertTrue(o.message().contains("probe image 0 (zeros) scored p(merger) = NaN"), o.message());
+            assertEquals("1", holder.identity().version(), "the running model keeps serving");
+            assertEquals(0, cacheFiles(cache), "the refused file is deleted");
+            assertEquals(1, metrics.refused("warmup"));
+            assertEquals(0, metrics.refused("sha256"));
+            assertEquals(Outcome.CHECKS.size(), registry.find(ModelRolloutMetrics.REFUSED).counters().size(),
+                    "every reason is registered (at 0) up front");
+
+            ModelArtifactInstaller.Refused r = org.junit.jupiter.api.Assertions.assertThrows(
+                    ModelArtifactInstaller.Refused.class,
+                    () -> ModelArtifactInstaller.verify(bad, dir.resolve("verify"), ScorerOptions.defaults()));
+            assertEquals("warmup", r.check());
+            ModelArtifact good = ModelArtifact.newBuilder(artifact(v1, "1", ModelIdentity.sha256(v1)))
+                    .setName("mean-sigmoid-test").build();
+            ModelArtifactInstaller.Verified v = ModelArtifactInstaller.verify(good, dir.resolve("verify"),
+                    ScorerOptions.defaults());
+            v.scorer().close();
+            assertTrue(Files.isRegularFile(v.file()));
+        }
+    }
+
+    @Test
     void refusesShaMismatchWithoutTouchingTheRunningModel() throws Exception {
         Path v1 = model("1", "g,r");
         Path v2 = model("2", "g,r");
@@ -150,6 +187,7 @@ class ModelFollowerInstallerTest {
             assertEquals(Outcome.Status.REFUSED, o.status());
             assertEquals(Reason.INVALID_MODEL, o.reason());
             assertTrue(o.message().contains("SHA-256 mismatch") && o.message().contains(ModelIdentity.sha256(v2)), o.message());
+            assertEquals("sha256", o.check());
             assertEquals(0, holder.epoch());
             assertEquals(ModelIdentity.sha256(v1), holder.identity().sha256());
             assertEquals(0, cacheFiles(cache), "nothing written for a record that does not verify");
@@ -167,6 +205,7 @@ class ModelFollowerInstallerTest {
             assertEquals(Outcome.Status.REFUSED, o.status());
             assertEquals(Reason.INVALID_MODEL, o.reason());
             assertTrue(o.message().contains("incompatible") && o.message().contains("channels [r, i] != [g, r]"), o.message());
+            assertEquals("incompatible", o.check());
             assertEquals("1", holder.identity().version());
             assertEquals(0, cacheFiles(cache));
         }
