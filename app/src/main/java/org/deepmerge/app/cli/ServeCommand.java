@@ -1,9 +1,19 @@
 package org.deepmerge.app.cli;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,11 +22,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.app.ops.Health;
+import org.deepmerge.app.ops.OpsHttpServer;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.hotswap.ModelRolloutMetrics;
 import org.deepmerge.streams.hotswap.ModelTopicFollower;
@@ -39,6 +52,12 @@ import picocli.CommandLine.Option;
  *
  * <p>With {@code deepmerge.model.topic} set, a {@link ModelTopicFollower} hot-swaps new versions of the running
  * model (same input contract) from the compacted model topic; scores name the model that produced them.
+ *
+ * <p>Operations (docs/operations.md): one HTTP server ({@code deepmerge.http.port}, default
+ * {@value DeepMergeStreamsConfig#SERVE_DEFAULT_HTTP_PORT}; -1 = none, 0 = any free port, printed) serves
+ * {@code /metrics} (the scorer's meters, Kafka Streams and client metrics, JVM metrics; Prometheus text format),
+ * {@code /livez} and {@code /readyz} (Kafka Streams RUNNING and the model loaded and warmed). Static membership
+ * ({@code deepmerge.static.membership}): {@code group.instance.id} from the host (pod) name.
  *
  * <p>Uncaught-exception policy: {@link ThreadReplacementPolicy} ({@code REPLACE_THREAD} at most
  * {@code deepmerge.fault.max.thread.replacements} times in {@code deepmerge.fault.window.ms}, then the instance shuts
@@ -79,7 +98,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SecretSettings.warnIfOnCommandLine("--set", sets, spec.commandLine().getErr());
+        PrintWriter err = spec.commandLine().getErr();
+        SecretSettings.warnIfOnCommandLine("--set", sets, err);
         Map<String, Object> flags = new LinkedHashMap<>(sets);
         putIf(flags, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         putIf(flags, DeepMergeStreamsConfig.INPUT_TOPIC, inputTopic);
@@ -92,20 +112,66 @@ public final class ServeCommand implements Callable<Integer> {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "no Kafka bootstrap servers: use --bootstrap, "
                     + "bootstrap.servers in --config, or DEEPMERGE_KAFKA_BOOTSTRAP_SERVERS");
         }
-        createTopicsIfMissing(props, List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic()));
+        Optional<String> instanceId = config.groupInstanceId(System.getenv());
+        if (instanceId.isPresent()) {
+            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId.get());
+            LOG.info("static membership: group.instance.id {} (Kafka Streams adds -<thread> per stream thread); a "
+                    + "restart within the session timeout keeps its tasks without a rebalance", instanceId.get());
+        }
 
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Health health = new Health();
+        List<AutoCloseable> closeLast = new ArrayList<>();
+        try {
+            bindJvmMetrics(registry, closeLast);
+            int port = config.httpPort(DeepMergeStreamsConfig.SERVE_DEFAULT_HTTP_PORT);
+            if (port >= 0) {
+                OpsHttpServer http = OpsHttpServer.start(config.httpBindAddress(), port, registry, health);
+                closeLast.add(0, http);
+                err.println("http: /metrics, /livez, /readyz on " + config.httpBindAddress() + " port " + http.port());
+            }
+            createTopicsIfMissing(props, List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic()));
+            return serve(config, props, registry, health, err);
+        } finally {
+            for (AutoCloseable c : closeLast) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("closing {}", c, e);
+                }
+            }
+            registry.close();
+        }
+    }
+
+    /** JVM memory, GC, CPU and thread meters (the GC binder is closed last). */
+    private static void bindJvmMetrics(MeterRegistry registry, List<AutoCloseable> closeLast) {
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        closeLast.add(gc);
+        new ProcessorMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Opens the model, runs Kafka Streams until SIGTERM, an interrupt of this thread, or Kafka Streams stops. */
+    private Integer serve(DeepMergeStreamsConfig config, Properties props, MeterRegistry registry, Health health,
+                          PrintWriter err) throws Exception {
         AtomicInteger exit = new AtomicInteger(0);
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch cleanedUp = new CountDownLatch(1);
         Thread hook = null;
         try (ScoringRuntime runtime = ScoringRuntime.open(config, config.contractOverrides())) {
-            ScoringMetrics metrics = new ScoringMetrics(new SimpleMeterRegistry());
+            runtime.warmUp();
+            health.model(runtime::warmed);
+            ScoringMetrics metrics = runtime.metrics(registry);
             ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
                     MergerScoreSerde.fromConfig(config).serializer(), metrics, runtime.alertPreparer());
             ModelTopicFollower follower = null;
             if (!config.modelTopic().isEmpty()) {
                 follower = runtime.followModelTopic(props, config);
-                follower.addListener(o -> System.err.println("model topic " + config.modelTopic() + ": " + o));
+                follower.addListener(o -> err.println("model topic " + config.modelTopic() + ": " + o));
                 follower.addListener(new ModelRolloutMetrics(metrics.registry()));
             }
             KafkaStreams streams;
@@ -114,11 +180,14 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (ConfigException e) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "invalid Kafka Streams setting: " + e.getMessage(), e);
             }
+            KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(registry);
+            health.streams(streams::state);
             streams.setUncaughtExceptionHandler(ThreadReplacementPolicy.of(config));
             streams.setStateListener((now, before) -> {
                 LOG.info("Kafka Streams {} -> {}", before, now);
                 if (now == KafkaStreams.State.RUNNING) {
-                    System.err.println("serving: " + config.inputTopic() + " -> " + config.outputTopic()
+                    err.println("serving: " + config.inputTopic() + " -> " + config.outputTopic()
                             + " (dead letters: " + config.dlqTopic() + "), model " + runtime.identity().name()
                             + " sha256 " + runtime.identity().sha256());
                 } else if (now == KafkaStreams.State.ERROR) {
@@ -129,7 +198,7 @@ public final class ServeCommand implements Callable<Integer> {
                 }
             });
             hook = new Thread(() -> {
-                System.err.println("stopping: closing Kafka Streams ...");
+                err.println("stopping: closing Kafka Streams ...");
                 streams.close(Duration.ofSeconds(60));
                 stopped.countDown();
                 try {
@@ -140,12 +209,24 @@ public final class ServeCommand implements Callable<Integer> {
             }, "deepmerge-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             streams.start();
-            stopped.await();
+            boolean interrupted = false;
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                // serve run on a thread of a larger program (tests, embedding): stop as on SIGTERM
+                interrupted = true;
+                err.println("stopping: interrupted, closing Kafka Streams ...");
+            }
             streams.close(Duration.ofSeconds(60));
+            streamsMetrics.close();
             if (follower != null) {
                 follower.close();
             }
-            System.err.printf("stopped: %d scored, %d micro-batches%n", metrics.scoredCount(), metrics.batches());
+            err.printf("stopped: %d scored, %d micro-batches%n", metrics.scoredCount(), metrics.batches());
+            err.flush();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         } finally {
             cleanedUp.countDown();
         }

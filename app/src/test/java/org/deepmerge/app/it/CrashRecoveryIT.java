@@ -23,7 +23,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.model.ContractOverrides;
@@ -54,6 +53,7 @@ class CrashRecoveryIT {
                 "--set", "state.dir=" + stateDir,
                 "--set", "commit.interval.ms=100",
                 "--set", "deepmerge.device=cpu",
+                "--set", "deepmerge.http.port=0",
                 "--set", "deepmerge.inference.threads=1",
                 "--set", "deepmerge.max.batch.size=8",
                 "--set", "deepmerge.max.wait.ms=100",
@@ -66,19 +66,8 @@ class CrashRecoveryIT {
     @Test
     @SuppressWarnings("try") // KafkaClusterTestKit.close() declares InterruptedException
     void sigkillMidStreamLosesAndDuplicatesNothing() throws Exception {
-        try (KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "3")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("transaction.state.log.num.partitions", "3")
-                .setConfigProp("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build()) {
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
+        try (KafkaClusterTestKit cluster = ScoringIntegrationIT.startCluster(Map.of(
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000"))) {
             String bootstrap = cluster.bootstrapServers();
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic("alerts", 2, (short) 1), new NewTopic("scores", 1, (short) 1),

@@ -79,11 +79,27 @@ public final class ChildJvm {
      * @throws IOException when it cannot be started
      */
     public static Process start(Path dir, Path log, String maxHeap, List<String> args) throws IOException {
+        return start(dir, log, maxHeap, java.util.Map.of(), args);
+    }
+
+    /**
+     * @param dir     directory for the manifest jar
+     * @param log     file receiving the child's standard output and error
+     * @param maxHeap the child's {@code -Xmx}
+     * @param env     environment variables set (or replaced) in the child, e.g. {@code HOSTNAME}
+     * @param args    the deepmerge command line
+     * @return the started process
+     * @throws IOException when it cannot be started
+     */
+    public static Process start(Path dir, Path log, String maxHeap, java.util.Map<String, String> env, List<String> args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + maxHeap, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.deepmerge.avro.v1",
                 "-cp", classpathJar(dir).toString(), DeepMergeCli.class.getName()));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /**

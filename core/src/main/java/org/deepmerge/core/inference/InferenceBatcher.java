@@ -33,6 +33,18 @@ public final class InferenceBatcher implements AutoCloseable {
     private record Request(float[] images, int n, CompletableFuture<List<Prediction>> future) {
     }
 
+    /** Told of every ONNX Runtime run the batcher completes (e.g. to record its duration as a metric). */
+    @FunctionalInterface
+    public interface RunObserver {
+        /**
+         * Called on the batcher's worker thread after each successful run: keep it cheap and never throw.
+         *
+         * @param images images in the run (the merged requests)
+         * @param nanos  wall-clock time of the run, ns (scorer call only: no queueing)
+         */
+        void ran(int images, long nanos);
+    }
+
     private final OnnxScorer scorer;
     private final int maxBatch;
     private final long maxDelayNanos;
@@ -44,6 +56,7 @@ public final class InferenceBatcher implements AutoCloseable {
     private final AtomicLong images = new AtomicLong();
     private float[] assembled = new float[0];
     private volatile boolean closed;
+    private volatile RunObserver observer;
 
     /**
      * @param scorer   the shared scorer
@@ -126,6 +139,15 @@ public final class InferenceBatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * @param observer told of every completed run from now on (replaces any earlier one); null = none
+     * @return this batcher
+     */
+    public InferenceBatcher observedBy(RunObserver observer) {
+        this.observer = observer;
+        return this;
+    }
+
     /** @return ONNX Runtime runs requested so far (each may be chunked further by the scorer) */
     public long batchesRun() {
         return batches.get();
@@ -181,6 +203,7 @@ public final class InferenceBatcher implements AutoCloseable {
 
     private void runBatch(List<Request> batch, int total) {
         try {
+            long start = System.nanoTime();
             List<Prediction> all;
             if (batch.size() == 1) {
                 all = scorer.score(batch.get(0).images(), total);
@@ -198,6 +221,14 @@ public final class InferenceBatcher implements AutoCloseable {
             }
             batches.incrementAndGet();
             images.addAndGet(total);
+            RunObserver o = observer;
+            if (o != null) {
+                try {
+                    o.ran(total, System.nanoTime() - start);
+                } catch (RuntimeException e) {
+                    LOG.debug("inference run observer failed", e);
+                }
+            }
             int at = 0;
             for (Request r : batch) {
                 r.future().complete(List.copyOf(all.subList(at, at + r.n())));

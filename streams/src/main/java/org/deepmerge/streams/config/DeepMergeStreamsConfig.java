@@ -118,6 +118,16 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String MODEL_MERGER_CLASS = "deepmerge.model.merger.class";
     public static final String INFERENCE_MAX_BATCH = "deepmerge.inference.max.batch";
     public static final String INFERENCE_MAX_DELAY_MS = "deepmerge.inference.max.delay.ms";
+    /** Port of the metrics and health HTTP server of {@code deepmerge serve}; -1 = off (the library default). */
+    public static final String HTTP_PORT = "deepmerge.http.port";
+    /** Address the metrics and health HTTP server listens on. */
+    public static final String HTTP_BIND_ADDRESS = "deepmerge.http.bind.address";
+    /** The port {@code deepmerge serve} serves /metrics, /livez and /readyz on when {@value #HTTP_PORT} is not set. */
+    public static final int SERVE_DEFAULT_HTTP_PORT = 9464;
+    /** Static group membership: {@code group.instance.id} from the host (pod) name. */
+    public static final String STATIC_MEMBERSHIP = "deepmerge.static.membership";
+    /** The environment variable {@value #STATIC_MEMBERSHIP} takes the instance id from (the pod name in Kubernetes). */
+    public static final String HOSTNAME_ENV = "HOSTNAME";
 
     /** Channel policies (issue 3, item 4). */
     public enum ChannelPolicy {
@@ -309,6 +319,24 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                     "Model contract override: class names in output order, comma-separated (empty = from the model).")
             .define(MODEL_MERGER_CLASS, Type.STRING, "", Importance.LOW,
                     "Model contract override: name of the merger class (empty = from the model).")
+            .define(HTTP_PORT, Type.INT, -1, Range.between(-1, 65535), Importance.MEDIUM,
+                    "Port of the HTTP server for /metrics (Prometheus text format), /livez and /readyz: -1 = none, 0 = "
+                            + "any free port (printed at start). Only deepmerge serve runs this server (an application "
+                            + "embedding the topology registers ScoringRuntime.metrics and Micrometer's "
+                            + "KafkaStreamsMetrics in its own registry); serve uses " + SERVE_DEFAULT_HTTP_PORT
+                            + " when this is not set. See docs/operations.md.")
+            .define(HTTP_BIND_ADDRESS, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+                    "Address the HTTP server of deepmerge.http.port listens on (0.0.0.0 = every interface, as "
+                            + "Kubernetes probes and Prometheus need; 127.0.0.1 = this host only).")
+            .define(STATIC_MEMBERSHIP, Type.STRING, "auto", ValidString.in("auto", "on", "off"), Importance.MEDIUM,
+                    "Static consumer-group membership for deepmerge serve: group.instance.id is set to the host name, so "
+                            + "a restart within the session timeout (consumer.session.timeout.ms) gets its tasks back "
+                            + "without a rebalance; Kafka Streams adds -<thread> per stream thread. auto (default) = on "
+                            + "when the environment variable HOSTNAME is set (every Kubernetes pod and container: the "
+                            + "pod name), else off; on = HOSTNAME, else the host name the JVM resolves; off = dynamic "
+                            + "membership. A group.instance.id given explicitly always wins. Host names must be "
+                            + "unique per application.id: two instances on one host need off or their own "
+                            + "group.instance.id. See docs/operations.md.")
             .define(STORE_NAME, Type.STRING, "deepmerge-batch-buffer", new ConfigDef.NonEmptyString(), Importance.LOW,
                     "Name of the changelogged state store that buffers preprocessed images until their batch is scored.");
 
@@ -729,5 +757,60 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     public String storeName() {
         return getString(STORE_NAME);
+    }
+
+    /**
+     * @param whenUnset the port to use when {@value #HTTP_PORT} was not given ({@link #SERVE_DEFAULT_HTTP_PORT} in
+     *                  serve; -1 in the library)
+     * @return the HTTP port: -1 = no server, 0 = any free port
+     */
+    public int httpPort(int whenUnset) {
+        return originals().containsKey(HTTP_PORT) ? getInt(HTTP_PORT) : whenUnset;
+    }
+
+    /** @return the address the HTTP server listens on ({@value #HTTP_BIND_ADDRESS}) */
+    public String httpBindAddress() {
+        return getString(HTTP_BIND_ADDRESS);
+    }
+
+    /**
+     * The static membership id {@value #STATIC_MEMBERSHIP} asks for.
+     *
+     * @param env environment variables (usually {@code System.getenv()}): {@value #HOSTNAME_ENV} is read
+     * @return the {@code group.instance.id} to set; empty when membership stays dynamic or when
+     *         {@code group.instance.id} is already given (with or without a {@code consumer.} / {@code main.consumer.}
+     *         prefix), which is then used as it is
+     * @throws DeepMergeException INVALID_CONFIG when it is {@code on} and no host name is known
+     */
+    public Optional<String> groupInstanceId(Map<String, String> env) throws DeepMergeException {
+        String key = org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
+        if (passThrough.containsKey(key) || passThrough.containsKey(StreamsConfig.consumerPrefix(key))
+                || passThrough.containsKey(StreamsConfig.mainConsumerPrefix(key))) {
+            return Optional.empty();
+        }
+        String mode = getString(STATIC_MEMBERSHIP);
+        String host = env.get(HOSTNAME_ENV);
+        host = host == null || host.isBlank() ? null : host.trim();
+        switch (mode) {
+            case "off":
+                return Optional.empty();
+            case "auto":
+                return Optional.ofNullable(host);
+            default:
+                if (host != null) {
+                    return Optional.of(host);
+                }
+                try {
+                    String resolved = java.net.InetAddress.getLocalHost().getHostName();
+                    if (resolved != null && !resolved.isBlank()) {
+                        return Optional.of(resolved);
+                    }
+                } catch (java.net.UnknownHostException e) {
+                    // reported below
+                }
+                throw new DeepMergeException(Reason.INVALID_CONFIG, STATIC_MEMBERSHIP + "=on but no host name is known"
+                        + " (no " + HOSTNAME_ENV + " environment variable, and the JVM cannot resolve one): set "
+                        + HOSTNAME_ENV + " or group.instance.id");
+        }
     }
 }

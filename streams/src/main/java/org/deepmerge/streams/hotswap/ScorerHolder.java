@@ -171,6 +171,8 @@ public final class ScorerHolder implements AutoCloseable {
     private final AtomicReference<Generation> current;
     private final BatcherFactory batcherFactory;
     private final Object swapLock = new Object();
+    private final java.util.List<java.util.function.Consumer<OnnxScorer>> swapListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     /**
@@ -226,6 +228,20 @@ public final class ScorerHolder implements AutoCloseable {
             }
             // g was replaced and fully released between get() and retain(): read the new current and retry
         }
+    }
+
+    /**
+     * @param listener told of every model installed by {@link #swap} from now on, with the new scorer (on the
+     *                 swapping thread, after the swap; read its identity and provider, never close it); a listener
+     *                 that throws is logged and ignored
+     */
+    public void addSwapListener(java.util.function.Consumer<OnnxScorer> listener) {
+        swapListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** @return the execution provider of the model new leases get, e.g. {@code CPUExecutionProvider} */
+    public String executionProvider() {
+        return current.get().scorer.executionProvider();
     }
 
     /** @return identity of the model new leases get */
@@ -294,6 +310,13 @@ public final class ScorerHolder implements AutoCloseable {
                 old.scorer.identity().version(), shortSha(old.scorer.identity()), next.identity().name(),
                 next.identity().version(), shortSha(next.identity()), installed.epoch);
         old.release();
+        for (java.util.function.Consumer<OnnxScorer> l : swapListeners) {
+            try {
+                l.accept(next);
+            } catch (RuntimeException e) {
+                LOG.warn("model swap listener failed: {}", e.toString());
+            }
+        }
         return installed.epoch;
     }
 

@@ -53,8 +53,13 @@ public final class ScoringRuntime implements AutoCloseable {
     private final CutoutPipeline pipeline;
     private final ChannelMapping mapping;
     private final ScorerOptions options;
+    /** Where every batcher of this runtime (one per installed model) reports its runs; set by {@link #metrics}. */
+    private final java.util.concurrent.atomic.AtomicReference<InferenceBatcher.RunObserver> runObserver;
+    private volatile boolean warmed;
 
-    private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ChannelMapping mapping, ScorerOptions options) {
+    private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ChannelMapping mapping, ScorerOptions options,
+                           java.util.concurrent.atomic.AtomicReference<InferenceBatcher.RunObserver> runObserver) {
+        this.runObserver = runObserver;
         this.mapping = mapping;
         this.holder = holder;
         this.pipeline = pipeline;
@@ -95,11 +100,19 @@ public final class ScoringRuntime implements AutoCloseable {
         }
         warnAboutPadding(scorer, config);
         Duration delay = Duration.ofMillis(config.inferenceMaxDelayMs());
-        ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay));
+        java.util.concurrent.atomic.AtomicReference<InferenceBatcher.RunObserver> observer =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        InferenceBatcher.RunObserver delegate = (n, nanos) -> {
+            InferenceBatcher.RunObserver o = observer.get();
+            if (o != null) {
+                o.ran(n, nanos);
+            }
+        };
+        ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay).observedBy(delegate));
         try {
             CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
                     StampLimits.defaults(), GateConfig.defaults().withEnabled(config.gateEnabled()));
-            return new ScoringRuntime(holder, pipeline, mapping, options);
+            return new ScoringRuntime(holder, pipeline, mapping, options, observer);
         } catch (DeepMergeException | RuntimeException e) {
             holder.close();
             throw e;
@@ -158,7 +171,50 @@ public final class ScoringRuntime implements AutoCloseable {
      */
     public ScoringTopology.Dependencies dependencies(DeepMergeStreamsConfig config, MeterRegistry registry) {
         return new ScoringTopology.Dependencies(preparer(), scorer(), MergerScoreSerde.fromConfig(config).serializer(),
-                new ScoringMetrics(registry), alertPreparer());
+                metrics(registry), alertPreparer());
+    }
+
+    /**
+     * The topology's meters in {@code registry}, bound to this runtime: every ONNX Runtime run of the shared inference
+     * batcher is recorded ({@code deepmerge.inference.run}, {@code deepmerge.inference.batch.size}) and
+     * {@code deepmerge.model.info} names the live model, following hot-swaps. Call it once per runtime (a later call
+     * moves the inference meters to the new registry).
+     *
+     * @param registry where the meters go (e.g. the application's Prometheus registry)
+     * @return the meters, for {@link ScoringTopology.Dependencies}
+     */
+    public ScoringMetrics metrics(MeterRegistry registry) {
+        ScoringMetrics metrics = new ScoringMetrics(registry);
+        metrics.liveModel(holder.identity(), holder.executionProvider());
+        holder.addSwapListener(s -> metrics.liveModel(s.identity(), s.executionProvider()));
+        runObserver.set(metrics::inferenceRun);
+        return metrics;
+    }
+
+    /**
+     * Runs the current model once on a zero image, so that the first alerts do not pay for the session's first run
+     * (memory arenas, lazy kernels; on CUDA the algorithm search of pinned sizes happens at open), and proves the model
+     * answers before the application reports ready. Logs one INFO line.
+     *
+     * @return how long the run took
+     * @throws DeepMergeException INFERENCE_FAILED when the model fails on it or the runtime is closed
+     */
+    public Duration warmUp() throws DeepMergeException {
+        long t0 = System.nanoTime();
+        try (ScorerHolder.Lease lease = holder.acquire()) {
+            lease.scorer().score(new float[lease.contract().imageSize()], 1);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            warmed = true;
+            LOG.info("model {} {} (sha256 {}) warmed up on {} in {} ms", lease.identity().name(),
+                    lease.identity().version(), lease.identity().sha256().substring(0, Math.min(12,
+                            lease.identity().sha256().length())), lease.scorer().executionProvider(), took.toMillis());
+            return took;
+        }
+    }
+
+    /** @return whether {@link #warmUp} succeeded and the runtime is not closed: a model is loaded and answers */
+    public boolean warmed() {
+        return warmed;
     }
 
     /** @return decode + preprocess via the core pipeline (thread-safe) */
@@ -306,6 +362,7 @@ public final class ScoringRuntime implements AutoCloseable {
     /** Closes the holder: the current model's batcher and session are released once no batch uses them. */
     @Override
     public void close() {
+        warmed = false;
         holder.close();
     }
 }

@@ -81,6 +81,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private boolean capWarned;
     /** This instance's own buffered images by store key, with the bytes written for them. */
     private final Map<Long, Written> written = new HashMap<>();
+    /** Read by the gauges deepmerge.buffer.images and deepmerge.assembly.open.objects (from another thread: approximate). */
+    private final java.util.function.IntSupplier bufferedGauge = () -> count;
+    private final java.util.function.IntSupplier openObjectsGauge = () -> openObjects;
 
     /** An image this processor put into the buffer store, and the store value it wrote for it. */
     private record Written(byte[] encoded, PendingImage image) {
@@ -144,10 +147,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             long every = Math.max(1, Math.min(assembly.timeoutMs() / 4, 60_000L));
             ctx.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::onAssemblyTimeout);
         }
+        metrics.register(bufferedGauge, assembly != null ? openObjectsGauge : null);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        metrics.received();
         if (assembly != null) {
             assemble(record);
             return;
@@ -391,6 +396,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     @Override
     public void close() {
         written.clear();
+        metrics.unregister(bufferedGauge, openObjectsGauge);
     }
 
     private void onWallClock(long now) {

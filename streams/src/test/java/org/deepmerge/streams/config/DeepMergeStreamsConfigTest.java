@@ -292,4 +292,41 @@ class DeepMergeStreamsConfigTest {
         assertEquals(org.deepmerge.core.registry.RegistryAuth.Kind.BEARER, offline.auth().kind());
         assertEquals(2, offline.maxAttempts());
     }
+
+    /** deepmerge.http.port: off in the library unless given; serve passes its own default. */
+    @Test
+    void httpPortIsOffUnlessGivenOrDefaultedByTheCaller() throws Exception {
+        DeepMergeStreamsConfig none = DeepMergeStreamsConfig.load(null, Map.of(), Map.of());
+        assertEquals(-1, none.httpPort(-1));
+        assertEquals(DeepMergeStreamsConfig.SERVE_DEFAULT_HTTP_PORT, none.httpPort(DeepMergeStreamsConfig.SERVE_DEFAULT_HTTP_PORT));
+        assertEquals(0, DeepMergeStreamsConfig.load(null, Map.of(), Map.of(DeepMergeStreamsConfig.HTTP_PORT, "0"))
+                .httpPort(9464));
+        assertEquals(-1, DeepMergeStreamsConfig.load(null, Map.of("DEEPMERGE_HTTP_PORT", "-1"), Map.of()).httpPort(9464));
+        assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.HTTP_PORT, "70000")));
+    }
+
+    /** group.instance.id from HOSTNAME (auto, on), never over an explicit one, never with off. */
+    @Test
+    void staticMembershipTakesTheHostNameUnlessAnInstanceIdIsGiven() throws Exception {
+        Map<String, String> pod = Map.of("HOSTNAME", "scorer-7f9c-2");
+        DeepMergeStreamsConfig auto = DeepMergeStreamsConfig.load(null, Map.of(), Map.of());
+        assertEquals(java.util.Optional.of("scorer-7f9c-2"), auto.groupInstanceId(pod));
+        assertEquals(java.util.Optional.empty(), auto.groupInstanceId(Map.of()), "auto without HOSTNAME: dynamic");
+        DeepMergeStreamsConfig off = DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.STATIC_MEMBERSHIP, "off"));
+        assertEquals(java.util.Optional.empty(), off.groupInstanceId(pod));
+        DeepMergeStreamsConfig on = DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.STATIC_MEMBERSHIP, "on"));
+        assertEquals(java.util.Optional.of("scorer-7f9c-2"), on.groupInstanceId(pod));
+        assertTrue(on.groupInstanceId(Map.of()).orElseThrow().length() > 0, "on: the host name the JVM resolves");
+        for (String key : new String[] {"group.instance.id", "consumer.group.instance.id", "main.consumer.group.instance.id"}) {
+            DeepMergeStreamsConfig given = DeepMergeStreamsConfig.load(null, Map.of(), Map.of(key, "mine",
+                    DeepMergeStreamsConfig.STATIC_MEMBERSHIP, "on"));
+            assertEquals(java.util.Optional.empty(), given.groupInstanceId(pod), key + " given: used as it is");
+            assertEquals("mine", given.streamsProperties().get(key));
+        }
+        assertThrows(DeepMergeException.class, () -> DeepMergeStreamsConfig.load(null, Map.of(),
+                Map.of(DeepMergeStreamsConfig.STATIC_MEMBERSHIP, "yes")));
+    }
 }

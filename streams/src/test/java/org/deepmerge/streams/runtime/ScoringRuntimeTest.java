@@ -94,4 +94,37 @@ class ScoringRuntimeTest {
             assertTrue(ScoringRuntime.paddingWarning(s, 1).isEmpty(), "a dynamic-batch model runs at the pending size");
         }
     }
+
+    /**
+     * The meters bound to a runtime: the warm-up makes it ready, every run of the shared batcher is timed, and the
+     * model-info gauge names the live model (one row), following a hot-swap.
+     */
+    @Test
+    void metricsFollowTheBatcherAndTheLiveModel() throws Exception {
+        Path a = TestModels.meanSigmoid(tmp.resolve("a.onnx"), 0.01f, "1");
+        Path b = TestModels.meanSigmoid(tmp.resolve("b.onnx"), -0.02f, "2");
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (ScoringRuntime r = ScoringRuntime.open(DeepMergeStreamsConfig.load(null, Map.of(), Map.of(
+                DeepMergeStreamsConfig.MODEL_PATH, a.toString(), DeepMergeStreamsConfig.DEVICE, "cpu")),
+                ContractOverrides.none())) {
+            assertFalse(r.warmed());
+            assertTrue(r.warmUp().toNanos() > 0);
+            assertTrue(r.warmed());
+            org.deepmerge.streams.topology.ScoringMetrics m = r.metrics(registry);
+            java.util.function.Supplier<java.util.List<String>> versions = () -> registry.find("deepmerge.model.info")
+                    .gauges().stream().map(g -> g.getId().getTag("version") + "/" + g.getId().getTag("provider")
+                            + "/" + g.getId().getTag("sha256") + "=" + g.value()).toList();
+            assertEquals(java.util.List.of("1/CPUExecutionProvider/" + r.identity().sha256() + "=1.0"), versions.get());
+            assertEquals(0, m.inferenceRuns(), "the warm-up is not an inference run of the stream");
+            float[] images = new float[3 * TestModels.SIZE * TestModels.SIZE];
+            r.scorer().submit(images, 3).get();
+            assertEquals(1, m.inferenceRuns());
+            assertEquals(3.0, registry.get("deepmerge.inference.batch.size").summary().totalAmount());
+            r.holder().swap(OnnxScorer.open(b, CPU, ContractOverrides.none()));
+            assertEquals(java.util.List.of("2/CPUExecutionProvider/" + r.identity().sha256() + "=1.0"), versions.get());
+            r.scorer().submit(images, 3).get();
+            assertEquals(2, m.inferenceRuns(), "the new model's batcher reports to the same meters");
+        }
+    }
 }

@@ -173,6 +173,8 @@ class ScoringTopologyTest {
         }
         assertTrue(scores.isEmpty(), "3 < max.batch.size=4: nothing scored yet");
         assertEquals(3, buffered());
+        assertEquals(3.0, metrics.registry().get("deepmerge.buffer.images").gauge().value(), "the buffer gauge");
+        assertEquals(3, metrics.alertsInCount());
         for (int i = 3; i < 8; i++) {
             Instant ts = T0.minusSeconds(1000 - i);
             byte[] value = Alerts.bytes(files.get(i));
@@ -184,6 +186,8 @@ class ScoringTopologyTest {
         assertEquals(0, buffered(), "scored entries are deleted from the buffer");
         assertEquals(2, metrics.batches());
         assertEquals(4.0, metrics.maxBatch());
+        assertEquals(8, metrics.alertsInCount());
+        assertEquals(0.0, metrics.registry().get("deepmerge.buffer.images").gauge().value());
         for (TestRecord<String, MergerScore> r : out) {
             assertEquals(r.key(), r.value().getSourceId());
             assertEquals(inputTime.get(r.key()), r.getRecordTime(), "score carries its input's timestamp");
@@ -514,6 +518,7 @@ class ScoringTopologyTest {
             }
         }
         assertEquals(100, assembling());
+        assertEquals(100.0, metrics.registry().get("deepmerge.assembly.open.objects").gauge().value(), "the gauge");
         assertEquals(n - 100, metrics.assembleClosedCount("cap"));
         assertTrue(scores.readRecordsToList().stream().allMatch(r -> r.value().getIncomplete()));
         driver.advanceWallClockTime(Duration.ofHours(2));
