@@ -15,7 +15,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.deepmerge.core.archive.AlertSource;
 import org.deepmerge.core.archive.AlertSourceEntry;
-import org.deepmerge.streams.config.DeepMergeStreamsConfig;
+import org.deepmerge.core.kafka.KafkaClientSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,7 +44,8 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Producer settings as a properties file, e.g. security.protocol and sasl.jaas.config: the place "
-                    + "for secrets (also DEEPMERGE_KAFKA_* environment variables, e.g. DEEPMERGE_KAFKA_SASL_JAAS_CONFIG).")
+                    + "for secrets (also DEEPMERGE_KAFKA_* environment variables, e.g. DEEPMERGE_KAFKA_SASL_JAAS_CONFIG); "
+                    + "deepmerge.* keys are ignored, so serve's file serves.")
     Path configFile;
 
     @Option(names = "--set", description = "Extra producer setting KEY=VALUE (repeatable; beats --config and the "
@@ -57,21 +58,14 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(16 << 20));
-        if (configFile != null) {
-            p.putAll(DeepMergeStreamsConfig.readProperties(configFile));
-        }
-        DeepMergeStreamsConfig.fromEnv(System.getenv()).forEach((k, v) -> {
-            if (!k.startsWith(DeepMergeStreamsConfig.PREFIX)) {
-                p.put(k, v);
-            }
-        });
         SecretSettings.warnIfOnCommandLine("--set", sets, spec.commandLine().getErr());
-        p.putAll(sets);
+        p.putAll(KafkaClientSettings.load(configFile, System.getenv(), sets));
+        // a flag: beats bootstrap.servers of a --config file shared with serve
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         ServeCommand.createTopicsIfMissing(p, List.of(topic));
         long sent = 0;
         long failed = 0;

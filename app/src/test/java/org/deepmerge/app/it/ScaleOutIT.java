@@ -106,7 +106,7 @@ class ScaleOutIT {
         Instance(String name, String host, String bootstrap, Path model, int sessionTimeoutMs) throws Exception {
             this.name = name;
             this.log = tmp.resolve(name + ".log");
-            this.process = ChildJvm.start(tmp, log, "640m", Map.of("HOSTNAME", host), List.of("serve",
+            this.process = ChildJvm.start(tmp, log, "640m", List.of(), Map.of("HOSTNAME", host), List.of("serve",
                     "--bootstrap", bootstrap, "--input-topic", "alerts", "--output-topic", "scores",
                     "--dlq-topic", "dead", "--model", model.toString(),
                     "--set", "application.id=" + APP,

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -79,23 +80,25 @@ public final class ChildJvm {
      * @throws IOException when it cannot be started
      */
     public static Process start(Path dir, Path log, String maxHeap, List<String> args) throws IOException {
-        return start(dir, log, maxHeap, java.util.Map.of(), args);
+        return start(dir, log, maxHeap, List.of(), Map.of(), args);
     }
 
     /**
      * @param dir     directory for the manifest jar
      * @param log     file receiving the child's standard output and error
      * @param maxHeap the child's {@code -Xmx}
-     * @param env     environment variables set (or replaced) in the child, e.g. {@code HOSTNAME}
+     * @param jvmArgs further JVM options, e.g. {@code -Dlogback.configurationFile=...}
+     * @param env     environment variables set (or replaced) in the child, e.g. {@code HOSTNAME} or, e.g. {@code DEEPMERGE_KAFKA_*} settings
      * @param args    the deepmerge command line
      * @return the started process
      * @throws IOException when it cannot be started
      */
-    public static Process start(Path dir, Path log, String maxHeap, java.util.Map<String, String> env, List<String> args)
-            throws IOException {
+    public static Process start(Path dir, Path log, String maxHeap, List<String> jvmArgs, Map<String, String> env,
+                                List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.deepmerge.avro.v1",
-                "-cp", classpathJar(dir).toString(), DeepMergeCli.class.getName()));
+                "-Xmx" + maxHeap, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=org.deepmerge.avro.v1"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-cp", classpathJar(dir).toString(), DeepMergeCli.class.getName()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);

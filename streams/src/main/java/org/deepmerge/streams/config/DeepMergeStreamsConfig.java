@@ -1,8 +1,5 @@
 package org.deepmerge.streams.config;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,6 +22,7 @@ import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.Device;
 import org.deepmerge.core.inference.ScorerOptions;
+import org.deepmerge.core.kafka.KafkaClientSettings;
 import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.core.registry.RegistryAuth;
 import org.deepmerge.core.registry.RegistrySettings;
@@ -46,11 +44,11 @@ import org.deepmerge.core.registry.RegistrySettings;
 public final class DeepMergeStreamsConfig extends AbstractConfig {
 
     /** Prefix of every DeepMerge key. */
-    public static final String PREFIX = "deepmerge.";
+    public static final String PREFIX = KafkaClientSettings.DEEPMERGE_PREFIX;
     /** Environment variable prefix. */
-    public static final String ENV_PREFIX = "DEEPMERGE_";
+    public static final String ENV_PREFIX = KafkaClientSettings.ENV_PREFIX;
     /** Environment variable prefix of pass-through Kafka settings. */
-    public static final String ENV_KAFKA_PREFIX = "DEEPMERGE_KAFKA_";
+    public static final String ENV_KAFKA_PREFIX = KafkaClientSettings.ENV_KAFKA_PREFIX;
 
     public static final String INPUT_TOPIC = "deepmerge.input.topic";
     public static final String OUTPUT_TOPIC = "deepmerge.output.topic";
@@ -537,13 +535,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
      * @throws DeepMergeException IO_ERROR naming the file when it cannot be read
      */
     public static Properties readProperties(Path file) throws DeepMergeException {
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "cannot read config file " + file + ": " + e.getMessage(), e);
-        }
-        return p;
+        return KafkaClientSettings.readProperties(file);
     }
 
     /**
@@ -551,20 +543,12 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
      * @return the settings named by {@code DEEPMERGE_*} variables, as config keys
      */
     public static Map<String, String> fromEnv(Map<String, String> env) {
-        Map<String, String> out = new HashMap<>();
-        env.forEach((name, value) -> {
-            if (name.startsWith(ENV_KAFKA_PREFIX)) {
-                out.put(name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-            } else if (name.startsWith(ENV_PREFIX)) {
-                out.put(PREFIX + name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-            }
-        });
-        return out;
+        return KafkaClientSettings.fromEnv(env);
     }
 
     /** @param key a DeepMerge key @return its environment variable name */
     public static String envName(String key) {
-        return ENV_PREFIX + key.substring(PREFIX.length()).toUpperCase(Locale.ROOT).replace('.', '_');
+        return KafkaClientSettings.envName(key);
     }
 
     /**

@@ -11,12 +11,16 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.common.security.JaasContext;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -35,7 +39,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *       with that client's {@link ConfigDef};</li>
  *   <li>for each client that uses TLS ({@code security.protocol} SSL or SASL_SSL), its {@code ssl.truststore.location}
  *       and {@code ssl.keystore.location}, when set, must be readable files (a missing one used to fail inside the
- *       Kafka admin client with a stack trace).</li>
+ *       Kafka admin client with a stack trace);</li>
+ *   <li>for each client that uses SASL ({@code security.protocol} SASL_PLAINTEXT or SASL_SSL), its JAAS login
+ *       configuration ({@code sasl.jaas.config}, or the JVM's JAAS file) must exist and parse; the error never shows
+ *       the value.</li>
  * </ol>
  * Cross-setting rules that only the clients themselves check when they are created remain Kafka's (reported by
  * {@code serve} as INVALID_CONFIG too).
@@ -110,6 +117,7 @@ final class KafkaSettings {
                         + String.join(" or ", c.prefixes()) + "): " + e.getMessage());
             }
             checkStores(c, parsed, p);
+            checkJaas(c, parsed, p);
             if (c.name().equals("producer")) {
                 producer = parsed;
             }
@@ -145,6 +153,33 @@ final class KafkaSettings {
                 throw new ConfigException(givenAs(key, path, c.prefixes(), given), path, "no readable file there (the "
                         + "Kafka " + c.name() + " uses TLS: security.protocol " + protocol + ")");
             }
+        }
+    }
+
+    /**
+     * A client that uses SASL needs a JAAS login configuration: {@code sasl.jaas.config}, or a {@code KafkaClient}
+     * section in the file named by the {@code java.security.auth.login.config} system property. A missing or malformed
+     * one used to fail when the first client was created, with a stack trace. The value is never shown: a token a
+     * JAAS parse error quotes may be (part of) a password.
+     */
+    private static void checkJaas(Client c, Map<String, Object> parsed, Map<Object, Object> given) {
+        String protocol = String.valueOf(parsed.get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG)).toUpperCase(Locale.ROOT);
+        if (!protocol.startsWith("SASL_")) {
+            return;
+        }
+        try {
+            JaasContext.loadClientContext(parsed);
+        } catch (IllegalArgumentException | KafkaException e) {
+            String key = SaslConfigs.SASL_JAAS_CONFIG;
+            Object jaas = parsed.get(key);
+            String why = String.valueOf(e.getMessage()).replaceAll("'[^']*'(?= in JAAS config)", "'...'");
+            if (jaas == null) {
+                throw new ConfigException("the Kafka " + c.name() + " uses SASL (security.protocol " + protocol
+                        + ") but has no JAAS login configuration: set " + key + " (" + why + ")");
+            }
+            // jaas is a Password: shown as [hidden]
+            throw new ConfigException(givenAs(key, ((Password) jaas).value(), c.prefixes(), given), jaas,
+                    "not a valid JAAS login configuration for the Kafka " + c.name() + ": " + why);
         }
     }
 

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.deepmerge.core.DeepMergeException;
@@ -38,7 +40,8 @@ public final class KafkaStartup {
      * @param topics      the topics wanted, with partitions, replication and topic configs (empty = broker defaults)
      * @param timeout     longest wait for the broker per step
      * @throws DeepMergeException IO_ERROR naming the bootstrap servers and the topics when the broker does not answer
-     *                            or refuses
+     *                            or refuses; INVALID_CONFIG when it refuses the credentials (authentication failed:
+     *                            SASL or TLS) or no client can be made with the settings
      */
     public static void createTopicsIfMissing(Map<?, ?> clientProps, List<NewTopic> topics, Duration timeout)
             throws DeepMergeException {
@@ -50,7 +53,7 @@ public final class KafkaStartup {
         });
         Object servers = admin.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
         List<String> names = topics.stream().map(NewTopic::name).toList();
-        try (Admin a = Admin.create(admin)) {
+        try (Admin a = createAdmin(admin)) {
             Set<String> existing = a.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             Map<String, NewTopic> missing = new LinkedHashMap<>();
             for (NewTopic t : topics) {
@@ -70,6 +73,11 @@ public final class KafkaStartup {
             }
             LOG.info("created topics {}", missing.keySet());
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof AuthenticationException) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "Kafka at " + servers + " refused the connection: "
+                        + e.getCause().getMessage() + " (check security.protocol, sasl.mechanism, sasl.jaas.config and, "
+                        + "for TLS, the ssl.truststore.* settings)", e.getCause());
+            }
             throw new DeepMergeException(Reason.IO_ERROR, "cannot create topics " + names + " on " + servers + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
@@ -78,6 +86,27 @@ public final class KafkaStartup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeepMergeException(Reason.IO_ERROR, "interrupted creating topics " + names, e);
+        }
+    }
+
+    /**
+     * @param settings admin client settings
+     * @return the admin client
+     * @throws DeepMergeException INVALID_CONFIG in one line when Kafka cannot create it (e.g. SASL without a JAAS
+     *                            configuration), naming the causes; tokens a JAAS error quotes are not repeated
+     */
+    private static Admin createAdmin(Map<String, Object> settings) throws DeepMergeException {
+        try {
+            return Admin.create(settings);
+        } catch (KafkaException e) {
+            StringBuilder why = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                String m = String.valueOf(t.getMessage());
+                // a JAAS parse error quotes a token of sasl.jaas.config, which may be (part of) a secret
+                why.append(why.length() == 0 ? "" : ": ").append(m.contains("JAAS") ? m.replaceAll("'[^']*'", "'...'") : m);
+            }
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "cannot create a Kafka client for "
+                    + settings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + why, e);
         }
     }
 

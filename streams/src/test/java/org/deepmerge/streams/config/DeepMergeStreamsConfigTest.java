@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DeepMergeStreamsConfigTest {
+    private static final String JAAS =
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"hunter2-s3cret\";";
 
     @Test
     void defaults() throws Exception {
@@ -67,7 +69,7 @@ class DeepMergeStreamsConfigTest {
         Map<String, String> env = Map.of(
                 "DEEPMERGE_MAX_BATCH_SIZE", "16",
                 "DEEPMERGE_INPUT_TOPIC", "from-env",
-                "DEEPMERGE_KAFKA_SASL_JAAS_CONFIG", "jaas-line",
+                "DEEPMERGE_KAFKA_SASL_JAAS_CONFIG", JAAS,
                 "PATH", "/usr/bin");
         DeepMergeStreamsConfig c = DeepMergeStreamsConfig.load(f, env,
                 Map.of(DeepMergeStreamsConfig.INPUT_TOPIC, "from-flag", "bootstrap.servers", "127.0.0.1:9092"));
@@ -78,7 +80,7 @@ class DeepMergeStreamsConfigTest {
         assertEquals("SASL_SSL", p.get("security.protocol"));
         assertEquals("SCRAM-SHA-512", p.get("sasl.mechanism"));
         assertEquals(truststore.toString(), p.get("ssl.truststore.location"));
-        assertEquals("jaas-line", p.get("sasl.jaas.config"));
+        assertEquals(JAAS, p.get("sasl.jaas.config"));
         assertEquals("127.0.0.1:9092", p.get("bootstrap.servers"));
         assertEquals("at_least_once", p.get("processing.guarantee"), "an explicit guarantee overrides the default");
         assertEquals("false", p.get("processing.exception.handler.global.enabled"), "and so does any other default");
@@ -188,6 +190,37 @@ class DeepMergeStreamsConfigTest {
         DeepMergeStreamsConfig.load(null, Map.of(), Map.of("security.protocol", "SSL",
                 "ssl.truststore.location", store.toString(), "producer.ssl.keystore.location", store.toString()));
         DeepMergeStreamsConfig.load(null, Map.of(), Map.of("ssl.truststore.location", nope));
+    }
+
+    /**
+     * A SASL client without a JAAS login configuration, or with one that does not parse, is rejected at load in one
+     * line naming the key (and the client prefix it was given with), never showing the value or a token of it.
+     */
+    @Test
+    void aMissingOrMalformedJaasConfigIsRejectedAtLoadWithoutShowingIt() throws Exception {
+        assertRejectedNaming(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512"),
+                "sasl.jaas.config", "no JAAS login configuration");
+        String[] malformed = {
+            JAAS.substring(0, JAAS.length() - 1), // no closing semicolon
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" hunter2-s3cret;",
+            "org.apache.kafka.common.security.scram.ScramLoginModule hunter2-s3cret;",
+        };
+        for (String jaas : malformed) {
+            for (String key : new String[] {"sasl.jaas.config", "producer.sasl.jaas.config"}) {
+                // the producer's own (malformed) line beats the valid one of every client
+                Map<String, String> flags = key.equals("sasl.jaas.config")
+                        ? Map.of("security.protocol", "SASL_PLAINTEXT", key, jaas)
+                        : Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.jaas.config", JAAS, key, jaas);
+                DeepMergeException e = assertThrows(DeepMergeException.class,
+                        () -> DeepMergeStreamsConfig.load(null, Map.of(), flags), key);
+                assertEquals(DeepMergeException.Reason.INVALID_CONFIG, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains(key) && e.getMessage().contains("JAAS"), e.getMessage());
+                assertFalse(e.getMessage().contains("hunter2") || e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+        // valid: loads; no SASL: not checked
+        DeepMergeStreamsConfig.load(null, Map.of(), Map.of("security.protocol", "SASL_SSL", "sasl.jaas.config", JAAS));
+        DeepMergeStreamsConfig.load(null, Map.of(), Map.of("sasl.jaas.config", "not checked"));
     }
 
     @Test

@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.deepmerge.avro.v1.ModelArtifact;
@@ -315,8 +316,9 @@ public final class ModelPublisher {
      * @param onnx          the ONNX file
      * @param card          the model card (sha256 may be blank)
      * @return topic, partition, offset and size of the record
-     * @throws DeepMergeException as {@link #prepare}; INVALID_CONFIG (no bootstrap.servers, topic not compacted or its
-     *                            max.message.bytes too small); IO_ERROR (broker unreachable, send failed)
+     * @throws DeepMergeException as {@link #prepare}; INVALID_CONFIG (no bootstrap.servers, credentials refused, topic
+     *                            not compacted or its max.message.bytes too small); IO_ERROR (broker unreachable, send
+     *                            failed)
      */
     public static PublishedRecord publishToKafka(Properties producerProps, String topic, Path onnx, ModelCard card)
             throws DeepMergeException {
@@ -330,8 +332,8 @@ public final class ModelPublisher {
      * @param topic         the model topic
      * @param p             the prepared model
      * @return topic, partition, offset and size of the record
-     * @throws DeepMergeException INVALID_CONFIG (no bootstrap.servers, topic not compacted or too small a
-     *                            max.message.bytes); IO_ERROR (broker unreachable, send failed)
+     * @throws DeepMergeException INVALID_CONFIG (no bootstrap.servers, credentials refused, topic not compacted or too
+     *                            small a max.message.bytes); IO_ERROR (broker unreachable, send failed)
      */
     public static PublishedRecord publishToKafka(Properties producerProps, String topic, Prepared p)
             throws DeepMergeException {
@@ -404,6 +406,11 @@ public final class ModelPublisher {
                 LOG.info("created model topic {} (cleanup.policy={}, max.message.bytes={})", topic,
                         ModelTopic.CLEANUP_POLICY, ModelTopic.MAX_MESSAGE_BYTES);
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof AuthenticationException) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, "Kafka at " + bootstrap + " refused the "
+                            + "connection: " + e.getCause().getMessage() + " (check security.protocol, sasl.mechanism, "
+                            + "sasl.jaas.config and, for TLS, the ssl.truststore.* settings)", e.getCause());
+                }
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw new DeepMergeException(Reason.IO_ERROR, "cannot create model topic " + topic + " at " + bootstrap
                             + ": " + e.getCause(), e.getCause());

@@ -6,10 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
+import org.deepmerge.core.kafka.KafkaClientSettings;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.core.model.OutputKind;
@@ -20,7 +25,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code publish}: writes an ONNX model and its model card to a models directory and, with {@code --bootstrap},
- * sends it to the compacted model topic that running scorers follow. The card comes from {@code --card-json}
+ * sends it to the compacted model topic that running scorers follow, with the Kafka client settings (TLS, SASL) of
+ * {@code --kafka-config}, {@code DEEPMERGE_KAFKA_*} environment variables and {@code --kafka-property}, later ones
+ * winning. The card comes from {@code --card-json}
  * (e.g. a card written by an earlier step), then the flags override its fields; name, version and SHA-256 always
  * come from {@code --name}, {@code --version} and the file. Errors are {@link DeepMergeException}s; the CLI main class
  * maps them to exit codes (INVALID_CONFIG: 2, else 1).
@@ -107,9 +114,22 @@ public final class PublishCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}); created if missing.")
     String topic;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client settings as a properties file, "
+            + "e.g. security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.*: the place for secrets (also "
+            + "DEEPMERGE_KAFKA_* environment variables, e.g. DEEPMERGE_KAFKA_SASL_JAAS_CONFIG); deepmerge.* keys are "
+            + "ignored, so a scorer's --config file serves.")
+    Path kafkaConfig;
+
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "Extra Kafka client setting, e.g. "
-            + "security.protocol=SSL (repeatable).")
+            + "security.protocol=SSL (repeatable; beats --kafka-config and the environment). Not for secrets: the "
+            + "command line is visible to every user.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    /** Where DEEPMERGE_KAFKA_* settings are read from (tests replace it). */
+    Map<String, String> environment = System.getenv();
+
+    /** The keys the producer and admin client declare as passwords. */
+    private static final Set<String> PASSWORD_KEYS = passwordKeys();
 
     @Override
     public Integer call() throws DeepMergeException {
@@ -119,8 +139,9 @@ public final class PublishCommand implements Callable<Integer> {
         out.println((files.unchanged() ? "already published (unchanged): " : "published: ") + files.onnx());
         out.println("  card: " + files.cardMarkdown() + ", " + files.cardJson());
         if (bootstrap != null) {
-            Properties props = new Properties();
-            props.putAll(kafkaProperties);
+            KafkaClientSettings.warnIfOnCommandLine("--kafka-property", kafkaProperties, PASSWORD_KEYS, "--kafka-config",
+                    spec.commandLine().getErr());
+            Properties props = KafkaClientSettings.load(kafkaConfig, environment, kafkaProperties);
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             ModelPublisher.PublishedRecord r = ModelPublisher.publishToKafka(props, topic, prepared);
             out.println("  topic: " + r.topic() + "-" + r.partition() + "@" + r.offset() + " (" + r.valueBytes()
@@ -128,6 +149,14 @@ public final class PublishCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static Set<String> passwordKeys() {
+        Set<String> keys = new TreeSet<>();
+        for (ConfigDef def : List.of(ProducerConfig.configDef(), AdminClientConfig.configDef())) {
+            def.configKeys().values().stream().filter(k -> k.type == ConfigDef.Type.PASSWORD).forEach(k -> keys.add(k.name));
+        }
+        return keys;
     }
 
     /** @return the contract flags given, as overrides */

@@ -54,11 +54,21 @@ class ModelPublisherKafkaIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
+        cluster = start(new TestKitNodes.Builder());
+    }
+
+    /**
+     * @param nodes the node settings (e.g. a security protocol); one combined broker and controller is added
+     * @return a started single-node cluster
+     * @throws Exception when it does not start
+     */
+    static KafkaClusterTestKit start(TestKitNodes.Builder nodes) throws Exception {
+        KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(nodes.setCombined(true)
                 .setNumBrokerNodes(1).setNumControllerNodes(1).build()).build();
-        cluster.format();
-        cluster.startup();
-        cluster.waitForReadyBrokers();
+        kit.format();
+        kit.startup();
+        kit.waitForReadyBrokers();
+        return kit;
     }
 
     @AfterAll
