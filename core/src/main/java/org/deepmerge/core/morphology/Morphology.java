@@ -29,16 +29,21 @@ import org.deepmerge.core.preprocess.RobustStats;
  * <li><b>Asymmetry</b> (Conselice, Bershady &amp; Jangren 2000, ApJ 529, 886; Lotz et al. 2004, eq. 10):
  * {@code A = (sum |I - I_180| - N B) / sum |I|} over a circle of {@value #PETRO_EXTENT_CAS} Petrosian radii (about the
  * centroid) around the centre of rotation, {@code I_180} the image rotated by 180 degrees about that centre with
- * bilinear interpolation (zero outside the cutout), N the aperture's unmasked area and B the sky's asymmetry per pixel,
- * {@code mean |S - S_180|} over statmorph's sky box S (the first square of 32, 16, 8, 4 or 2 px, in row-major order,
- * free of detected and masked pixels). The centre is the one that minimises {@code sum |I - I_180| / sum |I|}, found
+ * bilinear interpolation (zero outside the cutout), N the aperture's unmasked area and B the sky's asymmetry per pixel
+ * under the same rotation: the mean of {@code |S - S_180|} over the cutout's sky pixels (neither detected nor masked)
+ * whose rotated position is interpolated from sky pixels only. The centre is the one that minimises
+ * {@code sum |I - I_180| / sum |I|}, found
  * from the centroid by a compass search (steps of 1 px along +-x and +-y, halved when no neighbour improves, down to
  * {@value #CENTRE_TOLERANCE} px). <em>Deviations:</em> (a) statmorph minimises A including the sky term with
  * Nelder-Mead; minimising the galaxy term and subtracting B afterwards is Conselice et al.'s own procedure, and the
  * compass search commutes with the rotations and flips of the pixel grid, so the centre (and with it C, G and M20) does
- * not depend on the stamp's orientation. (b) S_180 is interpolated with the same bilinear weights as I_180 (see
- * {@code skyAsymmetry}); statmorph flips the sky box exactly while it interpolates the galaxy, which smooths the
- * galaxy's noise but not the sky's and drives A below zero for faint sources (both agree for a centre on a pixel centre
+ * not depend on the stamp's orientation. (b) statmorph measures B on one sky box (the first square of 32, 16, 8, 4
+ * or 2 px free of sources, in row-major order) flipped about its own middle; B here is Conselice et al.'s background
+ * asymmetry under the galaxy's own rotation, over every sky pixel of the cutout: it does not depend on which box is
+ * found first (statmorph's A changes by ~10% between the orientations of a stamp when its box changes), it uses far
+ * more pixels than a 4x4 or 8x8 box, and the sky is interpolated with the same bilinear weights as the galaxy
+ * (statmorph compares a bilinear-smoothed I_180 with an exactly flipped sky, which over-subtracts the noise and drives
+ * A below zero for faint sources; both agree for a centre on a pixel centre
  * or corner). If the search tries to leave the cutout the centroid is used
  * ({@link MorphologyFlag#ASYMMETRY_CENTRE_FALLBACK}), as in statmorph. A may be slightly negative for a symmetric
  * source in noise.</li>
@@ -93,7 +98,8 @@ public final class Morphology {
 
     static final double CUTOUT_EXTENT = 2.5;
     static final int MIN_CUTOUT_SIZE = 48;
-    static final int SKYBOX_SIZE = 32;
+    /** Fewest sky pixels for the asymmetry's background term (statmorph's smallest sky box has 4). */
+    static final int MIN_SKY_PIXELS = 16;
     private static final int GRID_POINTS = 100;
     static final double ROOT_TOLERANCE = 1e-6;
     private static final int MAX_CENTRE_STEPS = 1000;
@@ -406,7 +412,7 @@ public final class Morphology {
         private final double[] mask;
         /** The central segment, masked pixels excluded. */
         private final boolean[] segment;
-        /** Pixels of any detected region, for the sky box. */
+        /** Pixels of any detected region: the others, unless masked, are sky. */
         private final boolean[] detected;
         private final int segmentPixels;
         private MorphologyFlag flag;
@@ -480,7 +486,6 @@ public final class Morphology {
                 yc = (height - 1) / 2.0;
                 warn(MorphologyFlag.ASYMMETRY_CENTRE_FALLBACK);
             }
-            int[] skyBox = skyBox();
 
             // asymmetry centre: minimise sum|I - I180| / sum|I| in 1.5 r_petro (about the centroid)
             double rCas = PETRO_EXTENT_CAS * petrosianCircular(xc, yc);
@@ -488,7 +493,7 @@ public final class Morphology {
             double ax = centre[0];
             double ay = centre[1];
             double[] s = asymmetrySums(img, mask, width, height, ax, ay, rCas);
-            double skyAsymmetry = skyBox == null ? Double.NaN : skyAsymmetry(skyBox, ax, ay);
+            double skyAsymmetry = skyAsymmetry(ax, ay);
             double asymmetry = s[1] > 0 ? (s[0] - (Double.isNaN(skyAsymmetry) ? 0 : s[2] * skyAsymmetry)) / s[1]
                     : Double.NaN;
 
@@ -521,95 +526,45 @@ public final class Morphology {
                     rHalf * scale, rp * scale, r20 * scale, r80 * scale, ax + offsetX, ay + offsetY, segmentPixels);
         }
 
+        /** @return true for a sky pixel of the cutout: neither detected (any region) nor masked */
+        private boolean sky(int p) {
+            return !detected[p] && !masked(p);
+        }
+
         /**
-         * Finds statmorph's sky box ({@code _slice_skybox}): the first square of 32, 16, 8, 4 or 2 px, in row-major
-         * order, free of detected and masked pixels; flags {@link MorphologyFlag#NOT_SKY_SUBTRACTED} when its
-         * {@code |mean| > std} (statmorph's check).
+         * The sky's asymmetry per pixel under the galaxy's own rotation: the mean of {@code |S - S_180|} over the sky
+         * pixels S whose 180-degree partner about (ax, ay) is interpolated (bilinear, as I_180) from sky pixels only.
          *
-         * @return {top, left, size}, or null when there is none
+         * @return B, NaN (flagged {@link MorphologyFlag#NO_SKY_REGION}) with fewer than {@value #MIN_SKY_PIXELS} pixels
          */
-        private int[] skyBox() {
-            // prefix sums of the excluded pixels (detected or masked) for O(1) box tests
-            int[] bad = new int[(width + 1) * (height + 1)];
-            for (int y = 0; y < height; y++) {
-                for (int x = 0; x < width; x++) {
-                    int p = y * width + x;
-                    int b = detected[p] || masked(p) ? 1 : 0;
-                    bad[(y + 1) * (width + 1) + x + 1] = b + bad[y * (width + 1) + x + 1]
-                            + bad[(y + 1) * (width + 1) + x] - bad[y * (width + 1) + x];
-                }
-            }
-            for (int size = SKYBOX_SIZE; size >= 2; size /= 2) {
-                for (int i = 0; i + size <= height; i++) {
-                    for (int j = 0; j + size <= width; j++) {
-                        int count = bad[(i + size) * (width + 1) + j + size] - bad[i * (width + 1) + j + size]
-                                - bad[(i + size) * (width + 1) + j] + bad[i * (width + 1) + j];
-                        if (count == 0) {
-                            checkSkySubtracted(i, j, size);
-                            return new int[] {i, j, size};
-                        }
-                    }
-                }
-            }
-            warn(MorphologyFlag.NO_SKY_REGION);
-            return null;
-        }
-
-        private void checkSkySubtracted(int top, int left, int size) {
-            int n = size * size;
-            double sum = 0;
-            for (int y = top; y < top + size; y++) {
-                for (int x = left; x < left + size; x++) {
-                    sum += img[y * width + x];
-                }
-            }
-            double mean = sum / n;
-            double var = 0;
-            for (int y = top; y < top + size; y++) {
-                for (int x = left; x < left + size; x++) {
-                    double d = img[y * width + x] - mean;
-                    var += d * d;
-                }
-            }
-            if (Math.abs(mean) > Math.sqrt(var / n)) {
-                warn(MorphologyFlag.NOT_SKY_SUBTRACTED);
-            }
-        }
-
-        /**
-         * The sky asymmetry per pixel, {@code mean |S - S_180|} over the sky box, with S rotated about a point of the
-         * box whose doubled coordinates have the same fractional parts as those of the galaxy's centre (ax, ay), so
-         * that S_180 is interpolated with the same bilinear weights as the galaxy's I_180 (pixels whose interpolation
-         * would leave the box are skipped). For a centre on a pixel centre or corner this is statmorph's
-         * {@code _sky_asymmetry} (the box flipped about its middle); otherwise statmorph compares an interpolated,
-         * hence smoothed, I_180 with an exactly flipped sky, which over-subtracts the noise and drives A negative for
-         * faint sources.
-         */
-        private double skyAsymmetry(int[] box, double ax, double ay) {
-            int top = box[0];
-            int left = box[1];
-            int size = box[2];
-            double phx = 2 * ax - Math.floor(2 * ax);
-            double phy = 2 * ay - Math.floor(2 * ay);
-            double cx = left + (size - 1) / 2.0 + phx / 2;
-            double cy = top + (size - 1) / 2.0 + phy / 2;
+        private double skyAsymmetry(double ax, double ay) {
             double sum = 0;
             int n = 0;
-            for (int y = top; y < top + size; y++) {
-                double sy = 2 * cy - y;
-                if (sy < top || Math.ceil(sy) > top + size - 1) {
+            for (int y = 0; y < height; y++) {
+                double sy = 2 * ay - y;
+                int iy = (int) Math.floor(sy);
+                int jy = sy == iy ? iy : iy + 1;
+                if (iy < 0 || jy > height - 1) {
                     continue;
                 }
-                for (int x = left; x < left + size; x++) {
-                    double sx = 2 * cx - x;
-                    if (sx < left || Math.ceil(sx) > left + size - 1) {
+                for (int x = 0; x < width; x++) {
+                    int p = y * width + x;
+                    double sx = 2 * ax - x;
+                    int ix = (int) Math.floor(sx);
+                    int jx = sx == ix ? ix : ix + 1;
+                    if (!sky(p) || ix < 0 || jx > width - 1 || !sky(iy * width + ix) || !sky(iy * width + jx)
+                            || !sky(jy * width + ix) || !sky(jy * width + jx)) {
                         continue;
                     }
-                    sum += Math.abs(bilinear(img, width, height, sx, sy) - img[y * width + x]);
+                    sum += Math.abs(bilinear(img, width, height, sx, sy) - img[p]);
                     n++;
                 }
             }
-            return n == 0 ? Double.NaN : sum / n;
+            if (n < MIN_SKY_PIXELS) {
+                warn(MorphologyFlag.NO_SKY_REGION);
+                return Double.NaN;
+            }
+            return sum / n;
         }
 
         /**

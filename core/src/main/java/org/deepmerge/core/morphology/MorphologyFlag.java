@@ -10,11 +10,16 @@ public enum MorphologyFlag {
     /** Every statistic was measured without a warning. */
     OK(true),
     /**
-     * The sky box (a square of 32, 16, 8, 4 or 2 px free of detected and masked pixels) has
-     * {@code |mean| > std}: the image was probably not sky-subtracted, which biases every statistic.
+     * The stamp's border has {@code |level| > sigma} (its sigma-clipped median and robust standard deviation,
+     * {@link org.deepmerge.core.preprocess.RobustStats#borderSky}): the image was probably not sky-subtracted, which
+     * biases every statistic. statmorph makes the same check (|mean| &gt; std) on its sky box; the border is where the
+     * project measures the sky, and is less often reached by a galaxy's undetected wings.
      */
     NOT_SKY_SUBTRACTED(true),
-    /** No sky box of at least 2x2 px was found: the asymmetry has no background correction. */
+    /**
+     * Fewer than {@value Morphology#MIN_SKY_PIXELS} sky pixels have a sky partner under the asymmetry's rotation: the
+     * asymmetry has no background correction.
+     */
     NO_SKY_REGION(true),
     /**
      * A Petrosian radius was not bracketed inside the cutout (below the 1 px annulus width, or beyond the cutout

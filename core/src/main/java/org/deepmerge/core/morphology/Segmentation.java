@@ -33,8 +33,10 @@ final class Segmentation {
      * @param sizes    pixels per label (index 0 unused)
      * @param central  label of the central source, 0 when there is none
      * @param flag     OK, SEGMENT_TRUNCATED, TOO_FEW_PIXELS or NO_SOURCE
+     * @param level    sky level used for the threshold (the border's sigma-clipped median)
+     * @param sigma    sky noise used for the threshold
      */
-    record Detection(int[] labels, int[] sizes, int central, MorphologyFlag flag) {
+    record Detection(int[] labels, int[] sizes, int central, MorphologyFlag flag, double level, double sigma) {
         /** @return pixels of the central segment, 0 when there is none */
         int centralPixels() {
             return central == 0 ? 0 : sizes[central];
@@ -130,7 +132,7 @@ final class Segmentation {
         }
         if (central == 0) {
             return new Detection(labels, sizes, 0, smallNearCentre ? MorphologyFlag.TOO_FEW_PIXELS
-                    : MorphologyFlag.NO_SOURCE);
+                    : MorphologyFlag.NO_SOURCE, level, sigma);
         }
         int edge = 0;
         int onEdge = 0;
@@ -146,7 +148,11 @@ final class Segmentation {
         }
         MorphologyFlag flag = onEdge > TRUNCATION_EDGE_FRACTION * edge ? MorphologyFlag.SEGMENT_TRUNCATED
                 : MorphologyFlag.OK;
-        return new Detection(labels, sizes, central, flag);
+        if (Math.abs(level) > sigma) {
+            // statmorph's check of the sky subtraction (|mean| > std, on its sky box) on the border ring
+            flag = flag.worst(MorphologyFlag.NOT_SKY_SUBTRACTED);
+        }
+        return new Detection(labels, sizes, central, flag, level, sigma);
     }
 
     /** Mean of the finite pixels in the 3x3 box about (x, y) that lie inside the image. */
