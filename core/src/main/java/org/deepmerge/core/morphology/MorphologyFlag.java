@@ -1,7 +1,8 @@
 package org.deepmerge.core.morphology;
 
 /**
- * Quality of one {@link MorphologyResult}, in increasing order of severity: a result carries the most severe one met.
+ * Quality of one {@link MorphologyResult}, in increasing order of severity: a result carries the most severe one met
+ * (among the suspect flags, the input's problems before the measurements' they cause).
  * {@link #OK}: nothing went wrong. The <em>suspect</em> flags (statmorph's {@code flag = 1..2}, Rodriguez-Gomez et al.
  * 2019, §3.2) come with values that were computed but may be biased. The <em>failed</em> flags (statmorph's
  * {@code flag = 4}, "catastrophic") come with NaN for every statistic.
@@ -10,14 +11,7 @@ public enum MorphologyFlag {
     /** Every statistic was measured without a warning. */
     OK(true),
     /**
-     * The stamp's border has {@code |level| > sigma} (its sigma-clipped median and robust standard deviation,
-     * {@link org.deepmerge.core.preprocess.RobustStats#borderSky}): the image was probably not sky-subtracted, which
-     * biases every statistic. statmorph makes the same check (|mean| &gt; std) on its sky box; the border is where the
-     * project measures the sky, and is less often reached by a galaxy's undetected wings.
-     */
-    NOT_SKY_SUBTRACTED(true),
-    /**
-     * Fewer than {@value Morphology#MIN_SKY_PIXELS} sky pixels have a sky partner under the asymmetry's rotation: the
+     * Fewer than 16 sky pixels have a sky partner under the asymmetry's rotation: the
      * asymmetry has no background correction.
      */
     NO_SKY_REGION(true),
@@ -42,15 +36,22 @@ public enum MorphologyFlag {
      */
     APERTURE_FLUX_NOT_POSITIVE(true),
     /**
-     * The central source's segment covers more than {@value Segmentation#TRUNCATION_EDGE_FRACTION} of the stamp's edge
+     * The central source's segment covers more than 10% of the stamp's edge
      * pixels: the source extends beyond the stamp, and light-based statistics (C, radii) are biased.
      */
     SEGMENT_TRUNCATED(true),
+    /**
+     * The stamp's border has {@code |level| > sigma} (its sigma-clipped median and robust standard deviation,
+     * {@link org.deepmerge.core.preprocess.RobustStats#borderSky}): the image was probably not sky-subtracted, which
+     * biases every statistic. statmorph makes the same check (|mean| &gt; std) on its sky box; the border is where the
+     * project measures the sky, and is less often reached by a galaxy's undetected wings.
+     */
+    NOT_SKY_SUBTRACTED(true),
     /** The central segment's flux sum is &lt;= 0: nothing can be measured (statmorph aborts here too). */
     NONPOSITIVE_FLUX(false),
     /**
-     * A region above the detection threshold touches the central area but has fewer than
-     * {@value Segmentation#MIN_PIXELS} pixels.
+     * A region above the detection threshold touches the central area but has fewer than 5 pixels (the smallest
+     * source of photutils' {@code npixels = 5} in the statmorph tutorial).
      */
     TOO_FEW_PIXELS(false),
     /** No region above the detection threshold touches the central area (an empty or flat stamp). */
