@@ -57,36 +57,38 @@ final class Apertures {
     static double ellipseWeight(int x, int y, double cx, double cy, double a, double b, double cos, double sin) {
         double dx = x - cx;
         double dy = y - cy;
+        double nx = Math.max(Math.abs(dx) - 0.5, 0);
+        double ny = Math.max(Math.abs(dy) - 0.5, 0);
+        if (nx * nx + ny * ny >= a * a) {
+            return 0.0; // outside the circle about the major axis
+        }
+        double ia = 1 / a;
+        double ib = 1 / b;
+        if (b < a) {
+            // every point of the pixel is within sqrt(1/2) px of its centre, i.e. within sqrt(1/2) / b in the
+            // unit-disk frame: the pixel is outside when its centre is farther than 1 + that
+            double uc = (dx * cos + dy * sin) * ia;
+            double vc = (-dx * sin + dy * cos) * ib;
+            double reach = 1 + HALF_DIAGONAL * ib;
+            if (uc * uc + vc * vc >= reach * reach) {
+                return 0.0;
+            }
+        }
         // corners counter-clockwise, in the unit-disk frame: (-,-), (+,-), (+,+), (-,+)
         double xl = dx - 0.5;
         double xr = dx + 0.5;
         double yb = dy - 0.5;
         double yt = dy + 0.5;
-        double u0 = (xl * cos + yb * sin) / a;
-        double v0 = (-xl * sin + yb * cos) / b;
-        double u1 = (xr * cos + yb * sin) / a;
-        double v1 = (-xr * sin + yb * cos) / b;
-        double u2 = (xr * cos + yt * sin) / a;
-        double v2 = (-xr * sin + yt * cos) / b;
-        double u3 = (xl * cos + yt * sin) / a;
-        double v3 = (-xl * sin + yt * cos) / b;
+        double u0 = (xl * cos + yb * sin) * ia;
+        double v0 = (-xl * sin + yb * cos) * ib;
+        double u1 = (xr * cos + yb * sin) * ia;
+        double v1 = (-xr * sin + yb * cos) * ib;
+        double u2 = (xr * cos + yt * sin) * ia;
+        double v2 = (-xr * sin + yt * cos) * ib;
+        double u3 = (xl * cos + yt * sin) * ia;
+        double v3 = (-xl * sin + yt * cos) * ib;
         if (u0 * u0 + v0 * v0 <= 1 && u1 * u1 + v1 * v1 <= 1 && u2 * u2 + v2 * v2 <= 1 && u3 * u3 + v3 * v3 <= 1) {
-            return 1.0;
-        }
-        double nx = Math.max(Math.abs(dx) - 0.5, 0);
-        double ny = Math.max(Math.abs(dy) - 0.5, 0);
-        if (nx * nx + ny * ny >= a * a) {
-            return 0.0;
-        }
-        if (b < a) {
-            // every point of the pixel is within sqrt(1/2) px of its centre, i.e. within sqrt(1/2) / b in the
-            // unit-disk frame: the pixel is outside when its centre is farther than 1 + that
-            double uc = (dx * cos + dy * sin) / a;
-            double vc = (-dx * sin + dy * cos) / b;
-            double reach = 1 + HALF_DIAGONAL / b;
-            if (uc * uc + vc * vc >= reach * reach) {
-                return 0.0;
-            }
+            return 1.0; // the ellipse is convex
         }
         double area = polygonInUnitDisk(u0, v0, u1, v1, u2, v2, u3, v3);
         return Math.min(1.0, Math.max(0.0, area * a * b));

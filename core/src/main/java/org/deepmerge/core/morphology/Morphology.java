@@ -79,8 +79,13 @@ import org.deepmerge.core.preprocess.RobustStats;
  * search or background term; it ranks images for a baseline classifier, while the asymmetry here is the catalogue
  * quantity (Conselice 2000) and can be compared with published values.
  *
- * <p>Stateless and thread-safe. Cost: a few hundred microseconds to a few milliseconds per 40x40 to 63x63 stamp
- * (dominated by the asymmetry-centre search and the Petrosian root finding).
+ * <p><b>Reliability.</b> As statmorph's documentation warns (after Lotz et al. 2006), the statistics of a source whose
+ * r20 is below the PSF's half width at half maximum, or whose signal-to-noise per pixel is below ~2.5, should not be
+ * trusted: check {@code r20Arcsec} against the survey's seeing before reading the statistics of a compact source.
+ *
+ * <p>Stateless and thread-safe. Cost (CPU time of one thread, real ZTF templates, JIT warmed): about 0.8 ms per
+ * 40x40 stamp (the model grid) and 1.2 ms per 63x63 stamp holding a source, half that for an empty stamp, measured
+ * on a shared 2-core machine under load; a third of it is the asymmetry-centre search.
  */
 public final class Morphology {
     /** Petrosian eta: the annulus-to-interior surface brightness ratio at the Petrosian radius (Petrosian 1976). */

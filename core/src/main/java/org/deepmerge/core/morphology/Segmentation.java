@@ -118,7 +118,9 @@ final class Segmentation {
             for (int y = 0; y < height; y++) {
                 for (int x = 0; x < width; x++) {
                     int l = labels[y * width + x];
-                    if (l == 0 || Math.hypot(x - cx, y - cy) > radius) {
+                    double dx = x - cx;
+                    double dy = y - cy;
+                    if (l == 0 || dx * dx + dy * dy > radius * radius) {
                         continue;
                     }
                     if (sizes[l] < MIN_PIXELS) {
