@@ -19,8 +19,9 @@ import org.deepmerge.core.preprocess.RobustStats;
  * the box; pixel centres at integer coordinates; apertures are exact pixel-overlap areas as photutils'
  * {@code method='exact'}):
  * <ol>
- * <li><b>Segmentation</b> of the central source ({@link Segmentation}); pixels of other detected sources and non-finite
- * pixels are masked (set to zero, and excluded symmetrically from the asymmetry).</li>
+ * <li><b>Segmentation</b> of the central source ({@link Segmentation}); pixels of other detected sources, non-finite
+ * pixels and padding (a flat border's value, e.g. the zeros around a stamp resampled onto a wider model grid) are
+ * masked (set to zero, left out of the sky, and excluded symmetrically from the asymmetry).</li>
  * <li><b>Centroid</b>: first moments of the segment's pixels.</li>
  * <li><b>Petrosian radius</b> (circular, eta = {@value #ETA}): the radius where the mean surface brightness in an annulus
  * of width {@value #ANNULUS_WIDTH} px equals eta times the mean inside (Petrosian 1976; Lotz et al. 2004, eq. 4, as
@@ -32,9 +33,8 @@ import org.deepmerge.core.preprocess.RobustStats;
  * bilinear interpolation (zero outside the cutout), N the aperture's unmasked area and B the sky's asymmetry per pixel
  * under the same rotation: the mean of {@code |S - S_180|} over the cutout's sky pixels (neither detected nor masked)
  * whose rotated position is interpolated from sky pixels only. The centre is the one that minimises
- * {@code sum |I - I_180| / sum |I|}, found
- * from the centroid by a compass search (steps of 1 px along +-x and +-y, halved when no neighbour improves, down to
- * {@value #CENTRE_TOLERANCE} px). <em>Deviations:</em> (a) statmorph minimises A including the sky term with
+ * {@code sum |I - I_180| / sum |I|}, found from the centroid by a compass search (steps of 1 px along +-x and +-y,
+ * halved when no neighbour improves, down to {@value #CENTRE_TOLERANCE} px). <em>Deviations:</em> (a) statmorph minimises A including the sky term with
  * Nelder-Mead; minimising the galaxy term and subtracting B afterwards is Conselice et al.'s own procedure, and the
  * compass search commutes with the rotations and flips of the pixel grid, so the centre (and with it C, G and M20) does
  * not depend on the stamp's orientation. (b) statmorph measures B on one sky box (the first square of 32, 16, 8, 4
@@ -43,10 +43,9 @@ import org.deepmerge.core.preprocess.RobustStats;
  * found first (statmorph's A changes by ~10% between the orientations of a stamp when its box changes), it uses far
  * more pixels than a 4x4 or 8x8 box, and the sky is interpolated with the same bilinear weights as the galaxy
  * (statmorph compares a bilinear-smoothed I_180 with an exactly flipped sky, which over-subtracts the noise and drives
- * A below zero for faint sources; both agree for a centre on a pixel centre
- * or corner). If the search tries to leave the cutout the centroid is used
- * ({@link MorphologyFlag#ASYMMETRY_CENTRE_FALLBACK}), as in statmorph. A may be slightly negative for a symmetric
- * source in noise.</li>
+ * A below zero for faint sources; both agree for a centre on a pixel centre or corner). If the search tries to leave
+ * the cutout the centroid is used ({@link MorphologyFlag#ASYMMETRY_CENTRE_FALLBACK}), as in statmorph. A may be
+ * slightly negative for a symmetric source in noise.</li>
  * <li><b>Concentration</b> (Bershady et al. 2000; Conselice 2003, ApJS 147, 1): {@code C = 5 log10(r80 / r20)}, r20 and
  * r80 the radii of circles about the asymmetry centre holding 20% and 80% of the flux within
  * {@value #PETRO_EXTENT_CAS} circular Petrosian radii (statmorph's total, not the flux to infinity: for a pure
@@ -105,7 +104,6 @@ public final class Morphology {
     static final int MIN_CUTOUT_SIZE = 48;
     /** Fewest sky pixels for the asymmetry's background term (statmorph's smallest sky box has 4). */
     static final int MIN_SKY_PIXELS = 16;
-    private static final int GRID_POINTS = 100;
     static final double ROOT_TOLERANCE = 1e-6;
     private static final int MAX_CENTRE_STEPS = 1000;
 
@@ -458,7 +456,7 @@ public final class Morphology {
                     int p = y * width + x;
                     int q = (y + offsetY) * imageWidth + x + offsetX;
                     float v = image[q];
-                    boolean masked = !Float.isFinite(v) || det.otherSource(q);
+                    boolean masked = !Float.isFinite(v) || det.otherSource(q) || v == det.padding();
                     m[p] = masked ? 1 : 0;
                     anyMasked |= masked;
                     img[p] = masked ? 0 : v;

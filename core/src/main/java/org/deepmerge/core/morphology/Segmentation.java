@@ -8,8 +8,10 @@ import org.deepmerge.core.preprocess.RobustStats;
  *
  * <ol>
  * <li>noise: level and sigma of the stamp's border ring, sigma-clipped ({@link RobustStats#borderSky}, the estimate the
- * survey normalisation uses); when the border is flat (sigma 0, e.g. zero padding) the same statistics of every
- * finite pixel;</li>
+ * survey normalisation uses); when the border is flat (sigma 0: the zero padding of a model grid wider than the stamp,
+ * or a CCD edge whose NaNs the decoder filled with one value) the same statistics of the finite pixels that differ
+ * from the border's value; pixels of exactly that value are padding, not data: the measurement masks them (they would
+ * otherwise count as noiseless sky);</li>
  * <li>a light 3x3 boxcar smoothing (mean of the finite neighbours);</li>
  * <li>threshold: smoothed value &gt; level + {@value #THRESHOLD_SIGMA} sigma, with sigma of the unsmoothed pixels (as
  * photutils, which computes the threshold on the image and applies it to the filtered image): 4.5 standard deviations
@@ -35,8 +37,11 @@ final class Segmentation {
      * @param flag     OK, SEGMENT_TRUNCATED, TOO_FEW_PIXELS or NO_SOURCE
      * @param level    sky level used for the threshold (the border's sigma-clipped median)
      * @param sigma    sky noise used for the threshold
+     * @param padding  the value of a flat border (padding, not data: masked by the measurement), NaN when the border
+     *                 has noise
      */
-    record Detection(int[] labels, int[] sizes, int central, MorphologyFlag flag, double level, double sigma) {
+    record Detection(int[] labels, int[] sizes, int central, MorphologyFlag flag, double level, double sigma,
+                     double padding) {
         /** @return pixels of the central segment, 0 when there is none */
         int centralPixels() {
             return central == 0 ? 0 : sizes[central];
@@ -66,17 +71,23 @@ final class Segmentation {
         RobustStats.Sky sky = RobustStats.borderSky(image, 0, width, height);
         double level = sky.level();
         double sigma = sky.sigma();
+        double padding = Double.NaN;
         if (!(sigma > 0)) {
-            double[] all = new double[n];
+            padding = (float) level;
+            // a flat border: zero padding of the model grid beyond the stamp, or a CCD edge filled with one value.
+            // Estimate the noise from the pixels that differ from the border's value.
+            double[] rest = new double[n];
             int k = 0;
             for (float v : image) {
-                if (Float.isFinite(v)) {
-                    all[k++] = v;
+                if (Float.isFinite(v) && v != (float) level) {
+                    rest[k++] = v;
                 }
             }
-            RobustStats.Sky whole = RobustStats.clippedStats(all, k);
-            level = whole.level();
-            sigma = whole.sigma();
+            if (k > 0) {
+                RobustStats.Sky inner = RobustStats.clippedStats(rest, k);
+                level = inner.level();
+                sigma = inner.sigma();
+            }
         }
         double threshold = level + THRESHOLD_SIGMA * sigma;
         boolean[] above = new boolean[n];
@@ -134,7 +145,7 @@ final class Segmentation {
         }
         if (central == 0) {
             return new Detection(labels, sizes, 0, smallNearCentre ? MorphologyFlag.TOO_FEW_PIXELS
-                    : MorphologyFlag.NO_SOURCE, level, sigma);
+                    : MorphologyFlag.NO_SOURCE, level, sigma, padding);
         }
         int edge = 0;
         int onEdge = 0;
@@ -154,7 +165,7 @@ final class Segmentation {
             // statmorph's check of the sky subtraction (|mean| > std, on its sky box) on the border ring
             flag = flag.worst(MorphologyFlag.NOT_SKY_SUBTRACTED);
         }
-        return new Detection(labels, sizes, central, flag, level, sigma);
+        return new Detection(labels, sizes, central, flag, level, sigma, padding);
     }
 
     /** Mean of the finite pixels in the 3x3 box about (x, y) that lie inside the image. */

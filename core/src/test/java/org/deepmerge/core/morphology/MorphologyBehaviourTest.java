@@ -128,6 +128,29 @@ class MorphologyBehaviourTest {
     }
 
     @Test
+    void aZeroPaddedModelGridIsSegmentedOnTheStampsOwnNoise() throws Exception {
+        // a 25x25 stamp in the middle of a 45x45 grid, zero elsewhere (angular resampling of a stamp narrower than the
+        // model's field): the border is exactly flat, so the noise comes from the pixels that are not padding. Taken
+        // from every pixel instead, sigma would be 0 (most pixels are zero) and half of the noise would be "detected";
+        // and the zeros, taken as sky, would make the asymmetry's background term vanish.
+        float[] stamp = Images.render(List.of(Images.sersic(0, 0, 1, 1.5, 1, 0, 0, 1000)), List.of(), 25, 1.0, 0.01,
+                7);
+        int g = 45;
+        float[] grid = new float[g * g];
+        for (int y = 0; y < 25; y++) {
+            System.arraycopy(stamp, y * 25, grid, (y + 10) * g + 10, 25);
+        }
+        MorphologyResult padded = Morphology.measure(grid, g, g, 1.0);
+        MorphologyResult plain = Morphology.measure(stamp, 25, 25, 1.0);
+        assertMeasured(padded);
+        // the noise is estimated from other pixels (all the data, not the 25x25 border), so the segment differs a little
+        assertEquals(plain.segmentPixels(), padded.segmentPixels(), 0.2 * plain.segmentPixels(), padded + " vs " + plain);
+        assertEquals(plain.concentration(), padded.concentration(), 0.05);
+        // the padding is masked, not noiseless sky: the asymmetry keeps its background correction
+        assertEquals(plain.asymmetry(), padded.asymmetry(), 0.03, padded + " vs " + plain);
+    }
+
+    @Test
     void aSourceCrossingTheStampEdgeIsFlaggedTruncatedButMeasured() throws Exception {
         // an edge-on disk longer than the stamp: the segment covers the left and right edges
         MorphologyResult m = measure(Images.render(List.of(Images.sersic(0, 0, 1, 25, 0.25, 0, 0, 1000)), List.of(),

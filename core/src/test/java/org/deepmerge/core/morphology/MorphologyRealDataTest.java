@@ -70,9 +70,14 @@ class MorphologyRealDataTest {
             System.out.printf("  %s %dx%d z=%.1f %s C=%.2f A=%.3f G=%.3f M20=%.2f r_half=%.2f\"%n", f.getFileName(),
                     stamp.width(), stamp.height(), z, m.flag(), m.concentration(), m.asymmetry(), m.gini(), m.m20(),
                     m.halfLightRadiusArcsec());
+            // the model's view: the sky-subtracted template resampled onto the 40x40 grid of 1.2"/px (the SURVEY
+            // normalisation's steps before its asinh stretch)
+            MorphologyResult grid = Morphology.measure(modelGrid(stamp), 40, 40, 1.2);
+            assertSane(grid, f.getFileName() + " on the model grid");
             if (z > 10) {
                 bright++;
                 assertTrue(m.flag().measured(), "a bright centre (z = " + z + ") is measured: " + f + " " + m);
+                assertTrue(grid.flag().measured(), "and on the model grid: " + f + " " + grid);
             } else if (z < 2) {
                 // nothing at the centre (a hostless transient): no source, or one found off the centre within the
                 // central area
@@ -90,6 +95,20 @@ class MorphologyRealDataTest {
         // many of these alerts (the ZTF18acsb* series) are hostless: their templates are sky at the centre
         assertTrue(bright >= 20 && faint >= 20, "both kinds are present: " + bright + " bright, " + faint + " empty");
         assertTrue(emptyFlagged >= 0.8 * faint, emptyFlagged + " of " + faint + " empty centres flagged");
+    }
+
+    /** The stamp minus its border sky, resampled (exact area overlap) onto 40x40 px of 1.2 arcsec about its centre. */
+    static float[] modelGrid(Stamp s) {
+        float sky = (float) org.deepmerge.core.preprocess.RobustStats.borderSky(s.pixels(), 0, s.width(), s.height())
+                .level();
+        float[] sub = s.pixels().clone();
+        for (int i = 0; i < sub.length; i++) {
+            sub[i] -= sky;
+        }
+        float[] grid = new float[40 * 40];
+        org.deepmerge.core.preprocess.Preprocessor.resample(sub, 0, s.width(), s.height(), s.pixelScaleArcsec(), grid, 0,
+                40, 40, 1.2, org.deepmerge.core.model.ResampleMode.ANGULAR);
+        return grid;
     }
 
     /** (mean of the central 3x3 - border level) / (border sigma / 3); NaN for a flat border (e.g. a CCD edge). */
