@@ -82,9 +82,9 @@ import org.deepmerge.core.preprocess.RobustStats;
  * r20 is below the PSF's half width at half maximum, or whose signal-to-noise per pixel is below ~2.5, should not be
  * trusted: check {@code r20Arcsec} against the survey's seeing before reading the statistics of a compact source.
  *
- * <p>Stateless and thread-safe. Cost (CPU time of one thread, real ZTF templates, JIT warmed): about 0.8 ms per
- * 40x40 stamp (the model grid) and 1.2 ms per 63x63 stamp holding a source, half that for an empty stamp, measured
- * on a shared 2-core machine under load; a third of it is the asymmetry-centre search.
+ * <p>Stateless and thread-safe. Cost (CPU time of one thread on the 87 real ZTF templates, JIT warmed, on a shared
+ * 2-core machine): about 0.7 ms per 40x40 model-grid stamp (1.2"/px) and 1.0 ms per 63x63 template holding a source,
+ * about half that for a stamp without one; a third of it is the asymmetry-centre search, a fifth the segmentation.
  */
 public final class Morphology {
     /** Petrosian eta: the annulus-to-interior surface brightness ratio at the Petrosian radius (Petrosian 1976). */
