@@ -83,6 +83,11 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--label-column", defaultValue = "merger", description = "labels.csv 0/1 column (default: ${DEFAULT-VALUE}).")
     String labelColumn;
 
+    @Option(names = "--threshold", defaultValue = "0.5", description = "grid.png: merger probability at and above which"
+            + " an input counts as a positive (default: ${DEFAULT-VALUE}; a model calibrated to a low merger prior calls few"
+            + " galaxies at 0.5).")
+    double threshold;
+
     @Option(names = "--grid-per-class", defaultValue = "4", description = "Cells per TP/FP/TN/FN row of grid.png (default: ${DEFAULT-VALUE}).")
     int perClass;
 
@@ -94,6 +99,9 @@ public final class ExplainCommand implements Callable<Integer> {
         TrainCli.threads(threads);
         if (labels != null && source.alerts == null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--labels goes with --alerts (an image folder has labels.csv)");
+        }
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--threshold " + threshold + ": expected [0, 1]");
         }
         if (perClass < 1) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--grid-per-class " + perClass + ": expected >= 1");
@@ -157,8 +165,8 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         boolean labelled = explained.stream().anyMatch(e -> e.label() != null);
         if (labelled) {
-            Overlays.grid(explained, perClass, "Grad-CAM (" + cam.layerName() + ") of " + model.getFileName()
-                    + ": true/false positives/negatives at p >= 0.5", out.resolve("grid.png"));
+            Overlays.grid(explained, threshold, perClass, String.format(Locale.ROOT, "Grad-CAM %s, called at p >= %.2f",
+                    cam.layerName(), threshold), out.resolve("grid.png"));
         }
         System.out.println("explained " + n + " inputs with Grad-CAM of layer " + cam.layerName() + " (model grid "
                 + contract.width() + "x" + contract.height() + " at " + contract.pixelScaleArcsec() + "\"/px, "

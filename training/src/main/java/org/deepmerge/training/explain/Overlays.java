@@ -70,30 +70,31 @@ public final class Overlays {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
         g.drawString(fit(e.id(), 44), PAD, 14);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString(String.format(Locale.ROOT, "p(merger) = %.3f   logit %.2f%s", e.map().probability(), e.map().logit(),
-                e.label() == null ? "" : "   label " + (e.label() == 1 ? "merger" : "non-merger")), PAD, 29);
+        g.drawString(String.format(Locale.ROOT, "p(merger) = %.3f   logit %.2f%s%s", e.map().probability(), e.map().logit(),
+                e.label() == null ? "" : "   label " + (e.label() == 1 ? "merger" : "non-merger"),
+                e.map().peak() > 0 ? "" : "   (map empty)"), PAD, 29);
         g.drawImage(render(e, PANEL, false), PAD, TITLE, null);
         g.drawImage(render(e, PANEL, true), 2 * PAD + PANEL, TITLE, null);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         g.drawString("input (asinh)", PAD, TITLE + PANEL + 12);
-        g.drawString("Grad-CAM, layer " + layer + (e.map().peak() > 0 ? "" : " (no positive evidence)"),
-                2 * PAD + PANEL, TITLE + PANEL + 12);
+        g.drawString("Grad-CAM, layer " + layer, 2 * PAD + PANEL, TITLE + PANEL + 12);
         g.dispose();
         write(out, file);
     }
 
     /**
-     * A grid with one row each for true positives, false positives, true negatives and false negatives (threshold
-     * 0.5 on the merger probability), the most confident first, each cell the overlay captioned with p.
+     * A grid with one row each for true positives, false positives, true negatives and false negatives, the most
+     * confident first (farthest from the threshold), each cell the overlay captioned with p (ids: explain.csv).
      *
-     * @param items    labelled explained inputs (unlabelled ones are ignored)
-     * @param perClass cells per row
+     * @param items     labelled explained inputs (unlabelled ones are ignored)
+     * @param threshold merger probability at and above which an input is called a merger
+     * @param perClass  cells per row
      * @param title    title line
      * @param file     PNG to write
      * @throws DeepMergeException IO_ERROR
      */
-    public static void grid(List<Explained> items, int perClass, String title, Path file) throws DeepMergeException {
-        int cell = 128;
+    public static void grid(List<Explained> items, double threshold, int perClass, String title, Path file) throws DeepMergeException {
+        int cell = 80;
         int labelW = 34;
         int rowH = cell + 16;
         String[] names = {"TP", "FP", "TN", "FN"};
@@ -104,16 +105,16 @@ public final class Overlays {
         g.fillRect(0, 0, out.getWidth(), out.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString(fit(title, 12 * perClass), 4, 15);
+        g.drawString(fit(title, (out.getWidth() - 8) / 7), 4, 15);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         for (int row = 0; row < 4; row++) {
             List<Explained> members = new ArrayList<>();
             for (Explained e : items) {
-                if (e.label() != null && category(e.label(), e.map().probability()) == row) {
+                if (e.label() != null && category(e.label(), e.map().probability(), threshold) == row) {
                     members.add(e);
                 }
             }
-            members.sort(Comparator.comparingDouble(e -> -Math.abs(e.map().probability() - 0.5)));
+            members.sort(Comparator.comparingDouble(e -> -Math.abs(e.map().probability() - threshold)));
             int top = 22 + row * rowH;
             g.setColor(Color.BLACK);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
@@ -127,7 +128,7 @@ public final class Overlays {
                 int x = labelW + m * (cell + PAD);
                 g.drawImage(render(e, cell, true), x, top, null);
                 g.setColor(Color.BLACK);
-                g.drawString(String.format(Locale.ROOT, "p=%.2f %s", e.map().probability(), fit(e.id(), 14)), x,
+                g.drawString(String.format(Locale.ROOT, "p = %.2f", e.map().probability()), x,
                         top + cell + 11);
             }
         }
@@ -136,8 +137,8 @@ public final class Overlays {
     }
 
     /** @return 0 TP, 1 FP, 2 TN, 3 FN */
-    static int category(int label, double p) {
-        boolean called = p >= 0.5;
+    static int category(int label, double p, double threshold) {
+        boolean called = p >= threshold;
         return label == 1 ? (called ? 0 : 3) : (called ? 1 : 2);
     }
 
@@ -187,8 +188,9 @@ public final class Overlays {
     }
 
     /**
-     * The input asinh-stretched in grey ({@code asinh((v - lo) / s) / asinh((hi - lo) / s)}, lo/hi the 1st and
-     * 99.5th percentiles, s = (hi - lo) / 10), optionally with the map on top, resampled bilinearly to a square.
+     * The input asinh-stretched in grey ({@code asinh((v - lo) / s) / asinh((hi - lo) / s)}, lo the 1st percentile,
+     * hi the maximum, s = (hi - lo) / 3: a mild stretch, as model inputs are usually normalised already), optionally
+     * with the map on top, resampled bilinearly to a square.
      */
     static BufferedImage render(Explained e, int side, boolean withMap) {
         int h = e.map().height();
@@ -197,11 +199,11 @@ public final class Overlays {
         float[] sorted = v.clone();
         Arrays.sort(sorted);
         double lo = sorted[(int) (0.01 * (sorted.length - 1))];
-        double hi = sorted[(int) (0.995 * (sorted.length - 1))];
+        double hi = sorted[sorted.length - 1];
         if (!(hi > lo)) {
             hi = lo + 1;
         }
-        double soft = (hi - lo) / 10;
+        double soft = (hi - lo) / 3;
         double norm = asinh((hi - lo) / soft);
         float[] grey = GradCam.bilinear(v, h, w, side, side);
         float[] heat = GradCam.bilinear(e.map().map(), h, w, side, side);
