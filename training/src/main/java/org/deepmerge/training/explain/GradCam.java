@@ -42,7 +42,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   map is all zeros; {@link Map#peak()} keeps the unnormalised maximum.</li>
  * </ol>
  * Only {@code MultiLayerNetwork}s are handled because that is what the project saves; a ComputationGraph would need
- * the same walk over its topological order.
+ * the same walk over its topological order. The walk sets the layers' inputs: one instance, one thread, and not
+ * while the network trains.
  */
 public final class GradCam {
 

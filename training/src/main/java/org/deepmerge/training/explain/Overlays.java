@@ -26,8 +26,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
 /**
  * Pictures and FITS files of Grad-CAM maps: an overlay per input (the input asinh-stretched in grey, beside it the
  * same with the map on top in a blue-to-red colour scale whose opacity grows with the map, the merger probability in
- * the title), the map as FITS, and a grid of true/false positives/negatives as in the DeepMerge figures
- * (Ciprijanovic et al. 2020, fig. 8).
+ * the title), the map as FITS, and a grid of the most confident true/false positives/negatives, as the DeepShadows
+ * Grad-CAM notebook shows high-confidence correct and mis-classifications (Tanoglidis et al. 2021).
  */
 public final class Overlays {
     /** Side of one rendered panel, screen pixels. */
