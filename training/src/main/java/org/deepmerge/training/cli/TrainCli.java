@@ -6,13 +6,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, finetune, baseline, export, calibrate and publish. Exit
+ * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, explain, finetune, baseline, export, calibrate and publish. Exit
  * codes: 0 success, 1 failure, 2 bad usage or configuration.
  */
 @Command(name = "deepmerge-train", mixinStandardHelpOptions = true, version = "deepmerge-train 0.1.0",
         description = "Train, evaluate and fine-tune DeepMerge/DeepShadows galaxy-merger CNNs (DL4J).",
         subcommands = {TrainCommand.class, ReobserveCommand.class, EvaluateCommand.class, CalibrateCommand.class,
-                InvarianceCommand.class, SheetCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class,
+                InvarianceCommand.class, SheetCommand.class, ExplainCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class,
                 Fp16Command.class, org.deepmerge.training.publish.PublishCommand.class, SimulateCommand.class})
 public final class TrainCli {
 

@@ -145,14 +145,65 @@ public final class AlertEvaluation {
      */
     public static Prepared prepare(List<Path> inputs, Labels labels, ModelContract contract, GateConfig gate)
             throws DeepMergeException {
-        CutoutPipeline pipeline = CutoutPipeline.create(contract, null, ChannelMapping.defaults(), StampLimits.defaults(),
-                gate);
         int size = contract.imageSize();
-        float[] images = new float[64 * size];
+        float[][] images = {new float[64 * size]};
         List<Integer> y = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
         List<Unlabelled> unlabelled = new ArrayList<>();
+        int read = forEach(inputs, contract, gate, rejected, (location, p) -> {
+            Alert a = p.alert();
+            Integer label = labels.of(a);
+            if (label == null) {
+                unlabelled.add(new Unlabelled(location, a.objectId(), a.sourceId()));
+                return;
+            }
+            int at = y.size() * size;
+            if (at + size > images[0].length) {
+                images[0] = java.util.Arrays.copyOf(images[0], (int) Math.min(Integer.MAX_VALUE - 8L, 2L * images[0].length));
+            }
+            System.arraycopy(p.image(), 0, images[0], at, size);
+            y.add(label);
+            ids.add(a.objectId() + "/" + a.sourceId());
+        });
+        if (y.isEmpty()) {
+            throw new DeepMergeException(Reason.WRONG_SHAPE, "no labelled alert could be prepared: " + read + " read, "
+                    + rejected.size() + " rejected, " + unlabelled.size() + " without a label");
+        }
+        ImageDataset d = new ImageDataset(java.util.Arrays.copyOf(images[0], y.size() * size),
+                y.stream().mapToInt(Integer::intValue).toArray(), contract.channels(), contract.height(), contract.width(),
+                ids, String.join(",", inputs.stream().map(Path::toString).toList()));
+        return new Prepared(d, read, List.copyOf(rejected), List.copyOf(unlabelled));
+    }
+
+    /** Receives each alert the pipeline prepared and the gate let through. */
+    @FunctionalInterface
+    public interface PreparedSink {
+        /**
+         * @param location file, archive entry or {@code file[k]}
+         * @param image    the prepared model input
+         * @throws DeepMergeException to stop reading
+         */
+        void accept(String location, PreparedImage image) throws DeepMergeException;
+    }
+
+    /**
+     * Runs every alert of the inputs through the serving {@link CutoutPipeline} (default channel mapping and stamp
+     * limits) and the applicability gate: prepared, applicable alerts go to {@code sink} in input order, the rest
+     * to {@code rejected} (reason {@code NOT_APPLICABLE} for the gate's), none dropped silently.
+     *
+     * @param inputs   alert files, directories or archives
+     * @param contract the model contract
+     * @param gate     the applicability gate ({@link GateConfig#disabled()} lets every prepared alert through)
+     * @param rejected receives what the pipeline or the gate turned away
+     * @param sink     receives the prepared alerts
+     * @return alerts read (records), rejected ones included
+     * @throws DeepMergeException IO_ERROR / INVALID_CONFIG when an input cannot be opened, or what the sink throws
+     */
+    public static int forEach(List<Path> inputs, ModelContract contract, GateConfig gate, List<Rejected> rejected,
+                              PreparedSink sink) throws DeepMergeException {
+        CutoutPipeline pipeline = CutoutPipeline.create(contract, null, ChannelMapping.defaults(), StampLimits.defaults(),
+                gate);
         int read = 0;
         try (AlertSource source = AlertSource.open(inputs, AlertSource.DEFAULT_MAX_ENTRY_BYTES)) {
             for (AlertSourceEntry e = source.next(); e != null; e = source.next()) {
@@ -176,10 +227,9 @@ public final class AlertEvaluation {
                 for (int k = 0; k < alerts.size(); k++) {
                     read++;
                     String location = alerts.size() == 1 ? e.location() : e.location() + "[" + k + "]";
-                    Alert a = alerts.get(k);
                     PreparedImage p;
                     try {
-                        p = pipeline.prepare(a);
+                        p = pipeline.prepare(alerts.get(k));
                     } catch (DeepMergeException ex) {
                         rejected.add(new Rejected(location, ex.reason().name(), ex.getMessage()));
                         continue;
@@ -191,28 +241,10 @@ public final class AlertEvaluation {
                         rejected.add(new Rejected(location, "NOT_APPLICABLE", p.applicability().label()));
                         continue;
                     }
-                    Integer label = labels.of(a);
-                    if (label == null) {
-                        unlabelled.add(new Unlabelled(location, a.objectId(), a.sourceId()));
-                        continue;
-                    }
-                    int at = y.size() * size;
-                    if (at + size > images.length) {
-                        images = java.util.Arrays.copyOf(images, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * images.length));
-                    }
-                    System.arraycopy(p.image(), 0, images, at, size);
-                    y.add(label);
-                    ids.add(a.objectId() + "/" + a.sourceId());
+                    sink.accept(location, p);
                 }
             }
         }
-        if (y.isEmpty()) {
-            throw new DeepMergeException(Reason.WRONG_SHAPE, "no labelled alert could be prepared: " + read + " read, "
-                    + rejected.size() + " rejected, " + unlabelled.size() + " without a label");
-        }
-        ImageDataset d = new ImageDataset(java.util.Arrays.copyOf(images, y.size() * size),
-                y.stream().mapToInt(Integer::intValue).toArray(), contract.channels(), contract.height(), contract.width(),
-                ids, String.join(",", inputs.stream().map(Path::toString).toList()));
-        return new Prepared(d, read, List.copyOf(rejected), List.copyOf(unlabelled));
+        return read;
     }
 }

@@ -25,6 +25,7 @@ import org.deepmerge.training.export.OnnxMetadata;
 import org.deepmerge.training.network.Architecture;
 import org.deepmerge.training.network.Networks;
 import org.deepmerge.training.train.SplitFile;
+import org.deepmerge.training.testing.Gz1Subset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,27 +52,9 @@ class ServingPathEvaluationTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Path gz1 = TestData.require("galaxies/gz1");
         // a folder of 40 real rows (10 mergers); images/ links to the real images, nothing is copied
         folder = tmp.resolve("gz1-subset");
-        Files.createDirectories(folder);
-        Files.createSymbolicLink(folder.resolve("images"), gz1.resolve("images").toAbsolutePath());
-        List<String> lines = Files.readAllLines(gz1.resolve("labels.csv"));
-        List<String> out = new ArrayList<>(List.of(lines.get(0)));
-        int merger = 0;
-        int other = 0;
-        for (String l : lines.subList(1, lines.size())) {
-            boolean m = l.endsWith(",1");
-            if (m && merger < 10) {
-                merger++;
-                out.add(l);
-            } else if (!m && other < 30) {
-                other++;
-                out.add(l);
-            }
-        }
-        rows = out.size() - 1;
-        Files.write(folder.resolve("labels.csv"), out);
+        rows = Gz1Subset.make(folder, 10, 30);
 
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(ModelContract.KEY_INPUT_SHAPE, "-1,1,40,40");

@@ -84,7 +84,7 @@ class TrainCliTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String c : List.of("train", "evaluate", "finetune", "baseline", "export", "publish")) {
+        for (String c : List.of("train", "evaluate", "finetune", "baseline", "export", "publish", "explain")) {
             StringWriter err = new StringWriter();
             assertEquals(0, run(err, c, "--help"), c + ": " + err);
         }
