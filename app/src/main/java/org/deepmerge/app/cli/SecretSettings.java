@@ -47,14 +47,6 @@ final class SecretSettings {
     }
 
     /**
-     * @param key a setting name
-     * @return the environment variable that sets it ({@link KafkaClientSettings#envName})
-     */
-    static String environmentName(String key) {
-        return KafkaClientSettings.envName(key);
-    }
-
-    /**
      * Prints one warning line per secret among the command-line settings, naming the key, never the value.
      *
      * @param flag the option the settings came from, e.g. {@code --set}

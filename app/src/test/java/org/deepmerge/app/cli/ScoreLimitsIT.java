@@ -37,7 +37,6 @@ class ScoreLimitsIT {
 
     @Test
     void aContainerDeclaring2To40RecordsIsRejectedWithinA256MiBHeap() throws Exception {
-        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
         Path inputs = Files.createDirectories(tmp.resolve("in"));
         List<Path> ztf;
         try (Stream<Path> s = Files.list(TestData.require("alerts/ztf"))) {
@@ -48,27 +47,30 @@ class ScoreLimitsIT {
         assertTrue(bomb.length < 400, "crafted container of " + bomb.length + " bytes");
         Files.write(inputs.resolve("b-bomb.avro"), bomb);
         Files.copy(ztf.get(1), inputs.resolve("c.avro"));
-        Path out = tmp.resolve("scores.jsonl");
-        Path rejects = tmp.resolve("rejects.jsonl");
-        Path log = tmp.resolve("child.log");
-
-        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        ChildRun child = scoreInChild(inputs);
         Matcher m = child.summary();
         String tail = child.tail();
         assertEquals(2, Long.parseLong(m.group(1)), tail);
-        assertEquals(Files.readAllLines(rejects).size(), Long.parseLong(m.group(3)), tail);
+        assertEquals(Files.readAllLines(child.rejects()).size(), Long.parseLong(m.group(3)), tail);
         assertTrue(Long.parseLong(m.group(3)) >= 1, tail);
-        assertEquals(2, Files.readAllLines(out).size(), tail);
-        String rejected = Files.readString(rejects);
+        assertEquals(2, Files.readAllLines(child.out()).size(), tail);
+        String rejected = Files.readString(child.rejects());
         assertTrue(rejected.contains("b-bomb.avro") && rejected.contains("1099511627776"), rejected);
     }
 
-    /** The summary line of a child run that exited 0, and the tail of its log for messages. */
-    private record ChildRun(Matcher summary, String tail) {
+    /** A child run that exited 0: its summary line, the tail of its log for messages, its score and reject files. */
+    private record ChildRun(Matcher summary, String tail, Path out, Path rejects) {
     }
 
-    /** Runs {@code deepmerge score} in a child JVM with a 256 MiB heap; asserts exit code 0 and a summary line. */
-    private ChildRun scoreInChild(Path model, Path inputs, Path out, Path rejects, Path log) throws Exception {
+    /**
+     * Runs {@code deepmerge score} with the untrained DeepMerge export in a child JVM with a 256 MiB heap, scores and
+     * rejects to files in the test's directory; asserts exit code 0 and a summary line.
+     */
+    private ChildRun scoreInChild(Path inputs) throws Exception {
+        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path out = tmp.resolve("scores.jsonl");
+        Path rejects = tmp.resolve("rejects.jsonl");
+        Path log = tmp.resolve("child.log");
         Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
                 "--channels", "g,r,i", "--output-name", "52", "--output-kind", "logits",
                 "--decode-threads", "2", "--out", out.toString(), "--rejects", rejects.toString(), inputs.toString()));
@@ -77,7 +79,7 @@ class ScoreLimitsIT {
         assertEquals(0, p.exitValue(), tail);
         Matcher m = SUMMARY.matcher(Files.readString(log));
         assertTrue(m.find(), tail);
-        return new ChildRun(m, tail);
+        return new ChildRun(m, tail, out, rejects);
     }
 
     private static List<Path> ztf(int n) throws Exception {
@@ -175,7 +177,6 @@ class ScoreLimitsIT {
 
     @Test
     void twoGzipBombsDecodedAtOnceByTwoDecodeThreadsAreBothRejectedWithinA256MiBHeap() throws Exception {
-        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
         Path inputs = Files.createDirectories(tmp.resolve("in"));
         byte[] bomb = HostileInputs.gzipBomb();
         for (int i = 0; i < 2; i++) {
@@ -185,32 +186,25 @@ class ScoreLimitsIT {
             Files.write(inputs.resolve("bomb" + i + ".avro"), CutoutRecords.toContainerFile(List.of(c)));
         }
         Files.copy(ztf(1).get(0), inputs.resolve("z.avro"));
-        Path out = tmp.resolve("scores.jsonl");
-        Path rejects = tmp.resolve("rejects.jsonl");
-        Path log = tmp.resolve("child.log");
-        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        ChildRun child = scoreInChild(inputs);
         Matcher m = child.summary();
         String tail = child.tail();
         assertEquals("1", m.group(1), tail);
         assertEquals("2", m.group(3), tail);
-        for (String r : Files.readAllLines(rejects)) {
+        for (String r : Files.readAllLines(child.rejects())) {
             assertTrue(r.contains("STAMP_TOO_LARGE"), r);
         }
     }
 
     @Test
     void alertsWithManyDistinctLargeWriterSchemasAreScoredOrRejectedWithinA256MiBHeap() throws Exception {
-        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
         Path inputs = Files.createDirectories(tmp.resolve("in"));
         int files = 30;
         for (int i = 0; i < files; i++) {
             Files.write(inputs.resolve(String.format("s%02d.avro", i)), HostileInputs.largeSchema(i, 1_250_000));
         }
         Files.copy(ztf(1).get(0), inputs.resolve("z.avro"));
-        Path out = tmp.resolve("scores.jsonl");
-        Path rejects = tmp.resolve("rejects.jsonl");
-        Path log = tmp.resolve("child.log");
-        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        ChildRun child = scoreInChild(inputs);
         Matcher m = child.summary();
         String tail = child.tail();
         assertEquals("1", m.group(1), tail);
@@ -242,7 +236,6 @@ class ScoreLimitsIT {
      */
     @Test
     void manyRecordContainersReadAheadStayWithinA256MiBHeap() throws Exception {
-        Path model = TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
         Path inputs = Files.createDirectories(tmp.resolve("in"));
         AlertReader reader = new AlertReader(null);
         List<Cutout> real = new ArrayList<>();
@@ -263,15 +256,12 @@ class ScoreLimitsIT {
             bytes += Files.size(f);
         }
         assertTrue(bytes > 128L << 20, "inputs of " + bytes + " bytes");
-        Path out = tmp.resolve("scores.jsonl");
-        Path rejects = tmp.resolve("rejects.jsonl");
-        Path log = tmp.resolve("child.log");
-        ChildRun child = scoreInChild(model, inputs, out, rejects, log);
+        ChildRun child = scoreInChild(inputs);
         Matcher m = child.summary();
         String tail = child.tail();
         assertEquals(String.valueOf(files * perFile), m.group(4), tail);
-        assertEquals(Long.parseLong(m.group(1)), Files.readAllLines(out).size(), tail);
-        assertEquals(Long.parseLong(m.group(3)), Files.readAllLines(rejects).size(), tail);
+        assertEquals(Long.parseLong(m.group(1)), Files.readAllLines(child.out()).size(), tail);
+        assertEquals(Long.parseLong(m.group(3)), Files.readAllLines(child.rejects()).size(), tail);
         assertTrue(Long.parseLong(m.group(1)) > files * perFile / 2, tail);
     }
 }

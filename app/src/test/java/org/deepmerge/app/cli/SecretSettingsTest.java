@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import org.deepmerge.core.kafka.KafkaClientSettings;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -24,9 +25,9 @@ class SecretSettingsTest {
                 "sasl.mechanism", "deepmerge.input.topic", "main.consumer.max.poll.records")) {
             assertFalse(SecretSettings.isSecret(k), k);
         }
-        assertEquals("DEEPMERGE_KAFKA_SASL_JAAS_CONFIG", SecretSettings.environmentName("sasl.jaas.config"));
+        assertEquals("DEEPMERGE_KAFKA_SASL_JAAS_CONFIG", KafkaClientSettings.envName("sasl.jaas.config"));
         assertEquals("DEEPMERGE_INPUT_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO",
-                SecretSettings.environmentName("deepmerge.input.schema.registry.basic.auth.user.info"));
+                KafkaClientSettings.envName("deepmerge.input.schema.registry.basic.auth.user.info"));
     }
 
     @Test
