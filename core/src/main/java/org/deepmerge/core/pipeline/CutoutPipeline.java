@@ -18,6 +18,7 @@ import org.deepmerge.core.gate.Applicability;
 import org.deepmerge.core.gate.ApplicabilityGate;
 import org.deepmerge.core.gate.GateConfig;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
 import org.deepmerge.core.preprocess.ChannelMapping;
 import org.deepmerge.core.preprocess.Preprocessor;
 
@@ -27,7 +28,9 @@ import org.deepmerge.core.preprocess.Preprocessor;
  * ({@link ChannelMapping}, see docs/channel-mapping.md), decode each FITS stamp within its size limits
  * ({@link StampDecoder}), resample/normalise them into {@code [C,H,W]} float32 ({@link Preprocessor}, per the
  * model contract) and judge whether the model applies at all ({@link ApplicabilityGate}: stars, empty or too small
- * stamps are not sent to the model). Holds no mutable state; thread-safe because its parts are.
+ * stamps are not sent to the model). With {@link #withMorphology(boolean) morphology} on, it also measures the
+ * non-parametric morphology of one band on the model grid before the stretch ({@link MorphologyMeasurement}). Holds
+ * no mutable state; thread-safe because its parts are.
  */
 public final class CutoutPipeline {
     private final AlertReader reader;
@@ -35,6 +38,7 @@ public final class CutoutPipeline {
     private final ChannelMapping mapping;
     private final Preprocessor preprocessor;
     private final ApplicabilityGate gate;
+    private final boolean morphology;
 
     /**
      * @param reader       alert decoder (any supported format, detected from the bytes)
@@ -50,6 +54,30 @@ public final class CutoutPipeline {
         this.mapping = Objects.requireNonNull(mapping, "mapping");
         this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
         this.gate = new ApplicabilityGate(gate, preprocessor.contract());
+        this.morphology = false;
+    }
+
+    private CutoutPipeline(CutoutPipeline p, boolean morphology) {
+        this.reader = p.reader;
+        this.decoder = p.decoder;
+        this.mapping = p.mapping;
+        this.preprocessor = p.preprocessor;
+        this.gate = p.gate;
+        this.morphology = morphology;
+    }
+
+    /**
+     * @param on whether every prepared input also gets its morphology ({@link PreparedImage#morphology()}); off by
+     *           default, when it costs nothing
+     * @return this pipeline with morphology on or off
+     */
+    public CutoutPipeline withMorphology(boolean on) {
+        return on == morphology ? this : new CutoutPipeline(this, on);
+    }
+
+    /** @return whether prepared inputs get their morphology */
+    public boolean morphology() {
+        return morphology;
     }
 
     /**
@@ -112,7 +140,10 @@ public final class CutoutPipeline {
      *         {@code [C,H,W]} float32 and the applicability gate's verdict;
      *         {@code bands} names the band of the stamp in each channel, {@code incomplete} is set when a channel was
      *         filled by a stamp of another band. A not-applicable input (a star, an empty or too small stamp) is a
-     *         result, not an error: callers must not send it to the model
+     *         result, not an error: callers must not send it to the model. With morphology on, the morphology of
+     *         the channel {@link #morphologyChannel} picks, applicable or not (a star gets its statistics, an empty
+     *         stamp a failure flag); null when off, or when the grid has no positive pixel scale (FIT mode with a
+     *         stamp of unknown scale)
      * @throws DeepMergeException FIELD_TOO_LONG ({@link FieldLimits}); MISSING_CUTOUT (channel mapping); NOT_FITS, CORRUPT_GZIP, CORRUPT_FITS,
      *                            STAMP_TOO_LARGE, WRONG_SHAPE (stamp decoding and preprocessing)
      */
@@ -130,9 +161,32 @@ public final class CutoutPipeline {
             }
             stamps.add(d);
         }
-        preprocessor.toTensor(stamps, image, 0);
         List<String> bands = selection.stamps().stream().map(CutoutStamp::band).toList();
+        MorphologyMeasurement measured = null;
+        if (morphology) {
+            int ch = morphologyChannel(selection);
+            Stamp linear = preprocessor.toTensorKeepingLinear(stamps, image, 0, ch);
+            if (linear.pixelScaleArcsec() > 0 && Double.isFinite(linear.pixelScaleArcsec())) {
+                measured = MorphologyMeasurement.of(bands.get(ch), linear);
+            }
+        } else {
+            preprocessor.toTensor(stamps, image, 0);
+        }
         Applicability verdict = gate.evaluate(alert, stamps, image, 0);
-        return new PreparedImage(alert.withoutStampBytes(), image, bands, selection.incomplete(), verdict);
+        return new PreparedImage(alert.withoutStampBytes(), image, bands, selection.incomplete(), verdict, measured);
+    }
+
+    /**
+     * The channel whose band the morphology is measured on: the last channel filled by a stamp of its own band (the
+     * red-most, as contracts list their bands blue to red: {@code g,r,i}, {@code F814W,F160W}), where the galaxy's
+     * older stellar light and the best seeing are; else channel 0 (a replicated single-band stamp fills them all).
+     */
+    static int morphologyChannel(ChannelMapping.Selection selection) {
+        for (int ch = selection.sources().size() - 1; ch >= 0; ch--) {
+            if (selection.sources().get(ch).bandMatch()) {
+                return ch;
+            }
+        }
+        return 0;
     }
 }

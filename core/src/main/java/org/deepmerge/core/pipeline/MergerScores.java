@@ -5,14 +5,18 @@ import java.util.ArrayList;
 import java.util.List;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.avro.v1.MorphologyStatistics;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
+import org.deepmerge.core.morphology.MorphologyResult;
 
 /**
  * Provenance: turns a scored input ({@link ScoreSubject}: a prepared alert offline, a buffered image in the stream)
  * and the model's prediction into the published {@link MergerScore} record ({@code schemas/merger_score.avsc}). The
- * one mapping of offline scoring and streaming: both check the output with {@link #requireValidOutput} first.
+ * one mapping of offline scoring and streaming (so both publish the same morphology for the same alert): both check
+ * the output with {@link #requireValidOutput} first.
  */
 public final class MergerScores {
     private MergerScores() {
@@ -28,7 +32,8 @@ public final class MergerScores {
      * @param scoreMs      when the score was computed, ms since the Unix epoch
      * @return the score record; a NaN epoch becomes null, a non-finite logit null. A not-applicable input gives a
      *         record with {@code applicable=false}, {@code reason} = the gate's label, {@code pMerger} and
-     *         {@code logit} null and no classifications
+     *         {@code logit} null and no classifications. {@code morphology} is the subject's
+     *         ({@link #statistics}), applicable or not
      * @throws IllegalArgumentException when the input is applicable and the prediction is null or has a different
      *                                  number of classes than classNames
      */
@@ -113,6 +118,32 @@ public final class MergerScores {
         }
     }
 
+    /**
+     * @param m a morphology measurement, or null
+     * @return its Avro record ({@code MorphologyStatistics} of {@code schemas/merger_score.avsc}), every non-finite
+     *         statistic null; null for null
+     */
+    public static MorphologyStatistics statistics(MorphologyMeasurement m) {
+        if (m == null) {
+            return null;
+        }
+        MorphologyResult r = m.result();
+        return MorphologyStatistics.newBuilder()
+                .setBand(m.band())
+                .setPixelScaleArcsec(m.pixelScaleArcsec())
+                .setFlag(r.flag().name())
+                .setConcentration(finiteOrNull(r.concentration()))
+                .setAsymmetry(finiteOrNull(r.asymmetry()))
+                .setGini(finiteOrNull(r.gini()))
+                .setM20(finiteOrNull(r.m20()))
+                .setGiniM20Merger(finiteOrNull(r.giniM20Merger()))
+                .setGiniM20Bulge(finiteOrNull(r.giniM20Bulge()))
+                .setHalfLightRadiusArcsec(finiteOrNull(r.halfLightRadiusArcsec()))
+                .setPetrosianRadiusArcsec(finiteOrNull(r.petrosianRadiusArcsec()))
+                .setR20Arcsec(finiteOrNull(r.r20Arcsec()))
+                .build();
+    }
+
     /** @return v, or null when NaN or infinite (the Avro {@code logit} field) */
     public static Double finiteOrNull(double v) {
         return Double.isFinite(v) ? v : null;
@@ -128,6 +159,7 @@ public final class MergerScores {
                 .setEpochMjd(Double.isNaN(a.epochMjd()) ? null : a.epochMjd())
                 .setBands(a.bands())
                 .setIncomplete(a.incomplete())
+                .setMorphology(statistics(a.morphology()))
                 .setModelName(model.name())
                 .setModelVersion(model.version())
                 .setModelSha256(model.sha256())

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.gate.Applicability;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
 
 /**
  * An alert made ready for the model: the decoded alert, its model input and the applicability gate's verdict.
@@ -16,13 +17,28 @@ import org.deepmerge.core.gate.Applicability;
  * @param bands         the band of the stamp that filled each channel, in channel order (size C)
  * @param incomplete    true when some channel was not filled by a stamp of its own band (channel policy fallback)
  * @param applicability the gate's verdict ({@link org.deepmerge.core.gate.ApplicabilityGate}); never null
+ * @param morphology    the morphology of one band ({@link CutoutPipeline#withMorphology}); null when not measured
  */
 public record PreparedImage(Alert alert, float[] image, List<String> bands, boolean incomplete,
-                            Applicability applicability) implements ScoreSubject {
+                            Applicability applicability, MorphologyMeasurement morphology) implements ScoreSubject {
 
     public PreparedImage {
         bands = List.copyOf(bands);
         Objects.requireNonNull(applicability, "applicability");
+    }
+
+    /**
+     * A prepared image without morphology.
+     *
+     * @param alert         the decoded alert
+     * @param image         the model input {@code [C,H,W]} float32
+     * @param bands         the band of the stamp that filled each channel
+     * @param incomplete    true when some channel was not filled by a stamp of its own band
+     * @param applicability the gate's verdict; never null
+     */
+    public PreparedImage(Alert alert, float[] image, List<String> bands, boolean incomplete,
+                         Applicability applicability) {
+        this(alert, image, bands, incomplete, applicability, null);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.deepmerge.core.pipeline;
 
 import java.util.List;
 import org.deepmerge.core.gate.Applicability;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
 
 /**
  * What a score record says about the input it scores, whichever stage holds it: a {@link PreparedImage} offline, a
@@ -34,6 +35,9 @@ public interface ScoreSubject {
 
     /** @return the applicability gate's verdict; never null */
     Applicability applicability();
+
+    /** @return the morphology of one band on the model grid; null when it was not measured */
+    MorphologyMeasurement morphology();
 
     /** @return true when the input goes to the model */
     default boolean applicable() {

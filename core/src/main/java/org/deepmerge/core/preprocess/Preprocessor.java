@@ -72,6 +72,35 @@ public final class Preprocessor {
      *                            a stamp's pixel scale is not a positive number
      */
     public void toTensor(List<Stamp> channelStamps, float[] dest, int offset) throws DeepMergeException {
+        fill(channelStamps, dest, offset, -1);
+    }
+
+    /**
+     * As {@link #toTensor(List, float[], int)}, and keeps one channel's plane as it is before normalisation: the
+     * stamp minus its border sky ({@link RobustStats#borderSky}), resampled onto the model grid, linear in flux (what
+     * flux statistics such as {@link org.deepmerge.core.morphology.Morphology} need). Under
+     * {@link Normalisation.Kind#SURVEY} this is a copy of the plane the normalisation then stretches; under the other
+     * normalisations, which resample the stamp without subtracting its sky, the sky-subtracted stamp is resampled once
+     * more for that one channel.
+     *
+     * @param channelStamps one stamp per model channel, in channel order
+     * @param dest          destination array, e.g. a batch {@code [N,C,H,W]}
+     * @param offset        where the image starts in dest
+     * @param channel       the channel to keep, in {@code [0, C)}
+     * @return the kept plane as a {@code [H,W]} float32 stamp with the grid's pixel scale: the contract's in
+     *         {@link ResampleMode#ANGULAR} mode, the stamp's scaled by its width over W in {@link ResampleMode#FIT} mode
+     * @throws DeepMergeException as {@link #toTensor(List, float[], int)}
+     * @throws IllegalArgumentException when channel is not a channel of the contract
+     */
+    public Stamp toTensorKeepingLinear(List<Stamp> channelStamps, float[] dest, int offset, int channel)
+            throws DeepMergeException {
+        if (channel < 0 || channel >= contract.channelCount()) {
+            throw new IllegalArgumentException("channel " + channel + " of " + contract.channelCount());
+        }
+        return fill(channelStamps, dest, offset, channel);
+    }
+
+    private Stamp fill(List<Stamp> channelStamps, float[] dest, int offset, int keep) throws DeepMergeException {
         int c = contract.channelCount();
         int h = contract.height();
         int w = contract.width();
@@ -84,6 +113,8 @@ public final class Preprocessor {
                     + "] at offset " + offset);
         }
         int plane = h * w;
+        boolean survey = contract.normalisation().kind() == Normalisation.Kind.SURVEY;
+        Stamp kept = null;
         for (int ch = 0; ch < c; ch++) {
             Stamp s = channelStamps.get(ch);
             if (contract.resample() == ResampleMode.ANGULAR
@@ -97,25 +128,46 @@ public final class Preprocessor {
             if (same >= 0) {
                 // a replicated stamp is resampled once and copied
                 System.arraycopy(dest, offset + same * plane, dest, at, plane);
-            } else if (contract.normalisation().kind() == Normalisation.Kind.SURVEY) {
-                float[] scratch = SCRATCH.get();
-                if (scratch.length < s.pixels().length) {
-                    scratch = new float[s.pixels().length];
-                    SCRATCH.set(scratch);
-                }
-                float sky = (float) RobustStats.borderSky(s.pixels(), 0, s.width(), s.height()).level();
-                float[] px = s.pixels();
-                for (int i = 0; i < px.length; i++) {
-                    scratch[i] = px[i] - sky;
-                }
-                resample(scratch, 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, w, h,
-                        contract.pixelScaleArcsec(), contract.resample());
+            } else if (survey) {
+                resampleSkySubtracted(s, dest, at);
             } else {
                 resample(s.pixels(), 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, w, h,
                         contract.pixelScaleArcsec(), contract.resample());
             }
+            if (ch == keep) {
+                float[] linear = new float[plane];
+                if (survey) {
+                    System.arraycopy(dest, at, linear, 0, plane);
+                } else {
+                    resampleSkySubtracted(s, linear, 0);
+                }
+                kept = new Stamp(w, h, linear, gridScale(s), 0);
+            }
         }
         normaliseImage(dest, offset, c, h, w, contract.normalisation());
+        return kept;
+    }
+
+    /** Resamples the stamp minus its border sky onto the model grid at {@code dest[at .. at + H*W)}. */
+    private void resampleSkySubtracted(Stamp s, float[] dest, int at) {
+        float[] scratch = SCRATCH.get();
+        if (scratch.length < s.pixels().length) {
+            scratch = new float[s.pixels().length];
+            SCRATCH.set(scratch);
+        }
+        float sky = (float) RobustStats.borderSky(s.pixels(), 0, s.width(), s.height()).level();
+        float[] px = s.pixels();
+        for (int i = 0; i < px.length; i++) {
+            scratch[i] = px[i] - sky;
+        }
+        resample(scratch, 0, s.width(), s.height(), s.pixelScaleArcsec(), dest, at, contract.width(),
+                contract.height(), contract.pixelScaleArcsec(), contract.resample());
+    }
+
+    /** The pixel scale of the model grid a stamp was resampled onto, arcsec/px. */
+    private double gridScale(Stamp s) {
+        return contract.resample() == ResampleMode.FIT
+                ? s.pixelScaleArcsec() * s.width() / contract.width() : contract.pixelScaleArcsec();
     }
 
     /**

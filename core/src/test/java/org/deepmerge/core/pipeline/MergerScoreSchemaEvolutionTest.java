@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
@@ -23,11 +24,13 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.avro.v1.MorphologyStatistics;
 import org.junit.jupiter.api.Test;
 
 /**
  * schemas/merger_score.avsc after the applicability gate (nullable pMerger; applicable, reason, logit) against the
- * schema before it, kept here verbatim as the previous release published it.
+ * schema before it, kept here verbatim as the previous release published it; and after the optional morphology field
+ * against the schema without it.
  */
 class MergerScoreSchemaEvolutionTest {
     static final String OLD_SCHEMA = """
@@ -129,5 +132,55 @@ class MergerScoreSchemaEvolutionTest {
                 .setLogit(null).setClassifications(List.of()).build();
         assertThrows(AvroTypeException.class,
                 () -> oldReader.read(null, DecoderFactory.get().binaryDecoder(writeNew(star), null)));
+    }
+
+    /** The schema of the release before the morphology field: the current one without it. */
+    static Schema withoutMorphology() {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : NEW.getFields()) {
+            if (!f.name().equals("morphology")) {
+                fields.add(new Schema.Field(f, f.schema()));
+            }
+        }
+        assertEquals(NEW.getFields().size() - 1, fields.size(), "the current schema has the morphology field");
+        return Schema.createRecord(NEW.getName(), NEW.getDoc(), NEW.getNamespace(), false, fields);
+    }
+
+    static MergerScore applicable(MorphologyStatistics morphology) {
+        return base().setPMerger(0.75f).setApplicable(true).setReason(null).setLogit(1.0986)
+                .setClassifications(List.of(new Classification("non_merger", 0.25f), new Classification("merger", 0.75f)))
+                .setMorphology(morphology).build();
+    }
+
+    @Test
+    void theMorphologyFieldIsCompatibleBothWays() throws Exception {
+        Schema previous = withoutMorphology();
+        assertEquals(SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(NEW, previous).getType(), "new reader, old writer");
+        assertEquals(SchemaCompatibilityType.COMPATIBLE,
+                SchemaCompatibility.checkReaderWriterCompatibility(previous, NEW).getType(), "old reader, new writer");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new SpecificDatumWriter<MergerScore>(previous).write(applicable(null), enc);
+        enc.flush();
+        MergerScore read = new SpecificDatumReader<MergerScore>(previous, NEW)
+                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        assertNull(read.getMorphology(), "default null");
+        assertEquals(0.75f, read.getPMerger());
+
+        MorphologyStatistics m = MorphologyStatistics.newBuilder().setBand("r").setPixelScaleArcsec(1.2).setFlag("OK")
+                .setConcentration(2.45).setAsymmetry(0.25).setGini(0.49).setM20(-1.3).setGiniM20Merger(-0.02)
+                .setGiniM20Bulge(-0.63).setHalfLightRadiusArcsec(1.64).setPetrosianRadiusArcsec(3.4)
+                .setR20Arcsec(null).build();
+        byte[] withMorphology = writeNew(applicable(m));
+        GenericRecord old = new GenericDatumReader<GenericRecord>(NEW, previous)
+                .read(null, DecoderFactory.get().binaryDecoder(withMorphology, null));
+        assertNull(old.getSchema().getField("morphology"), "the old reader skips the field");
+        assertEquals(0.75f, old.get("pMerger"));
+        assertEquals(1.0986, old.get("logit"));
+        MergerScore again = new SpecificDatumReader<>(MergerScore.class)
+                .read(null, DecoderFactory.get().binaryDecoder(withMorphology, null));
+        assertEquals(m, again.getMorphology());
     }
 }

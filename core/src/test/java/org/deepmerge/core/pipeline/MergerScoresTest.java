@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.avro.v1.MorphologyStatistics;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.AlertFormat;
 import org.deepmerge.core.alert.CutoutStamp;
 import org.deepmerge.core.inference.Prediction;
 import org.deepmerge.core.model.ModelIdentity;
+import org.deepmerge.core.morphology.MorphologyFlag;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
+import org.deepmerge.core.morphology.MorphologyResult;
 import org.junit.jupiter.api.Test;
 
 class MergerScoresTest {
@@ -101,5 +105,27 @@ class MergerScoresTest {
         assertEquals(List.of("r", "r", "r"), s.getBands());
         assertThrows(IllegalArgumentException.class,
                 () -> MergerScores.notApplicable(prepared(1), new ModelIdentity("m", "1", "00"), 0, 0));
+    }
+
+    @Test
+    void morphologyIsCarriedForEveryVerdictWithNonFiniteStatisticsAsNull() {
+        double nan = Double.NaN;
+        MorphologyMeasurement m = new MorphologyMeasurement("r", 1.2, new MorphologyResult(
+                MorphologyFlag.GINI_SEGMAP_DEGENERATE, 2.5, 0.125, nan, nan, nan, nan, 1.625, 3.375, 0.875, 2.0, 20.1,
+                19.8, 40));
+        MorphologyStatistics expected = MorphologyStatistics.newBuilder().setBand("r").setPixelScaleArcsec(1.2)
+                .setFlag("GINI_SEGMAP_DEGENERATE").setConcentration(2.5).setAsymmetry(0.125).setGini(null).setM20(null)
+                .setGiniM20Merger(null).setGiniM20Bulge(null).setHalfLightRadiusArcsec(1.625)
+                .setPetrosianRadiusArcsec(3.375).setR20Arcsec(0.875).build();
+        PreparedImage p = prepared(1);
+        PreparedImage measured = new PreparedImage(p.alert(), p.image(), p.bands(), p.incomplete(), p.applicability(), m);
+        ModelIdentity model = new ModelIdentity("m", "1", "00");
+        assertEquals(expected, MergerScores.of(measured, Prediction.of(0.5f, List.of(0.5f, 0.5f)), List.of("a", "b"),
+                model, 0, 0).getMorphology());
+        org.deepmerge.core.gate.Applicability star = org.deepmerge.core.gate.Applicability.notApplicable(
+                org.deepmerge.core.gate.NotApplicableReason.POINT_SOURCE_CATALOGUE, "star");
+        PreparedImage measuredStar = new PreparedImage(p.alert(), p.image(), p.bands(), p.incomplete(), star, m);
+        assertEquals(expected, MergerScores.notApplicable(measuredStar, model, 0, 0).getMorphology());
+        assertNull(MergerScores.notApplicable(prepared(1, star), model, 0, 0).getMorphology(), "not measured");
     }
 }
