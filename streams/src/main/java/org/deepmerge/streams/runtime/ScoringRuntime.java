@@ -111,7 +111,8 @@ public final class ScoringRuntime implements AutoCloseable {
         ScorerHolder holder = new ScorerHolder(scorer, s -> InferenceBatcher.create(s, delay).observedBy(delegate));
         try {
             CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
-                    StampLimits.defaults(), GateConfig.defaults().withEnabled(config.gateEnabled()));
+                    StampLimits.defaults(), GateConfig.defaults().withEnabled(config.gateEnabled()))
+                    .withMorphology(config.morphology());
             return new ScoringRuntime(holder, pipeline, mapping, options, observer);
         } catch (DeepMergeException | RuntimeException e) {
             holder.close();
@@ -257,7 +258,7 @@ public final class ScoringRuntime implements AutoCloseable {
     public static PreparedInput toInput(PreparedImage p) {
         Alert a = p.alert();
         return new PreparedInput(a.sourceId(), a.objectId(), a.survey(), a.ra(), a.dec(), a.epochMjd(), p.bands(),
-                p.incomplete(), p.image(), p.applicability());
+                p.incomplete(), p.image(), p.applicability(), p.morphology());
     }
 
     /** @return the current model's shared batcher as the topology's scorer (follows hot-swaps) */

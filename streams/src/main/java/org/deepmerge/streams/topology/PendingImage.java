@@ -15,15 +15,21 @@ import java.util.zip.Inflater;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
+import org.deepmerge.core.morphology.MorphologyFlag;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
+import org.deepmerge.core.morphology.MorphologyResult;
 
 /**
  * One preprocessed image waiting in the changelogged batch buffer, and its compact, lossless byte encoding
  * (the value of the buffer store and so of its changelog topic).
  *
- * <p>Encoding v4: version byte 4; record timestamp (ms); enqueue wall-clock time (ms); the input record's topic,
+ * <p>Encoding v5: version byte 5; record timestamp (ms); enqueue wall-clock time (ms); the input record's topic,
  * partition and offset ({@link Source}); ids, position, epoch, band count (int), bands and the incomplete flag, every
  * string as a 4-byte big-endian byte count and that many bytes of standard UTF-8 (so any string the Avro schemas
- * allow, which {@code DataOutput.writeUTF} and its 65,535-byte cap did not); the image's value count {@code n}; the plane count {@code P} (the
+ * allow, which {@code DataOutput.writeUTF} and its 65,535-byte cap did not); a morphology flag byte (1 when the input
+ * carries a {@link MorphologyMeasurement}) and then the measurement: band, grid pixel scale (double), flag name, the 12
+ * double values of {@link MorphologyResult} in component order and its segment pixel count (int), about 130 bytes
+ * instead of a second image; the image's value count {@code n}; the plane count {@code P} (the
  * number of bands when it divides {@code n}, else 1) and, per plane, the index of the plane it repeats (its own
  * index when it is stored); then the stored planes of the {@code [C,H,W]} float32 image, in order, as their IEEE-754
  * bits, byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and compressed
@@ -31,9 +37,10 @@ import net.jpountz.lz4.LZ4Factory;
  * an earlier plane's: a single-band ZTF or Rubin alert fills all model channels with the same stamp, so only one of
  * three planes is shuffled and compressed. Shuffling groups the slowly varying exponent bytes together, which
  * compresses astronomical images far better; the round trip is bit-exact, so the scorer sees exactly what
- * preprocessing produced. v3 (v4 without the source location, strings and the band count (short) written by
- * {@code DataOutput.writeUTF} / {@code writeShort}), v2 (v3's strings, all planes stored, no plane table) and v1 (v2 with deflate instead of LZ4) are still
- * read, so a buffer changelog written by an earlier version restores; LZ4 replaced deflate because deflating each
+ * preprocessing produced. v4 (v5 without the morphology flag and measurement), v3 (v4 without the source location,
+ * strings and the band count (short) written by {@code DataOutput.writeUTF} / {@code writeShort}), v2 (v3's strings,
+ * all planes stored, no plane table) and v1 (v2 with deflate instead of LZ4) are still read, so a buffer changelog
+ * written by an earlier version restores; LZ4 replaced deflate because deflating each
  * 67.5 KB image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
  *
  * @param input           the preprocessed alert
@@ -78,7 +85,8 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     private static final byte VERSION_DEFLATE = 1;
     private static final byte VERSION_ALL_PLANES = 2;
     private static final byte VERSION_PLANE_TABLE = 3;
-    private static final byte VERSION = 4;
+    private static final byte VERSION_SOURCE = 4;
+    private static final byte VERSION = 5;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     /** Largest image accepted when decoding, values (a sanity bound against a corrupt store entry). */
     private static final int MAX_PIXELS = 1 << 26;
@@ -112,6 +120,7 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                 writeString(out, b);
             }
             out.writeBoolean(input.incomplete());
+            writeMorphology(out, input.morphology());
             out.writeInt(img.length);
             int planes = planes(img.length, input.bands().size());
             byte[] source = repeats(img, planes);
@@ -140,7 +149,46 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         out.write(b);
     }
 
-    /** A v4 string: an int byte count, bounded by what is left of the entry, then UTF-8. */
+    private static void writeMorphology(DataOutputStream out, MorphologyMeasurement m) throws IOException {
+        out.writeBoolean(m != null);
+        if (m == null) {
+            return;
+        }
+        MorphologyResult r = m.result();
+        writeString(out, m.band());
+        out.writeDouble(m.pixelScaleArcsec());
+        writeString(out, r.flag().name());
+        for (double d : new double[] {r.concentration(), r.asymmetry(), r.gini(), r.m20(), r.giniM20Merger(),
+                r.giniM20Bulge(), r.halfLightRadiusArcsec(), r.petrosianRadiusArcsec(), r.r20Arcsec(), r.r80Arcsec(),
+                r.centreX(), r.centreY()}) {
+            out.writeDouble(d);
+        }
+        out.writeInt(r.segmentPixels());
+    }
+
+    private static MorphologyMeasurement readMorphology(DataInputStream in, ByteArrayInputStream raw)
+            throws IOException {
+        if (!in.readBoolean()) {
+            return null;
+        }
+        String band = readString(in, raw);
+        double scale = in.readDouble();
+        String flag = readString(in, raw);
+        MorphologyFlag f;
+        try {
+            f = MorphologyFlag.valueOf(flag);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("batch buffer entry has unknown morphology flag " + flag, e);
+        }
+        double[] d = new double[12];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = in.readDouble();
+        }
+        return new MorphologyMeasurement(band, scale, new MorphologyResult(f, d[0], d[1], d[2], d[3], d[4], d[5], d[6],
+                d[7], d[8], d[9], d[10], d[11], in.readInt()));
+    }
+
+    /** A v4/v5 string: an int byte count, bounded by what is left of the entry, then UTF-8. */
     private static String readString(DataInputStream in, ByteArrayInputStream raw) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > raw.available()) {
@@ -213,17 +261,18 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     /**
      * @param bytes a value written by {@link #encode()}
      * @return the pending image
-     * @throws IllegalStateException when the bytes are not a v1-v4 pending image (a corrupt store is a fault)
+     * @throws IllegalStateException when the bytes are not a v1-v5 pending image (a corrupt store is a fault)
      */
     public static PendingImage decode(byte[] bytes) {
         try {
             ByteArrayInputStream raw = new ByteArrayInputStream(bytes);
             DataInputStream in = new DataInputStream(raw);
             byte v = in.readByte();
-            if (v != VERSION && v != VERSION_PLANE_TABLE && v != VERSION_ALL_PLANES && v != VERSION_DEFLATE) {
+            if (v != VERSION && v != VERSION_SOURCE && v != VERSION_PLANE_TABLE && v != VERSION_ALL_PLANES
+                    && v != VERSION_DEFLATE) {
                 throw new IllegalStateException("batch buffer entry has unknown encoding version " + v);
             }
-            boolean v4 = v == VERSION;
+            boolean v4 = v == VERSION || v == VERSION_SOURCE;
             long ts = in.readLong();
             long wall = in.readLong();
             Source location = v4 ? new Source(readString(in, raw), in.readInt(), in.readLong()) : Source.UNKNOWN;
@@ -242,12 +291,13 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                 bands.add(v4 ? readString(in, raw) : in.readUTF());
             }
             boolean incomplete = in.readBoolean();
+            MorphologyMeasurement morphology = v == VERSION ? readMorphology(in, raw) : null;
             int n = in.readInt();
             if (n < 0 || n > MAX_PIXELS) {
                 throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
             }
             byte[] source = {0};
-            if (v == VERSION || v == VERSION_PLANE_TABLE) {
+            if (v == VERSION || v == VERSION_SOURCE || v == VERSION_PLANE_TABLE) {
                 int planes = in.readUnsignedByte();
                 if (planes < 1 || n % planes != 0) {
                     throw new IllegalStateException("batch buffer entry declares " + planes + " planes for " + n
@@ -276,8 +326,8 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             byte[] shuffled = v == VERSION_DEFLATE ? inflate(Arrays.copyOfRange(bytes, at, at + compressedLength), n * 4)
                     : unlz4(bytes, at, compressedLength, stored * 4);
             float[] img = expand(unshuffle(shuffled, stored), source, n);
-            return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img),
-                    ts, wall, location);
+            return new PendingImage(new PreparedInput(sourceId, objectId, survey, ra, dec, epoch, bands, incomplete, img,
+                    morphology), ts, wall, location);
         } catch (IOException | DataFormatException | LZ4Exception e) {
             throw new IllegalStateException("corrupt batch buffer entry: " + e.getMessage(), e);
         }

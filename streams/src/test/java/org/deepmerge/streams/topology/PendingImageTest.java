@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,9 @@ import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.Normalisation;
 import org.deepmerge.core.model.OutputKind;
 import org.deepmerge.core.model.ResampleMode;
+import org.deepmerge.core.morphology.MorphologyFlag;
+import org.deepmerge.core.morphology.MorphologyMeasurement;
+import org.deepmerge.core.morphology.MorphologyResult;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.preprocess.ChannelMapping;
@@ -257,7 +261,7 @@ class PendingImageTest {
                 List.of("g", "r", "i"), false, img), 123L, 456L);
         byte[] old = v1(p);
         assertEquals(1, old[0]);
-        assertEquals(4, p.encode()[0], "new entries are v4 (int-length UTF-8 strings, source location)");
+        assertEquals(5, p.encode()[0], "new entries are v5 (v4 and the morphology)");
         PendingImage q = PendingImage.decode(old);
         assertEquals(List.of(123L, 456L), List.of(q.recordTimestamp(), q.enqueuedWallMs()));
         assertEquals(List.of("src-9", "obj-9", "LSST", "g,r,i"), List.of(q.input().sourceId(), q.input().objectId(),
@@ -360,5 +364,67 @@ class PendingImageTest {
                 assertTrue(perAlert < raw, "shuffle+LZ4 must beat raw float32");
             }
         }
+    }
+
+    /**
+     * A v4 entry exactly as the v4 encoder wrote it (ids "1234"/"ZTF18abc", survey ZTF, ra 12.5, dec -4.25, epoch
+     * 58000.5, bands r,r, incomplete, a [2,4,4] image whose two planes are both {@code i * 0.25 - 1}, record time 111,
+     * enqueued 222, source alerts/2/77): a changelog written before the morphology restores.
+     */
+    static final String V4_ENTRY =
+            "04000000000000006f00000000000000de00000006616c6572747300000002000000000000004d000000043132333401"
+            + "000000085a54463138616263000000035a54464029000000000000c01100000000000040ec5210000000000000000200"
+            + "00000172000000017201000000200200000000002a71bfbfbfbe003e3f0100ff0640404040804000800080004080a0c0"
+            + "e00010203000010007500000000000";
+
+    @Test
+    void entriesWrittenByTheSourceLocationVersionStillRestore() {
+        PendingImage q = PendingImage.decode(java.util.HexFormat.of().parseHex(V4_ENTRY));
+        assertEquals(List.of(111L, 222L), List.of(q.recordTimestamp(), q.enqueuedWallMs()));
+        assertEquals(new PendingImage.Source("alerts", 2, 77L), q.source());
+        PreparedInput in = q.input();
+        assertEquals(List.of("1234", "ZTF18abc", "ZTF", "r,r"), List.of(in.sourceId(), in.objectId(), in.survey(),
+                String.join(",", in.bands())));
+        assertEquals(List.of(12.5, -4.25, 58000.5), List.of(in.ra(), in.dec(), in.epochMjd()));
+        assertTrue(in.incomplete());
+        float[] img = new float[32];
+        for (int i = 0; i < 32; i++) {
+            img[i] = (i % 16) * 0.25f - 1f;
+        }
+        assertSameBits(img, in.image(), "v4 entry");
+        assertEquals(null, in.morphology(), "v4 had no morphology");
+    }
+
+    @Test
+    void theMorphologyRoundTripsWithTheImage() {
+        MorphologyMeasurement m = new MorphologyMeasurement("r", 1.2, new MorphologyResult(
+                MorphologyFlag.SEGMENT_TRUNCATED, 2.4527, 0.2481, 0.4943, -1.3049, -0.019, -0.629, 1.643, 3.406, 0.856,
+                2.39, 19.62, Double.NaN, 57));
+        float[] img = planes(40 * 40, 0);
+        PendingImage p = new PendingImage(new PreparedInput("9", "o", "ZTF", 1, 2, 3, List.of("r"), false, img, m),
+                5L, 6L, new PendingImage.Source("alerts", 0, 9L));
+        byte[] withMorphology = p.encode();
+        PendingImage q = PendingImage.decode(withMorphology);
+        assertEquals(m, q.input().morphology(), "every value, NaN included");
+        assertSameBits(img, q.input().image(), "v5 entry");
+        byte[] without = pending(img, "r").encode();
+        assertEquals(null, PendingImage.decode(without).input().morphology());
+        System.out.printf("buffer entry with morphology: %d B, without: %d B%n", withMorphology.length,
+                without.length);
+        assertTrue(withMorphology.length - without.length < 200, "a small record, not a second image");
+        byte[] badFlag = withMorphology.clone();
+        int at = indexOf(badFlag, "SEGMENT_TRUNCATED".getBytes(StandardCharsets.UTF_8));
+        badFlag[at] = 'X';
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> PendingImage.decode(badFlag));
+        assertTrue(e.getMessage().contains("morphology flag"), e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -38,10 +39,13 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.avro.v1.CutoutBand;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.avro.v1.MorphologyStatistics;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.fits.StampEncoder;
 import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.pipeline.MergerScores;
+import org.deepmerge.core.pipeline.PreparedImage;
 import org.deepmerge.core.testing.TestData;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.runtime.ScoringRuntime;
@@ -197,10 +201,45 @@ class ScoringTopologyTest {
             float[] image = runtime.pipeline().prepare(Alerts.bytes(files.stream()
                     .filter(f -> f.getFileName().toString().contains(r.key())).findFirst().orElseThrow())).image();
             assertEquals(TestModels.expected(image), r.value().getPMerger(), 1e-4, "p(merger) of " + r.key());
+            assertNull(r.value().getMorphology(), "deepmerge.morphology is off by default");
         }
         assertTrue(deadLetters.isEmpty());
         System.out.printf("changelog value bytes per buffered alert (ZTF, [1,75,75] float32 shuffled+deflated): mean %.0f"
                 + " (raw float32 image alone: %d)%n", metrics.meanEntryBytes(), TestModels.SIZE * TestModels.SIZE * 4);
+    }
+
+    @Test
+    void morphologyTravelsInTheBufferEntryAndReachesEveryScore() throws Exception {
+        start(1000, 1000L, Map.of(DeepMergeStreamsConfig.GATE_ENABLED, "true", DeepMergeStreamsConfig.MORPHOLOGY, "true"));
+        Map<String, MorphologyStatistics> expected = new HashMap<>();
+        List<Path> files = new ArrayList<>(Alerts.ztf());
+        files.addAll(Alerts.rubin().subList(0, 20));
+        for (Path f : files) {
+            byte[] value = Alerts.bytes(f);
+            PreparedImage p = runtime.pipeline().prepare(value);
+            assertNotNull(p.morphology(), "the runtime's pipeline measures: " + f);
+            expected.put(p.alert().sourceId(), MergerScores.statistics(p.morphology()));
+            in.pipeInput(new TestRecord<>(key(f), value, T0));
+        }
+        int buffered = 0;
+        try (KeyValueIterator<Long, byte[]> it = driver.<Long, byte[]>getKeyValueStore(config.storeName()).all()) {
+            while (it.hasNext()) {
+                PreparedInput entry = PendingImage.decode(it.next().value).input();
+                assertEquals(expected.get(entry.sourceId()), MergerScores.statistics(entry.morphology()),
+                        "the changelogged entry carries the morphology, not a second image: " + entry.sourceId());
+                buffered++;
+            }
+        }
+        assertTrue(buffered > 0 && buffered < files.size(), "applicable alerts wait, the others are published: "
+                + buffered);
+        driver.advanceWallClockTime(Duration.ofMillis(1500));
+        List<MergerScore> out = scores.readValuesToList();
+        assertEquals(files.size(), out.size());
+        for (MergerScore s : out) {
+            assertNotNull(s.getMorphology(), s.getSourceId());
+            assertEquals(expected.get(s.getSourceId()), s.getMorphology(), s.getSourceId());
+        }
+        assertTrue(deadLetters.isEmpty());
     }
 
     @Test
