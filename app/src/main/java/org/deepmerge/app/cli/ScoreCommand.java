@@ -61,7 +61,8 @@ import picocli.CommandLine.Parameters;
  * written in input order; every input that cannot be scored is listed with its location, position and reason, and
  * the run ends with {@code scored N (not applicable K), rejected M, of T} on stderr: N records written, of which K are
  * inputs the applicability gate kept from the model (a star, an empty or too small stamp; {@code applicable=false},
- * pMerger null, see docs/formats.md), M rejected, T read ({@code T = N + M}). {@code --no-gate} scores everything.
+ * pMerger null, see docs/formats.md), M rejected, T read ({@code T = N + M}). {@code --no-gate} scores everything;
+ * {@code --morphology} adds each input's non-parametric morphology ({@link CutoutPipeline#withMorphology}).
  *
  * <p>Limits (docs/formats.md, "Limits"): at most {@code --max-records-per-file} records are decoded from one
  * container file, the records it declares beyond are rejected as one INPUT_TOO_LARGE line naming the file and their
@@ -176,6 +177,12 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Send every alert to the model: no applicability gate (stars, empty or too small stamps get raw scores).")
     boolean noGate;
 
+    @Option(names = "--morphology",
+            description = "Add the non-parametric morphology of each input's central source (C, A, Gini, M20, Gini-M20 "
+                    + "statistics, radii in arcsec, a flag; field morphology, CSV columns morphology_*), measured on one "
+                    + "band of the model grid before the stretch, not-applicable inputs included (docs/formats.md).")
+    boolean morphology;
+
     @Option(names = "--dump-inputs", paramLabel = "DIR",
             description = "Write each model input tensor [C,H,W] as DIR/<sourceId>.fits, not-applicable inputs included.")
     Path dumpInputs;
@@ -281,11 +288,11 @@ public final class ScoreCommand implements Callable<Integer> {
              OnnxScorer scorer = OnnxScorer.open(model, options, contract.overrides())) {
             ModelContract contract = scorer.contract();
             CutoutPipeline pipeline = CutoutPipeline.create(contract, resolver, mapping, StampLimits.defaults(),
-                    noGate ? GateConfig.disabled() : GateConfig.defaults());
+                    noGate ? GateConfig.disabled() : GateConfig.defaults()).withMorphology(morphology);
             dump = dumpInputs == null ? null : new InputDump(dumpInputs);
             int n = batchSize != null ? batchSize : scorer.maxBatch();
             try (OutputStream dest = openOut(out, "--out");
-                 ScoreWriter writer = format.open(dest, contract.classNames());
+                 ScoreWriter writer = format.open(dest, contract.classNames(), morphology);
                  RejectLog rejectLog = rejects == null ? null : new RejectLog(openOut(rejects, "--rejects"))) {
                 started = true;
                 score(source, pipeline, scorer, n, writer, rejectLog, err);

@@ -7,9 +7,11 @@ import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.Schema;
 import org.apache.commons.csv.CSVPrinter;
 import org.deepmerge.avro.v1.Classification;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.avro.v1.MorphologyStatistics;
 import org.deepmerge.core.io.Csv;
 
 /**
@@ -18,11 +20,15 @@ import org.deepmerge.core.io.Csv;
  * {@code sourceId,objectId,survey,ra,dec,epochMjd,pMerger,applicable,reason,logit}, then {@code p_<class>} for every class in output order (empty, like pMerger and logit, for an input the applicability
  * gate kept from the model), then
  * {@code bands,incomplete,modelName,modelVersion,modelSha256,ingestTimestamp,scoreTimestamp}. {@code bands}
- * joins the channel bands with {@code |}; absent values are empty; timestamps are ms since the Unix epoch.
+ * joins the channel bands with {@code |}; absent values are empty; timestamps are ms since the Unix epoch. With
+ * morphology on, one more column per field of {@code MorphologyStatistics}, in schema order, named
+ * {@code morphology_<field>} ({@code morphology_band,morphology_pixelScaleArcsec,morphology_flag,morphology_concentration,
+ * ...}); all empty for a record without morphology.
  */
 public final class CsvScoreWriter implements ScoreWriter {
     private final CSVPrinter out;
     private final List<String> classNames;
+    private final boolean morphology;
 
     /**
      * @param out        destination, closed by {@link #close()}
@@ -30,6 +36,17 @@ public final class CsvScoreWriter implements ScoreWriter {
      * @throws IOException when the header cannot be written
      */
     public CsvScoreWriter(OutputStream out, List<String> classNames) throws IOException {
+        this(out, classNames, false);
+    }
+
+    /**
+     * @param out        destination, closed by {@link #close()}
+     * @param classNames the model's class names in output order: the {@code p_<class>} columns
+     * @param morphology whether to add the {@code morphology_*} columns
+     * @throws IOException when the header cannot be written
+     */
+    public CsvScoreWriter(OutputStream out, List<String> classNames, boolean morphology) throws IOException {
+        this.morphology = morphology;
         this.out = Csv.printer(new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8)));
         this.classNames = List.copyOf(classNames);
         List<String> header = new ArrayList<>(List.of("sourceId", "objectId", "survey", "ra", "dec", "epochMjd", "pMerger",
@@ -39,6 +56,11 @@ public final class CsvScoreWriter implements ScoreWriter {
         }
         header.addAll(List.of("bands", "incomplete", "modelName", "modelVersion", "modelSha256",
                 "ingestTimestamp", "scoreTimestamp"));
+        if (morphology) {
+            for (Schema.Field f : MorphologyStatistics.getClassSchema().getFields()) {
+                header.add("morphology_" + f.name());
+            }
+        }
         this.out.printRecord(header);
     }
 
@@ -79,6 +101,13 @@ public final class CsvScoreWriter implements ScoreWriter {
         cells.add(s.getModelSha256());
         cells.add(Long.toString(s.getIngestTimestamp().toEpochMilli()));
         cells.add(Long.toString(s.getScoreTimestamp().toEpochMilli()));
+        if (morphology) {
+            MorphologyStatistics m = s.getMorphology();
+            for (Schema.Field f : MorphologyStatistics.getClassSchema().getFields()) {
+                Object v = m == null ? null : m.get(f.pos());
+                cells.add(v == null ? null : v.toString());
+            }
+        }
         out.printRecord(cells);
     }
 

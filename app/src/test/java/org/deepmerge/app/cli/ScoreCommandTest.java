@@ -72,10 +72,10 @@ class ScoreCommandTest {
     }
 
     /** Result of one in-process run. */
-    private record Run(int exitCode, String stderr, long scored, long notApplicable, long rejected, long total) {
+    record Run(int exitCode, String stderr, long scored, long notApplicable, long rejected, long total) {
     }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         return run(System.getenv(), args);
     }
 
@@ -114,7 +114,7 @@ class ScoreCommandTest {
         }
     }
 
-    private static List<JsonNode> jsonLines(Path file) throws IOException {
+    static List<JsonNode> jsonLines(Path file) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : Files.readAllLines(file)) {
