@@ -69,9 +69,10 @@ public final class DecodeBenchmark {
      * @param threads      worker threads, &gt;= 1
      * @param warmup       untimed passes per thread, &gt;= 0
      * @param iterations   timed passes per thread, &gt;= 1
+     * @param morphology   whether each prepared alert also gets its morphology ({@link CutoutPipeline#withMorphology})
      */
     public record Config(List<byte[]> messages, AlertReader reader, ChannelMapping mapping, StampDecoder decoder,
-                         Preprocessor preprocessor, int threads, int warmup, int iterations) {
+                         Preprocessor preprocessor, int threads, int warmup, int iterations, boolean morphology) {
         public Config {
             messages = List.copyOf(messages);
         }
@@ -156,7 +157,7 @@ public final class DecodeBenchmark {
         }
         int imageSize = c.preprocessor().contract().imageSize();
         CutoutPipeline pipeline = new CutoutPipeline(c.reader(), c.decoder(), c.mapping(), c.preprocessor(),
-                org.deepmerge.core.gate.GateConfig.defaults());
+                org.deepmerge.core.gate.GateConfig.defaults()).withMorphology(c.morphology());
         List<byte[]> ok = new ArrayList<>();
         List<Integer> stampCounts = new ArrayList<>();
         Map<String, Integer> rejected = new TreeMap<>();

@@ -117,6 +117,10 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Write the JSON report here.")
         Path json;
 
+        @Option(names = "--morphology",
+                description = "Also measure each alert's morphology, as score --morphology and deepmerge.morphology=true do.")
+        boolean morphology;
+
         @Option(names = "--save-stamps", paramLabel = "DIR",
                 description = "Also write each selected stamp, bytes as in the alert, to DIR/<sourceId>-<kind>.fits[.gz] "
                         + "(e.g. to time gzip with another zlib, docs/benchmarks.md).")
@@ -146,7 +150,8 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                     saveStamps(messages, reader, mapping, mc, saveStamps);
                 }
                 DecodeBenchmark.Result r = DecodeBenchmark.run(new DecodeBenchmark.Config(messages, reader, mapping,
-                        new StampDecoder(StampLimits.defaults()), new Preprocessor(mc), threads, warmup, iterations));
+                        new StampDecoder(StampLimits.defaults()), new Preprocessor(mc), threads, warmup, iterations,
+                        morphology));
 
                 BenchReport report = new BenchReport("decode", "CPU", threads)
                         .put("stamps_per_second", r.stampsPerSecond())
@@ -161,7 +166,9 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                         .put("seconds", r.seconds())
                         .put("warmup_passes", warmup)
                         .put("timed_passes", iterations)
-                        .put("input_shape", mc.channelCount() + "x" + mc.height() + "x" + mc.width());
+                        .put("input_shape", mc.channelCount() + "x" + mc.height() + "x" + mc.width())
+                        .put("morphology", morphology)
+                        .put("cpu_us_per_alert", r.cpuSeconds() * 1e6 / r.alerts());
                 ObjectNode rej = report.object("rejected_by_reason");
                 r.rejectedByReason().forEach(rej::put);
                 ObjectNode phases = report.object("single_thread_cpu_us_per_alert");
@@ -181,6 +188,8 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                         iterations, r.alerts(), r.stamps(), r.seconds());
                 out.printf(Locale.ROOT, "  %.0f stamps/s (%.0f per thread), %.0f tensors/s; %.0f stamps per CPU-second%n",
                         r.stampsPerSecond(), r.stampsPerSecondPerThread(), r.alertsPerSecond(), r.stampsPerCpuSecond());
+                out.printf(Locale.ROOT, "  %.1f CPU us per alert (morphology %s)%n", r.cpuSeconds() * 1e6 / r.alerts(),
+                        morphology ? "on" : "off");
                 out.printf(Locale.ROOT, "  single thread, CPU us per alert, each step on its own: alert (Avro) %.1f, gzip inflate"
                         + " (JDK Inflater) %.1f, FITS (nom-tam-fits) %.1f, preprocess %.1f%n", r.nsReadAlert() / 1000,
                         r.nsInflate() / 1000, r.nsFits() / 1000, r.nsPreprocess() / 1000);
