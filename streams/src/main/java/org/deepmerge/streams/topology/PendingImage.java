@@ -28,7 +28,7 @@ import org.deepmerge.core.morphology.MorphologyResult;
  * string as a 4-byte big-endian byte count and that many bytes of standard UTF-8 (so any string the Avro schemas
  * allow, which {@code DataOutput.writeUTF} and its 65,535-byte cap did not); a morphology flag byte (1 when the input
  * carries a {@link MorphologyMeasurement}) and then the measurement: band, grid pixel scale (double), flag name, the 12
- * double values of {@link MorphologyResult} in component order and its segment pixel count (int), about 130 bytes
+ * double values of {@link MorphologyResult} in component order and its segment pixel count (int), about 140 bytes
  * instead of a second image; the image's value count {@code n}; the plane count {@code P} (the
  * number of bands when it divides {@code n}, else 1) and, per plane, the index of the plane it repeats (its own
  * index when it is stored); then the stored planes of the {@code [C,H,W]} float32 image, in order, as their IEEE-754
