@@ -213,7 +213,7 @@ class ScoringTopologyTest {
         start(1000, 1000L, Map.of(DeepMergeStreamsConfig.GATE_ENABLED, "true", DeepMergeStreamsConfig.MORPHOLOGY, "true"));
         Map<String, MorphologyStatistics> expected = new HashMap<>();
         List<Path> files = new ArrayList<>(Alerts.ztf());
-        files.addAll(Alerts.rubin().subList(0, 20));
+        files.addAll(Alerts.rubin());
         for (Path f : files) {
             byte[] value = Alerts.bytes(f);
             PreparedImage p = runtime.pipeline().prepare(value);
