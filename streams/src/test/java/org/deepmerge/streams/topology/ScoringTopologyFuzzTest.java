@@ -93,6 +93,8 @@ class ScoringTopologyFuzzTest {
         props.put(DeepMergeStreamsConfig.INFERENCE_THREADS, "1");
         props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, "16");
         props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "1000");
+        // the morphology runs on every mutant the pipeline prepares: a hostile stamp must not make it a decoder bug
+        props.put(DeepMergeStreamsConfig.MORPHOLOGY, "true");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(null, Map.of(), props);
