@@ -76,7 +76,8 @@ class ScoreFuzzIT {
         Path out = tmp.resolve("scores.jsonl");
         Path log = tmp.resolve("child.log");
         long t0 = System.nanoTime();
-        Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(),
+        // --morphology: the measurement runs on every mutant that decodes, in the same bounded heap
+        Process p = ChildJvm.start(tmp, log, "256m", List.of("score", "--model", model.toString(), "--morphology",
                 "--decode-threads", "2", "--out", out.toString(), inputs.toString()));
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "child did not finish");
         String tail = ChildJvm.tail(log);
