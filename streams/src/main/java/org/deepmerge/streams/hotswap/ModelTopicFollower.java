@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * a refused artifact is logged and the running model keeps serving. The catalog holds the followed model's artifacts
  * in memory (the ONNX bytes of every version on the topic).
  *
+ * <p>With a {@link ShadowSlot} it also follows the shadow pointer {@code <name>#shadow} by the same rules: the
+ * candidate it names is installed into the slot ({@link ModelArtifactInstaller#installShadow}: verified and
+ * input-compatible with the live model), a tombstone empties it ({@link ModelArtifactInstaller#clearShadow}); outcomes
+ * go to {@link #addShadowListener}.
+ *
  * <p>Runs on its own daemon thread {@code deepmerge-model-follower}; if the topic does not exist yet it retries
  * every poll timeout. {@link #close()} wakes the consumer, joins the thread and closes the consumer; it does not
  * close the holder.
@@ -251,9 +256,13 @@ public final class ModelTopicFollower implements AutoCloseable {
             track.lastProblem = target.problem();
             o = installer.notFound(target.pointer() == null ? null : new ModelIdentity(modelName,
                     target.pointer().getVersion(), target.pointer().getSha256()), target.problem());
-        } else if (isShadow && target.problem() == null && shadowSlot.identity().isPresent()) {
+        } else if (isShadow && target.problem() == null) {
+            // no shadow pointer (cleared): a later pointer to the same artifact is tried afresh
             track.lastTried = null;
             track.lastProblem = null;
+            if (shadowSlot.identity().isEmpty()) {
+                return;
+            }
             o = installer.clearShadow(shadowSlot);
         } else {
             return;

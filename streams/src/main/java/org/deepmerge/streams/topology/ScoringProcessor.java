@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * a 3x75x75 image, LZ4 and un-shuffling, was a tenth of the stream thread's time on real alerts). Entries restored
  * after a restart or a rebalance are decoded.
  *
- * <p>Outputs (to the next node): scores with key = source id (UTF-8) and value = the encoded MergerScore,
- * timestamped with the input record's timestamp; dead letters with the original key, value and headers plus
- * {@link DeadLetters} headers.
+ * <p>Outputs, to the sink {@link ScoringTopology#SINK_NAME}: scores with key = source id (UTF-8) and value = the
+ * encoded MergerScore, timestamped with the input record's timestamp; dead letters with the original key, value and
+ * headers plus {@link DeadLetters} headers. To the second sink {@link ScoringTopology#SHADOW_SINK_NAME}, while a shadow
+ * model is set: one MergerScore naming the shadow model per buffered image it scored validly, from the same
+ * micro-batch images, in the same transaction; a shadow failure only drops shadow records ({@link ShadowMetrics}).
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(ScoringProcessor.class);
