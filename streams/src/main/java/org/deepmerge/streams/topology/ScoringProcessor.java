@@ -525,7 +525,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     /**
      * Scores the micro-batch with the shadow model, if one is set, on the same images, and forwards one record per
      * valid shadow prediction to the shadow sink; each input the live model also scored validly is a comparison pair.
-     * Nothing here can fail the batch: errors and invalid outputs are counted and logged by {@link ShadowMetrics}.
+     * The shadow's errors and invalid outputs (and a record that does not serialize) are counted and logged by
+     * {@link ShadowMetrics}, never thrown; only an error of the task's own producer on forwarding propagates, as it
+     * would for the live scores.
      */
     private void scoreShadow(List<PendingImage> batch, float[] images, BatchScorer.ScoredBatch live, ModelIdentity liveId,
                         boolean[] liveScored, long scoredAt) {
@@ -543,13 +545,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         for (int i = 0; i < batch.size(); i++) {
             PendingImage p = batch.get(i);
             Prediction prediction = s.predictions().get(i);
+            byte[] value;
             try {
                 MergerScores.requireValidOutput(prediction, classNames, p.input().sourceId(), s.identity());
-                MergerScore score = MergerScores.of(p.input(), prediction, classNames, s.identity(),
-                        p.recordTimestamp(), scoredAt);
-                context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8),
-                        scoreSerializer.serialize(shadow.topic(), score), p.recordTimestamp()),
-                        ScoringTopology.SHADOW_SINK_NAME);
+                value = scoreSerializer.serialize(shadow.topic(), MergerScores.of(p.input(), prediction, classNames,
+                        s.identity(), p.recordTimestamp(), scoredAt));
             } catch (DeepMergeException e) {
                 m.failed("invalid_output", 1, s.identity(), e.getMessage());
                 continue;
@@ -557,6 +557,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 m.failed("exception", 1, s.identity(), e.toString());
                 continue;
             }
+            // not caught: an error of the task's producer (e.g. fenced) must fail the task as for the live scores
+            context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
+                    p.recordTimestamp()), ScoringTopology.SHADOW_SINK_NAME);
             m.scored();
             if (liveScored[i]) {
                 m.compared(liveId, s.identity(), live.predictions().get(i).pMerger(), prediction.pMerger());
