@@ -53,9 +53,14 @@ final class Rollout {
 
     /** Sends alert files to a topic, each acknowledged, with a pause after each (0 = none). */
     static void send(KafkaProducer<byte[], byte[]> producer, String topic, List<Path> files, long pauseMs) {
+        sendValues(producer, topic, files.stream().map(Alerts::bytes).toList(), pauseMs);
+    }
+
+    /** Sends record values to a topic, each acknowledged, with a pause after each (0 = none). */
+    static void sendValues(KafkaProducer<byte[], byte[]> producer, String topic, List<byte[]> values, long pauseMs) {
         try {
-            for (Path f : files) {
-                producer.send(new ProducerRecord<>(topic, null, Alerts.bytes(f))).get();
+            for (byte[] v : values) {
+                producer.send(new ProducerRecord<>(topic, null, v)).get();
                 if (pauseMs > 0) {
                     Thread.sleep(pauseMs);
                 }

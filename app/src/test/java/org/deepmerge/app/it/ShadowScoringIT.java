@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -25,7 +26,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.streams.KafkaStreams;
+import org.deepmerge.avro.v1.Cutout;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.alert.Alert;
+import org.deepmerge.core.alert.CutoutRecords;
 import org.deepmerge.core.model.ShadowComparison;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.hotswap.ModelArtifactInstaller.Outcome;
@@ -47,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * warm-up refused by {@code models shadow}; B set as shadow; every alert scored exactly once on the output topic
  * naming A and every applicable one exactly once on the shadow topic naming B (read_committed, by id); the scorer's
  * comparison meters equal what {@code models compare} reads back; {@code models shadow --clear} stops the shadow
- * records while the live scores go on.
+ * records while the live scores go on; B set again while inputs flow shadow-scores every applicable input from its
+ * install on, each once.
  */
 class ShadowScoringIT {
     private static final String NAME = "mean-sigmoid-test";
@@ -168,6 +173,48 @@ class ShadowScoringIT {
                     assertFalse(shadow.poll(Duration.ofSeconds(2)).iterator().hasNext(), "no shadow record after --clear");
                     assertEquals(applicable.size(), meters.scoredCount());
                     assertFalse(Rollout.ok(models("list", "--name", NAME)).output().contains("shadow pointer"));
+
+                    // B set again while inputs flow: the real alerts as Cutout records with ids of their own
+                    List<String> flowIds = new ArrayList<>();
+                    List<byte[]> flow = new ArrayList<>();
+                    for (int i = 0; i < 2 * alerts.size(); i++) {
+                        Alert real = runtime.pipeline().reader().read(Alerts.bytes(alerts.get(i % alerts.size())));
+                        flowIds.add("flow-" + i);
+                        flow.add(CutoutRecords.toSingleObject(Cutout.newBuilder(CutoutRecords.fromAlert(real))
+                                .setSourceId(flowIds.get(i)).build()));
+                    }
+                    Thread sender = new Thread(() -> Rollout.sendValues(producer, config.inputTopic(), flow, 25));
+                    sender.start();
+                    Thread.sleep(1000);
+                    Rollout.ok(models("shadow", NAME, "2"));
+                    assertEquals(Outcome.Status.INSTALLED, Rollout.next(shadowOutcomes).status());
+                    sender.join();
+                    Map<String, MergerScore> flowLive = byId(HotSwapIntegrationIT.read(live, serde, flow.size()));
+                    assertEquals(new HashSet<>(flowIds), flowLive.keySet(), "every flowing input scored once");
+                    List<String> flowApplicable = flowIds.stream().filter(id -> flowLive.get(id).getApplicable())
+                            .toList();
+                    Map<String, MergerScore> flowShadow = new HashMap<>();
+                    // committed with the live scores just read: poll until the topic has nothing more
+                    for (var batch = shadow.poll(Duration.ofSeconds(3)); !batch.isEmpty();
+                         batch = shadow.poll(Duration.ofSeconds(1))) {
+                        for (var r : batch) {
+                            MergerScore s = serde.deserializer().deserialize(r.topic(), r.value());
+                            assertEquals(null, flowShadow.put(s.getSourceId(), s), "twice: " + s.getSourceId());
+                        }
+                    }
+                    int first = flowApplicable.size();
+                    while (first > 0 && flowShadow.containsKey(flowApplicable.get(first - 1))) {
+                        first--;
+                    }
+                    assertEquals(new HashSet<>(flowApplicable.subList(first, flowApplicable.size())),
+                            flowShadow.keySet(), "from its install on, every applicable input has one shadow record, "
+                            + "no other");
+                    assertTrue(first < flowApplicable.size(), "the last inputs came after the install");
+                    System.err.printf("shadow set while %d inputs flowed (%d applicable): the shadow scored the last "
+                            + "%d of them%n", flow.size(), flowApplicable.size(), flowShadow.size());
+                    long pairs = new ObjectMapper().readTree(Rollout.ok(models("compare", "--json")).output())
+                            .get("comparisons").get(0).get("n").asLong();
+                    assertEquals(meters.summary().pairs(), pairs, "pairs: meters = compare, over both shadow runs");
                     streams.close(Duration.ofSeconds(30));
                 }
             }
