@@ -27,14 +27,19 @@ public final class ShadowSlot implements AutoCloseable {
      * @return a lease on the shadow model for one batch (close it), or empty when there is none
      */
     public Optional<ScorerHolder.Lease> acquire() {
-        Installed i = current.get();
-        if (i == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(i.holder().acquire());
-        } catch (DeepMergeException replacedMeanwhile) {
-            return Optional.empty();
+        while (true) {
+            Installed i = current.get();
+            if (i == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(i.holder().acquire());
+            } catch (DeepMergeException closed) {
+                if (current.get() == i) {
+                    return Optional.empty();
+                }
+                // replaced between get() and acquire(): lease the new shadow
+            }
         }
     }
 
