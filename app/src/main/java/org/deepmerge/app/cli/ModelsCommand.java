@@ -10,11 +10,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.commons.io.file.PathUtils;
 import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.avro.v1.ModelRef;
 import org.deepmerge.app.models.ModelTopicClient;
+import org.deepmerge.app.models.ShadowReport;
+import org.deepmerge.app.models.TopicReader;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.ScorerOptions;
@@ -26,6 +29,8 @@ import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.hotswap.ModelArtifactInstaller;
+import org.deepmerge.streams.hotswap.ScorerHolder;
+import org.deepmerge.streams.serde.MergerScoreSerde;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,18 +38,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code deepmerge models list|publish|promote|rollback}: model rollout over the compacted model topic
+ * {@code deepmerge models list|publish|promote|shadow|rollback|compare}: model rollout over the compacted model topic
  * ({@link ModelTopic}; rules in {@link ModelCatalog}; docs/model-publishing.md). {@code publish} adds a version
  * ({@code <name>@<version>}) without making it live; {@code promote} points the model's live pointer
- * ({@code <name>#live}) at a version; {@code rollback} points it back at the previous live version. Scorers following
- * the model ({@code serve} with {@code deepmerge.model.topic}) switch between micro-batches. Before a version goes
- * live (publish --promote, promote, rollback) this command runs the scorers' own verification on it (SHA-256, the
- * file opens, contract, warm-up on a probe batch, {@link ModelArtifactInstaller#verify}); the scorers verify again.
+ * ({@code <name>#live}) at a version; {@code rollback} points it back at the previous live version; {@code shadow}
+ * points the shadow pointer ({@code <name>#shadow}) at a candidate that the scorers run beside the live model, writing
+ * its scores to the shadow topic ({@code --clear} removes it); {@code compare} reads the output and shadow topics and
+ * prints how the two models agree. Scorers following the model ({@code serve} with {@code deepmerge.model.topic})
+ * switch between micro-batches. Before a version goes live or shadow (publish --promote, promote, rollback, shadow)
+ * this command runs the scorers' own verification on it (SHA-256, the file opens, contract, warm-up on a probe batch,
+ * {@link ModelArtifactInstaller#verify}; for a shadow also input compatibility with the live model); the scorers
+ * verify again.
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "List, publish, promote and roll back models on the compacted model topic that serve follows.",
+        description = "List, publish, promote, shadow, roll back and compare models on the compacted model topic that "
+                + "serve follows.",
         subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Publish.class, ModelsCommand.Promote.class,
-                ModelsCommand.Rollback.class})
+                ModelsCommand.Shadow.class, ModelsCommand.Rollback.class, ModelsCommand.Compare.class})
 public final class ModelsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -54,25 +64,36 @@ public final class ModelsCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Where the model topic is: the same settings as {@code serve}. */
-    static final class Connection {
+    /** Where the cluster is: the same settings as {@code serve}. */
+    static final class Cluster {
         @Option(names = "--bootstrap", description = "Kafka bootstrap servers HOST:PORT[,...] (bootstrap.servers).")
         String bootstrap;
 
         @Option(names = "--config", paramLabel = "FILE", description = "Properties file as for serve: Kafka client "
-                + "settings (TLS, SASL) and deepmerge.model.topic. DEEPMERGE_KAFKA_* environment variables apply too.")
+                + "settings (TLS, SASL) and deepmerge.* keys (deepmerge.model.topic, the output and shadow topics and "
+                + "their encoding). DEEPMERGE_KAFKA_* environment variables apply too.")
         Path configFile;
+
+        DeepMergeStreamsConfig config() throws DeepMergeException {
+            Map<String, Object> flags = new LinkedHashMap<>();
+            if (bootstrap != null) {
+                flags.put("bootstrap.servers", bootstrap);
+            }
+            return DeepMergeStreamsConfig.load(configFile, System.getenv(), flags);
+        }
+    }
+
+    /** Where the model topic is. */
+    static final class Connection {
+        @Mixin
+        Cluster cluster = new Cluster();
 
         @Option(names = "--topic", description = "Model topic (default: deepmerge.model.topic, else "
                 + ModelTopic.DEFAULT_TOPIC + ").")
         String topic;
 
         ModelTopicClient client() throws DeepMergeException {
-            Map<String, Object> flags = new LinkedHashMap<>();
-            if (bootstrap != null) {
-                flags.put("bootstrap.servers", bootstrap);
-            }
-            DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(configFile, System.getenv(), flags);
+            DeepMergeStreamsConfig config = cluster.config();
             String t = topic != null ? topic : config.modelTopic().isEmpty() ? ModelTopic.DEFAULT_TOPIC
                     : config.modelTopic();
             return new ModelTopicClient(config.passThrough(), t);
@@ -90,32 +111,47 @@ public final class ModelsCommand implements Runnable {
             if (skip || writes.isEmpty()) {
                 return;
             }
-            ModelArtifact artifact = null;
             for (ModelCatalog.Write w : writes) {
                 ModelTopic.Key k = ModelTopic.parseKey(w.key());
-                if (k.kind() == ModelTopic.Key.Kind.LIVE) {
+                if ((k.kind() == ModelTopic.Key.Kind.LIVE || k.kind() == ModelTopic.Key.Kind.SHADOW)
+                        && w.value() != null) {
                     var pointer = ModelTopic.decodeLive(w.value());
+                    ModelArtifact artifact = null;
                     for (ModelCatalog.Entry e : catalog.artifacts(name)) {
                         if (e.decoded() && e.version().equals(pointer.getVersion())
                                 && e.sha256().equalsIgnoreCase(pointer.getSha256())) {
                             artifact = ModelTopic.decode(e.value());
                         }
                     }
+                    if (artifact == null) {
+                        continue;
+                    }
+                    ModelContract contract = verify(artifact, out);
+                    ModelCatalog.Entry live = catalog.live(name).entry();
+                    if (k.kind() == ModelTopic.Key.Kind.SHADOW && live != null && live.decoded()) {
+                        Optional<String> why = ScorerHolder.incompatibility(verify(ModelTopic.decode(live.value()),
+                                out), contract);
+                        if (why.isPresent()) {
+                            throw new DeepMergeException(Reason.INVALID_MODEL, "refused " + artifact.getName() + " "
+                                    + artifact.getVersion() + " as shadow (check incompatible): it does not take the "
+                                    + "live model's (" + live.version() + ") input: " + why.get() + "; nothing written");
+                        }
+                    }
                 }
-            }
-            if (artifact != null) {
-                verify(artifact, out);
             }
         }
     }
 
-    static void verify(ModelArtifact artifact, PrintWriter out) throws DeepMergeException {
+    /** Runs the scorers' verification on an artifact. @return its contract */
+    static ModelContract verify(ModelArtifact artifact, PrintWriter out) throws DeepMergeException {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("deepmerge-verify-");
             ModelArtifactInstaller.Verified v = ModelArtifactInstaller.verify(artifact, dir, ScorerOptions.defaults());
+            ModelContract contract = v.scorer().contract();
             v.scorer().close();
             out.println("verified " + artifact.getName() + " " + artifact.getVersion() + ": SHA-256, contract, warm-up");
+            return contract;
         } catch (ModelArtifactInstaller.Refused r) {
             throw new DeepMergeException(r.reason(), "refused " + artifact.getName() + " " + artifact.getVersion()
                     + " (check " + r.check() + "): " + r.getMessage() + "; nothing written");
@@ -134,8 +170,13 @@ public final class ModelsCommand implements Runnable {
 
     static int write(ModelTopicClient client, List<ModelCatalog.Write> writes, PrintWriter out)
             throws DeepMergeException {
+        return write(client, writes, out, "nothing to do: already live");
+    }
+
+    static int write(ModelTopicClient client, List<ModelCatalog.Write> writes, PrintWriter out, String whenNothing)
+            throws DeepMergeException {
         if (writes.isEmpty()) {
-            out.println("nothing to do: already live");
+            out.println(whenNothing);
             return 0;
         }
         List<String> where = client.write(writes);
@@ -184,10 +225,11 @@ public final class ModelsCommand implements Runnable {
                 continue;
             }
             ModelCatalog.Live live = catalog.live(name);
+            ModelCatalog.Live shadow = catalog.shadow(name);
             for (ModelCatalog.Entry e : catalog.artifacts(name)) {
                 n++;
-                boolean isLive = live.entry() == e;
-                b.append(String.format("%-4s %-24s %-12s %-64s %10d %-24s %s%n", isLive ? "*" : "", name,
+                String mark = (live.entry() == e ? "*" : "") + (shadow.entry() == e ? "s" : "");
+                b.append(String.format("%-4s %-24s %-12s %-64s %10d %-24s %s%n", mark, name,
                         e.version(), e.sha256() == null ? "(" + e.problem() + ")" : e.sha256(), e.onnxBytes(),
                         e.createdAt() == null ? "" : e.createdAt().toString(),
                         e.kind() == ModelTopic.Key.Kind.VERSION ? name + "@" + e.version() : name));
@@ -205,6 +247,13 @@ public final class ModelsCommand implements Runnable {
             }
             if (live.problem() != null) {
                 b.append("  ").append(name).append(": ").append(live.problem()).append('\n');
+            }
+            if (shadow.pointer() != null) {
+                b.append(String.format("  %s shadow pointer: %s (set at %s): scored beside the live model%n", name,
+                        shadow.pointer().getVersion(), shadow.pointer().getUpdatedAt()));
+            }
+            if (shadow.problem() != null) {
+                b.append("  ").append(name).append(": ").append(shadow.problem()).append('\n');
             }
         }
         if (n == 0) {
@@ -317,7 +366,7 @@ public final class ModelsCommand implements Runnable {
         }
     }
 
-    /** A command that moves the live pointer: read the topic, plan, verify the target, write. */
+    /** A command that moves a pointer: read the topic, plan, verify the target, write. */
     abstract static class PointerCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -332,14 +381,120 @@ public final class ModelsCommand implements Runnable {
         /** @return the records that move the pointer */
         abstract List<ModelCatalog.Write> plan(ModelCatalog catalog) throws DeepMergeException;
 
+        /** Checks the arguments before anything is read. */
+        void validate() {
+        }
+
         @Override
         public Integer call() throws DeepMergeException {
+            validate();
             PrintWriter out = spec.commandLine().getOut();
             ModelTopicClient client = connection.client();
             ModelCatalog catalog = client.read();
             List<ModelCatalog.Write> writes = plan(catalog);
             verification.check(catalog, name, writes, out);
-            return write(client, writes, out);
+            return write(client, writes, out, nothingToDo());
+        }
+
+        /** @return what to print when the plan writes nothing */
+        String nothingToDo() {
+            return "nothing to do: already live";
+        }
+    }
+
+    /** {@code models shadow}. */
+    @Command(name = "shadow", mixinStandardHelpOptions = true,
+            description = "Score every micro-batch with a published version beside the live model, writing its scores "
+                    + "to the shadow topic (deepmerge.shadow.topic); --clear stops it. The version must take the live "
+                    + "model's input (channels, size, pixel scale, resampling, normalisation).")
+    static final class Shadow extends PointerCommand {
+        @Parameters(index = "1", arity = "0..1", description = "Version to run as shadow (not with --clear).")
+        String version;
+
+        @Option(names = "--clear", description = "Remove the shadow pointer: the scorers stop shadow scoring.")
+        boolean clear;
+
+        @Override
+        void validate() {
+            if (clear == (version != null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), clear
+                        ? "--clear takes the model name only" : "give a version, or --clear");
+            }
+        }
+
+        @Override
+        List<ModelCatalog.Write> plan(ModelCatalog catalog) throws DeepMergeException {
+            return clear ? catalog.clearShadow(name) : catalog.shadow(name, version, Instant.now());
+        }
+
+        @Override
+        String nothingToDo() {
+            return clear ? "nothing to do: " + name + " has no shadow" : "nothing to do: already the shadow";
+        }
+    }
+
+    /** {@code models compare}. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Read the output topic and the shadow topic (read_committed, to their end), join the scores "
+                    + "by source id and print, per live/shadow model pair: n, Spearman rank correlation, decision "
+                    + "agreement at the threshold, mean |dp| and the 2x2 decision table.")
+    static final class Compare implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        Cluster cluster = new Cluster();
+
+        @Option(names = "--output-topic", description = "Live scores (default: deepmerge.output.topic).")
+        String outputTopic;
+
+        @Option(names = "--shadow-topic", description = "Shadow scores (default: deepmerge.shadow.topic, else "
+                + "<output topic>.shadow).")
+        String shadowTopic;
+
+        @Option(names = "--threshold", description = "Decision threshold on p(merger) (default: "
+                + "deepmerge.shadow.threshold, 0.5).")
+        Double threshold;
+
+        @Option(names = "--json", description = "Print one JSON object instead of the table.")
+        boolean json;
+
+        @Override
+        public Integer call() throws DeepMergeException {
+            DeepMergeStreamsConfig config = cluster.config();
+            if (config.passThrough().get("bootstrap.servers") == null) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "no Kafka bootstrap servers: use --bootstrap, "
+                        + "bootstrap.servers in --config, or DEEPMERGE_KAFKA_BOOTSTRAP_SERVERS");
+            }
+            double t = threshold != null ? threshold : config.shadowThreshold();
+            if (!(t >= 0 && t <= 1)) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--threshold " + t + " is not in [0, 1]");
+            }
+            String out = outputTopic != null ? outputTopic : config.outputTopic();
+            String shadow = shadowTopic != null ? shadowTopic : shadowTopicOf(config, out);
+            if (out.equals(shadow)) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--output-topic and --shadow-topic are both " + out);
+            }
+            var deserializer = MergerScoreSerde.fromConfig(config).deserializer();
+            ShadowReport report = new ShadowReport();
+            TopicReader.readToEnd(config.passThrough(), "deepmerge-models-compare", List.of(out, shadow), r -> {
+                if (r.value() != null) {
+                    var score = deserializer.deserialize(r.topic(), r.value());
+                    if (r.topic().equals(out)) {
+                        report.live(score);
+                    } else {
+                        report.shadow(score);
+                    }
+                }
+            });
+            PrintWriter w = spec.commandLine().getOut();
+            w.println(json ? report.json(t) : "output topic " + out + ", shadow topic " + shadow + "\n" + report.text(t));
+            w.flush();
+            return 0;
+        }
+
+        /** The shadow topic that belongs to an output topic given on the command line. */
+        private static String shadowTopicOf(DeepMergeStreamsConfig config, String out) {
+            return out.equals(config.outputTopic()) ? config.shadowTopic() : out + ".shadow";
         }
     }
 

@@ -34,7 +34,6 @@ import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.hotswap.ModelRolloutMetrics;
 import org.deepmerge.streams.hotswap.ModelTopicFollower;
 import org.deepmerge.streams.runtime.ScoringRuntime;
-import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.topology.ScoringMetrics;
 import org.deepmerge.streams.runtime.KafkaStartup;
 import org.deepmerge.streams.topology.ScoringTopology;
@@ -130,7 +129,7 @@ public final class ServeCommand implements Callable<Integer> {
                 closeLast.add(0, http);
                 err.println("http: /metrics, /livez, /readyz on " + config.httpBindAddress() + " port " + http.port());
             }
-            createTopicsIfMissing(props, List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic()));
+            createTopicsIfMissing(props, scoringTopics(config));
             return serve(config, props, registry, health, err);
         } finally {
             for (AutoCloseable c : closeLast) {
@@ -165,14 +164,15 @@ public final class ServeCommand implements Callable<Integer> {
         try (ScoringRuntime runtime = ScoringRuntime.open(config, config.contractOverrides())) {
             runtime.warmUp();
             health.model(runtime::warmed);
-            ScoringMetrics metrics = runtime.metrics(registry);
-            ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
-                    MergerScoreSerde.fromConfig(config).serializer(), metrics, runtime.alertPreparer());
+            ScoringTopology.Dependencies deps = runtime.dependencies(config, registry);
+            ScoringMetrics metrics = deps.metrics();
             ModelTopicFollower follower = null;
             if (!config.modelTopic().isEmpty()) {
                 follower = runtime.followModelTopic(props, config);
                 follower.addListener(o -> err.println("model topic " + config.modelTopic() + ": " + o));
                 follower.addListener(new ModelRolloutMetrics(metrics.registry()));
+                follower.addShadowListener(o -> err.println("model topic " + config.modelTopic() + ": shadow " + o));
+                follower.addShadowListener(ModelRolloutMetrics.shadow(metrics.registry()));
             }
             KafkaStreams streams;
             try {
@@ -244,6 +244,16 @@ public final class ServeCommand implements Callable<Integer> {
         if (value != null) {
             m.put(key, value);
         }
+    }
+
+    /**
+     * @param config the configuration
+     * @return the topics serve writes or reads: input, output, dead letters and, when a model topic is followed (where
+     *         a shadow pointer can start shadow scoring), the shadow topic
+     */
+    static List<String> scoringTopics(DeepMergeStreamsConfig config) {
+        return config.modelTopic().isEmpty() ? List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic())
+                : List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic(), config.shadowTopic());
     }
 
     /**

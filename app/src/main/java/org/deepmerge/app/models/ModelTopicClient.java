@@ -16,19 +16,13 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
@@ -86,40 +80,9 @@ public final class ModelTopicClient {
      * @throws DeepMergeException IO_ERROR when the cluster cannot be read
      */
     public ModelCatalog read() throws DeepMergeException {
-        Properties p = only(ConsumerConfig.configNames());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "deepmerge-models");
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         ModelCatalog catalog = new ModelCatalog();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = c.listTopics(TIMEOUT).get(topic);
-            if (infos == null || infos.isEmpty()) {
-                return catalog;
-            }
-            List<TopicPartition> parts = new ArrayList<>();
-            infos.forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = new HashMap<>(c.endOffsets(parts, TIMEOUT));
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            end.entrySet().removeIf(e -> c.position(e.getKey(), TIMEOUT) >= e.getValue());
-            while (!end.isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new DeepMergeException(Reason.IO_ERROR, "model topic " + topic + ": not read to its end "
-                            + "within " + TIMEOUT.toSeconds() + " s (partitions left " + end.keySet() + ")");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    catalog.apply(r.key(), r.value());
-                }
-                end.entrySet().removeIf(e -> c.position(e.getKey(), TIMEOUT) >= e.getValue());
-            }
-            return catalog;
-        } catch (KafkaException e) {
-            throw new DeepMergeException(Reason.IO_ERROR, "cannot read model topic " + topic + ": " + e, e);
-        }
+        TopicReader.readToEnd(settings, "deepmerge-models", List.of(topic), r -> catalog.apply(r.key(), r.value()));
+        return catalog;
     }
 
     /**

@@ -161,8 +161,13 @@ class ServeHttpIT {
                 Matcher info = Pattern.compile("deepmerge_model_info\\{name=\"mean-sigmoid-test\",provider=\"CPUExecutionProvider\","
                         + "sha256=\"" + sha + "\",version=\"[^\"]+\"} 1(\\.0)?\n").matcher(metrics);
                 assertTrue(info.find(), "the live model, by its SHA-256\n" + grep(metrics, "deepmerge_model"));
+                // the shadow meters as docs/operations.md names them, present (0 or NaN) while no shadow runs
                 for (String family : new String[] {"kafka_stream_thread_", "kafka_consumer_", "kafka_producer_",
-                        "jvm_memory_used_bytes", "jvm_gc_", "process_cpu_usage", "jvm_threads_live_threads"}) {
+                        "jvm_memory_used_bytes", "jvm_gc_", "process_cpu_usage", "jvm_threads_live_threads",
+                        "deepmerge_shadow_scored_total 0", "deepmerge_shadow_failed_total{reason=\"exception\"} 0",
+                        "deepmerge_shadow_failed_total{reason=\"invalid_output\"} 0", "deepmerge_shadow_pairs_total 0",
+                        "deepmerge_shadow_spearman NaN", "deepmerge_shadow_agreement NaN",
+                        "deepmerge_shadow_mean_abs_delta NaN", "deepmerge_shadow_inference_seconds_count 0"}) {
                     assertTrue(metrics.contains("\n" + family), family + " missing from /metrics");
                 }
                 for (String secret : new String[] {JAAS_SECRET, REGISTRY_SECRET, TRUSTSTORE_SECRET, "TOPSECRET"}) {

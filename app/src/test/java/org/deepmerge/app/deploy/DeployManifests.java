@@ -769,6 +769,10 @@ final class DeployManifests {
             } else if (!model.get().node().path("spec").path("config").path("cleanup.policy").asText().equals("compact")) {
                 problem(model.get(), "the model topic must be compacted (cleanup.policy: compact)");
             }
+            if (topic(config.shadowTopic()).isEmpty()) {
+                problem(d, "shadow topic " + config.shadowTopic() + " has no KafkaTopic in deploy/strimzi (serve "
+                        + "creates it at start when it follows a model topic)");
+            }
         }
         String servers = p.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "");
         for (String cluster : strimziClusters()) {
@@ -796,6 +800,7 @@ final class DeployManifests {
         acl(u, "topic", config.dlqTopic(), "Write", "write the dead letters");
         if (!config.modelTopic().isEmpty()) {
             acl(u, "topic", config.modelTopic(), "Read", "follow the model topic");
+            acl(u, "topic", config.shadowTopic(), "Write", "write the shadow scores");
         }
         String internal = app + "-" + config.storeName() + "-changelog";
         for (String op : List.of("Create", "Describe", "Read", "Write")) {

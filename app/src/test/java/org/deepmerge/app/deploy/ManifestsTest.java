@@ -41,7 +41,7 @@ class ManifestsTest {
         Map<String, Long> kinds = DeployManifests.documents(DEPLOY).stream()
                 .collect(Collectors.groupingBy(DeployManifests.Doc::kind, TreeMap::new, Collectors.counting()));
         assertEquals(Map.of("ConfigMap", 1L, "Service", 1L, "Secret", 1L, "StatefulSet", 2L,
-                "PodDisruptionBudget", 2L, "ServiceMonitor", 1L, "KafkaTopic", 4L, "KafkaUser", 2L), kinds);
+                "PodDisruptionBudget", 2L, "ServiceMonitor", 1L, "KafkaTopic", 5L, "KafkaUser", 2L), kinds);
     }
 
     static Stream<Arguments> brokenCopies() {
@@ -123,6 +123,12 @@ class ManifestsTest {
                         "no ACL allows Write on topic merger-dead-letters"),
                 Arguments.of("model topic not compacted", "strimzi/topics.yaml",
                         "cleanup.policy: compact", "cleanup.policy: delete", "must be compacted"),
+                Arguments.of("shadow scores not writable", "strimzi/user.yaml",
+                        "          name: merger-scores.shadow\n", "          name: merger-scores.shadows\n",
+                        "write the shadow scores"),
+                Arguments.of("shadow topic missing", "strimzi/topics.yaml",
+                        "topicName: merger-scores.shadow", "topicName: merger-scores.shade",
+                        "shadow topic merger-scores.shadow has no KafkaTopic"),
                 Arguments.of("scores topic missing", "strimzi/topics.yaml",
                         "topicName: merger-scores", "topicName: merger-score",
                         "topic merger-scores has no KafkaTopic"),

@@ -126,6 +126,16 @@ class HotSwapIntegrationIT {
      * @throws Exception when it does not load
      */
     static DeepMergeStreamsConfig config(String bootstrap, Path tmp, Path model, String appId) throws Exception {
+        return config(bootstrap, tmp, model, appId, Map.of());
+    }
+
+    /**
+     * @param extra settings applied after the defaults above
+     * @return the same configuration with {@code extra} applied
+     * @throws Exception when it does not load
+     */
+    static DeepMergeStreamsConfig config(String bootstrap, Path tmp, Path model, String appId, Map<String, String> extra)
+            throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
@@ -140,6 +150,7 @@ class HotSwapIntegrationIT {
         props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "100");
         props.put(DeepMergeStreamsConfig.MODEL_TOPIC, ModelTopic.DEFAULT_TOPIC);
         props.put(DeepMergeStreamsConfig.MODEL_CACHE_DIR, tmp.resolve("cache").toString());
+        props.putAll(extra);
         return DeepMergeStreamsConfig.load(null, Map.of(), props);
     }
 

@@ -2,12 +2,9 @@ package org.deepmerge.app.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,7 +27,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.streams.KafkaStreams;
-import org.deepmerge.app.cli.DeepMergeCli;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.core.model.ContractOverrides;
@@ -50,7 +45,6 @@ import org.deepmerge.streams.topology.ScoringMetrics;
 import org.deepmerge.streams.topology.ScoringTopology;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Model rollout end to end on a real in-JVM broker, driven through the {@code deepmerge models} commands: a scoring
@@ -67,26 +61,8 @@ class ModelRolloutIT {
 
     private String bootstrap;
 
-    /** Runs {@code deepmerge models ...} in-process. @return exit code and output */
-    private Run models(String... args) {
-        CommandLine cli = DeepMergeCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("models"));
-        all.addAll(List.of(args));
-        all.add("--bootstrap=" + bootstrap);
-        int code = cli.execute(all.toArray(String[]::new));
-        return new Run(code, out + err.toString());
-    }
-
-    private record Run(int code, String output) {
-    }
-
-    private static Run ok(Run r) {
-        assertEquals(0, r.code(), r.output());
-        return r;
+    private Rollout.Run models(String... args) {
+        return Rollout.models(bootstrap, args);
     }
 
     @Test
@@ -131,12 +107,7 @@ class ModelRolloutIT {
                 streams.start();
                 ScoringIntegrationIT.assignFromStart(consumer, List.of(config.outputTopic()));
                 // the catch-up outcome may come before the listener was added: wait for it, then start afresh
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (follower.lastOutcome() == null && System.nanoTime() < until) {
-                    Thread.sleep(50);
-                }
-                Outcome first = follower.lastOutcome();
-                assertNotNull(first, "no catch-up outcome within 60 s");
+                Outcome first = Rollout.firstOutcome(follower::lastOutcome);
                 outcomes.clear();
                 assertEquals(Outcome.Status.ALREADY_RUNNING, first.status(), "the pointer names A, which serves: "
                         + first.message());
@@ -176,7 +147,7 @@ class ModelRolloutIT {
                 scores.addAll(phase3);
 
                 // phase 4: a model that fails the warm-up is refused by promote, and by the scorer when forced through
-                Run refused = models("publish", "--model", nan.toString(), "--promote");
+                Rollout.Run refused = models("publish", "--model", nan.toString(), "--promote");
                 assertNotEquals(0, refused.code());
                 assertTrue(refused.output().contains("check warmup"), refused.output());
                 ok(models("publish", "--model", nan.toString(), "--promote", "--skip-verify"));
@@ -192,7 +163,7 @@ class ModelRolloutIT {
                         .setContract(ModelContracts.read(d, ContractOverrides.none()).toMetadata()).build();
                 producer.send(new ProducerRecord<>(ModelTopic.DEFAULT_TOPIC, ModelTopic.versionKey(NAME, "4"),
                         ModelTopic.encode(tampered))).get();
-                Run shaRefused = models("promote", NAME, "4");
+                Rollout.Run shaRefused = models("promote", NAME, "4");
                 assertTrue(shaRefused.code() != 0 && shaRefused.output().contains("check sha256"), shaRefused.output());
                 ok(models("promote", NAME, "4", "--skip-verify"));
                 Outcome sha = next(outcomes);
@@ -223,6 +194,10 @@ class ModelRolloutIT {
         }
     }
 
+    private static Rollout.Run ok(Rollout.Run r) {
+        return Rollout.ok(r);
+    }
+
     /**
      * The scores switch model once, from {@code before} to {@code after}.
      *
@@ -241,22 +216,11 @@ class ModelRolloutIT {
 
     private static void send(KafkaProducer<byte[], byte[]> producer, DeepMergeStreamsConfig config, List<Path> files,
                              long pauseMs) {
-        try {
-            for (Path f : files) {
-                producer.send(new ProducerRecord<>(config.inputTopic(), null, Alerts.bytes(f))).get();
-                if (pauseMs > 0) {
-                    Thread.sleep(pauseMs);
-                }
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        Rollout.send(producer, config.inputTopic(), files, pauseMs);
     }
 
     private static Outcome next(BlockingQueue<Outcome> outcomes) throws InterruptedException {
-        Outcome o = outcomes.poll(60, TimeUnit.SECONDS);
-        assertNotNull(o, "the follower reported no install attempt within 60 s");
-        return o;
+        return Rollout.next(outcomes);
     }
 
     private static List<MergerScore> read(KafkaConsumer<byte[], byte[]> consumer, MergerScoreSerde serde, int n) {

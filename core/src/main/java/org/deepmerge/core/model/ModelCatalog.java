@@ -85,8 +85,30 @@ public final class ModelCatalog {
         final Map<String, Entry> versioned = new LinkedHashMap<>();
         /** Plain records still on the topic as read, oldest first (compaction leaves only the last). */
         final List<Entry> plain = new ArrayList<>();
-        ModelLive pointer;
-        String pointerProblem;
+        final Pointer live = new Pointer();
+        final Pointer shadow = new Pointer();
+    }
+
+    /** A pointer record ({@code #live} or {@code #shadow}) as last read. */
+    private static final class Pointer {
+        ModelLive value;
+        String problem;
+
+        void apply(String name, String suffix, byte[] record) {
+            value = null;
+            problem = null;
+            if (record != null) {
+                try {
+                    value = ModelTopic.decodeLive(record);
+                } catch (DeepMergeException e) {
+                    problem = "the pointer " + name + suffix + " does not decode: " + e.getMessage();
+                }
+            }
+        }
+
+        boolean absent() {
+            return value == null && problem == null;
+        }
     }
 
     private final Map<String, Model> models = new TreeMap<>();
@@ -104,18 +126,8 @@ public final class ModelCatalog {
         }
         Model m = models.computeIfAbsent(k.name(), n -> new Model());
         switch (k.kind()) {
-            case LIVE -> {
-                m.pointer = null;
-                m.pointerProblem = null;
-                if (value != null) {
-                    try {
-                        m.pointer = ModelTopic.decodeLive(value);
-                    } catch (DeepMergeException e) {
-                        m.pointerProblem = "the live pointer " + k.name() + ModelTopic.LIVE_SUFFIX + " does not decode: "
-                                + e.getMessage();
-                    }
-                }
-            }
+            case LIVE -> m.live.apply(k.name(), ModelTopic.LIVE_SUFFIX, value);
+            case SHADOW -> m.shadow.apply(k.name(), ModelTopic.SHADOW_SUFFIX, value);
             case VERSION -> {
                 if (value == null) {
                     m.versioned.remove(k.version());
@@ -181,15 +193,30 @@ public final class ModelCatalog {
         if (m == null) {
             return new Live(null, null, null);
         }
-        if (m.pointerProblem != null) {
-            return new Live(null, null, m.pointerProblem);
-        }
-        if (m.pointer == null) {
+        if (m.live.absent()) {
             return new Live(m.plain.isEmpty() ? null : m.plain.get(m.plain.size() - 1), null, null);
         }
-        Optional<Entry> e = find(m, m.pointer.getVersion(), m.pointer.getSha256());
-        return new Live(e.orElse(null), m.pointer, e.isPresent() ? null : "the live pointer names " + name + " "
-                + m.pointer.getVersion() + " (sha256 " + m.pointer.getSha256() + "), which is not on the topic");
+        return resolve(m, m.live, name, "live");
+    }
+
+    /**
+     * @param name model name
+     * @return the model's shadow candidate: the artifact the shadow pointer names, and the pointer; all null when the
+     *         model has no shadow pointer; {@link Live#problem()} when the pointer does not decode or names an
+     *         artifact the topic does not hold
+     */
+    public Live shadow(String name) {
+        Model m = models.get(name);
+        return m == null || m.shadow.absent() ? new Live(null, null, null) : resolve(m, m.shadow, name, "shadow");
+    }
+
+    private static Live resolve(Model m, Pointer p, String name, String what) {
+        if (p.problem != null) {
+            return new Live(null, null, p.problem);
+        }
+        Optional<Entry> e = find(m, p.value.getVersion(), p.value.getSha256());
+        return new Live(e.orElse(null), p.value, e.isPresent() ? null : "the " + what + " pointer names " + name + " "
+                + p.value.getVersion() + " (sha256 " + p.value.getSha256() + "), which is not on the topic");
     }
 
     private static Optional<Entry> find(Model m, String version, String sha256) {
@@ -221,19 +248,7 @@ public final class ModelCatalog {
      */
     public List<Write> promote(String name, String version, Instant now) throws DeepMergeException {
         Model m = models.get(name);
-        Entry target = m == null ? null : m.versioned.get(version);
-        if (target == null && m != null) {
-            for (Entry p : m.plain) {
-                if (version.equals(p.version()) && p.decoded()) {
-                    target = p;
-                }
-            }
-        }
-        if (target == null || !target.decoded()) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "model " + name + " has no " + (target == null ? ""
-                    : "decodable ") + "version " + version + " on the model topic; published: " + versions(name)
-                    + (target == null ? "" : " (" + target.problem() + ")"));
-        }
+        Entry target = target(name, version);
         Live live = live(name);
         if (live.entry() != null && same(live.entry(), target.version(), target.sha256()) && live.pointer() != null) {
             return List.of();
@@ -252,6 +267,63 @@ public final class ModelCatalog {
         previous.removeIf(r -> r.getSha256().equalsIgnoreCase(t.sha256()) && r.getVersion().equals(t.version()));
         out.add(pointer(name, t.version(), t.sha256(), "promote", previous, now));
         return out;
+    }
+
+    /** @return the decodable artifact of that version (its versioned record, else the latest plain one) */
+    private Entry target(String name, String version) throws DeepMergeException {
+        Model m = models.get(name);
+        Entry target = m == null ? null : m.versioned.get(version);
+        if (target == null && m != null) {
+            for (Entry p : m.plain) {
+                if (version.equals(p.version()) && p.decoded()) {
+                    target = p;
+                }
+            }
+        }
+        if (target == null || !target.decoded()) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "model " + name + " has no " + (target == null ? ""
+                    : "decodable ") + "version " + version + " on the model topic; published: " + versions(name)
+                    + (target == null ? "" : " (" + target.problem() + ")"));
+        }
+        return target;
+    }
+
+    /**
+     * The records that make a version the model's shadow candidate: scorers following the model also score every
+     * micro-batch with it and write those scores to the shadow topic; the live model's scores are unchanged.
+     *
+     * @param name    model name
+     * @param version the candidate version
+     * @param now     pointer time
+     * @return the records to write in order (a copy of a plain artifact to its version key if needed, then the pointer
+     *         {@code <name>#shadow}, action {@code shadow}); empty when that artifact is already the shadow
+     * @throws DeepMergeException INVALID_CONFIG when the topic has no decodable artifact of that version
+     */
+    public List<Write> shadow(String name, String version, Instant now) throws DeepMergeException {
+        Entry target = target(name, version);
+        Live current = shadow(name);
+        if (current.entry() != null && same(current.entry(), target.version(), target.sha256())) {
+            return List.of();
+        }
+        List<Write> out = new ArrayList<>();
+        keep(models.get(name), target, out);
+        ModelLive p = ModelLive.newBuilder().setName(name).setVersion(target.version()).setSha256(target.sha256())
+                .setUpdatedAt(now).setAction("shadow").setPrevious(new ArrayList<>()).build();
+        out.add(new Write(ModelTopic.shadowKey(name), ModelTopic.encodeLive(p), "shadow pointer " + name + " -> "
+                + target.version() + " (sha256 " + target.sha256() + ")"));
+        return out;
+    }
+
+    /**
+     * @param name model name
+     * @return the tombstone that clears the model's shadow pointer; empty when it has none
+     */
+    public List<Write> clearShadow(String name) {
+        Model m = models.get(name);
+        if (m == null || m.shadow.absent()) {
+            return List.of();
+        }
+        return List.of(new Write(ModelTopic.shadowKey(name), null, "shadow pointer " + name + " cleared (tombstone)"));
     }
 
     /**

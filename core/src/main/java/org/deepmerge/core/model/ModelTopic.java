@@ -23,6 +23,8 @@ import org.deepmerge.core.DeepMergeException.Reason;
  *       every version (what promote and rollback choose from);</li>
  *   <li>{@code <name>#live} ({@link #liveKey}): a {@link ModelLive} naming the version and SHA-256 to serve and the
  *       earlier live versions (rollback). When present it decides which artifact is live.</li>
+ *   <li>{@code <name>#shadow} ({@link #shadowKey}): a {@link ModelLive} (action {@code shadow}) naming the candidate
+ *       the scorers also run on every micro-batch, writing its scores to the shadow topic; a tombstone clears it.</li>
  * </ul>
  * Values are Avro single-object encoded (magic {@code C3 01}, the schema's CRC-64-AVRO fingerprint, Avro binary); a
  * null value is a tombstone. No headers. Followers of the original protocol read only {@code <name>} and skip the
@@ -66,6 +68,8 @@ public final class ModelTopic {
     public static final char VERSION_SEPARATOR = '@';
     /** Suffix of the live-pointer key {@code <name>#live}. */
     public static final String LIVE_SUFFIX = "#live";
+    /** Suffix of the shadow-pointer key {@code <name>#shadow}. */
+    public static final String SHADOW_SUFFIX = "#shadow";
 
     /**
      * @param modelName model name
@@ -85,6 +89,15 @@ public final class ModelTopic {
     }
 
     /**
+     * @param modelName model name
+     * @return the key of the model's shadow pointer, {@code <name>#shadow}: a {@link ModelLive} naming the candidate
+     *         that scorers run beside the live model (shadow scoring)
+     */
+    public static byte[] shadowKey(String modelName) {
+        return (modelName + SHADOW_SUFFIX).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
      * What a record key says.
      *
      * @param kind    plain artifact, versioned artifact or live pointer
@@ -99,7 +112,9 @@ public final class ModelTopic {
             /** {@code <name>@<version>}: an artifact kept per version. */
             VERSION,
             /** {@code <name>#live}: the live pointer. */
-            LIVE
+            LIVE,
+            /** {@code <name>#shadow}: the shadow pointer (a candidate scored beside the live model). */
+            SHADOW
         }
     }
 
@@ -114,6 +129,9 @@ public final class ModelTopic {
         String k = new String(key, StandardCharsets.UTF_8);
         if (k.endsWith(LIVE_SUFFIX)) {
             return new Key(Key.Kind.LIVE, k.substring(0, k.length() - LIVE_SUFFIX.length()), null);
+        }
+        if (k.endsWith(SHADOW_SUFFIX)) {
+            return new Key(Key.Kind.SHADOW, k.substring(0, k.length() - SHADOW_SUFFIX.length()), null);
         }
         int at = k.indexOf(VERSION_SEPARATOR);
         if (at >= 0) {

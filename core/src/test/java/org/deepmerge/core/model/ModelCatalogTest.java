@@ -160,4 +160,33 @@ class ModelCatalogTest {
         }
         assertEquals(ModelCatalog.MAX_HISTORY, c.live("m").pointer().getPrevious().size());
     }
+
+    @Test
+    void shadowPointerIsSetReplacedAndClearedWithoutTouchingLive() throws Exception {
+        ModelCatalog c = new ModelCatalog();
+        publishVersion(c, "1");
+        write(c, c.promote("m", "1", NOW));
+        publishPlain(c, "2");
+        assertNull(c.shadow("m").entry());
+        assertEquals(List.of(), c.clearShadow("m"), "nothing to clear");
+        List<ModelCatalog.Write> set = c.shadow("m", "2", NOW);
+        assertEquals(2, set.size(), "the plain artifact is kept under m@2, then the pointer");
+        assertEquals(ModelTopic.Key.Kind.VERSION, ModelTopic.parseKey(set.get(0).key()).kind());
+        assertEquals(new ModelTopic.Key(ModelTopic.Key.Kind.SHADOW, "m", null), ModelTopic.parseKey(set.get(1).key()));
+        write(c, set);
+        assertEquals("2", c.shadow("m").entry().version());
+        assertEquals(sha("2"), c.shadow("m").pointer().getSha256());
+        assertEquals("shadow", c.shadow("m").pointer().getAction());
+        assertEquals("1", live(c), "the shadow never changes what is live");
+        assertEquals(List.of(), c.shadow("m", "2", NOW), "already the shadow");
+        assertThrows(DeepMergeException.class, () -> c.shadow("m", "9", NOW));
+        List<ModelCatalog.Write> clear = c.clearShadow("m");
+        assertEquals(1, clear.size());
+        assertNull(clear.get(0).value(), "a tombstone");
+        write(c, clear);
+        assertNull(c.shadow("m").pointer());
+        assertEquals("1", live(c));
+        c.apply(ModelTopic.shadowKey("m"), new byte[] {4});
+        assertTrue(c.shadow("m").problem().contains("does not decode"), c.shadow("m").problem());
+    }
 }

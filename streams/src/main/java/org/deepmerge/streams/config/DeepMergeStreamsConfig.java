@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -108,6 +109,12 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     public static final String CHANNEL_MAPPING = "deepmerge.channel.mapping";
     public static final String MODEL_TOPIC = "deepmerge.model.topic";
     public static final String MODEL_CACHE_DIR = "deepmerge.model.cache.dir";
+    /** Topic of the shadow model's scores; empty = {@code <deepmerge.output.topic>.shadow}. */
+    public static final String SHADOW_TOPIC = "deepmerge.shadow.topic";
+    /** Decision threshold on p(merger) of the shadow comparison's agreement. */
+    public static final String SHADOW_THRESHOLD = "deepmerge.shadow.threshold";
+    /** Most recent pairs the shadow comparison's Spearman correlation covers. */
+    public static final String SHADOW_WINDOW = "deepmerge.shadow.window";
     public static final String MODEL_INPUT_NAME = "deepmerge.model.input.name";
     public static final String MODEL_CHANNELS = "deepmerge.model.channels";
     public static final String MODEL_PIXEL_SCALE = "deepmerge.model.pixel.scale.arcsec";
@@ -311,6 +318,16 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
                             + "Holds the live model, the previous one (rollback) and any a batch still uses; older files "
                             + "the installer wrote (<name>-<version>-<sha12>.onnx) are deleted at each install. Do not "
                             + "share it between instances serving different models.")
+            .define(SHADOW_TOPIC, Type.STRING, "", Importance.MEDIUM,
+                    "Topic of the shadow model's scores (MergerScore records naming the shadow model, keyed by source "
+                            + "id, written in the same transaction as the live scores); empty = <" + OUTPUT_TOPIC
+                            + ">.shadow. Used only while the model topic names a shadow (deepmerge models shadow).")
+            .define(SHADOW_THRESHOLD, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.LOW,
+                    "Decision threshold on p(merger) for the shadow comparison: live and shadow agree on an input when "
+                            + "both or neither give p >= threshold (deepmerge.shadow.agreement).")
+            .define(SHADOW_WINDOW, Type.INT, 10_000, Range.between(2, 1_000_000), Importance.LOW,
+                    "Most recent live/shadow pairs the shadow comparison's Spearman rank correlation covers "
+                            + "(deepmerge.shadow.spearman); memory 16 bytes per pair, cost O(n log n) per metrics read.")
             .define(MODEL_INPUT_NAME, Type.STRING, "", Importance.LOW,
                     "Model contract override for ONNX files without deepmerge.* metadata: input tensor name (empty = from the model).")
             .define(MODEL_CHANNELS, Type.LIST, "", Importance.LOW,
@@ -381,6 +398,10 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
             throw new ConfigException(DLQ_MAX_VALUE_BYTES, dlqMaxValueBytes(), "a dead letter of this many value bytes,"
                     + " plus up to " + DLQ_HEADROOM_BYTES + " bytes of key and headers, does not fit the producer's"
                     + " max.request.size of " + maxRequestBytes + " bytes");
+        }
+        if (List.of(inputTopic(), outputTopic(), dlqTopic()).contains(shadowTopic())) {
+            throw new ConfigException(SHADOW_TOPIC, shadowTopic(), "the shadow topic must differ from the input, "
+                    + "output and dead-letter topics");
         }
         inputRegistry = registry(INPUT_REGISTRY_URL, INPUT_REGISTRY_BASIC_AUTH, INPUT_REGISTRY_BEARER_TOKEN);
         outputRegistry = registry(OUTPUT_REGISTRY_URL, OUTPUT_REGISTRY_BASIC_AUTH, OUTPUT_REGISTRY_BEARER_TOKEN);
@@ -586,6 +607,7 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
         // read by the production exception handler's configure()
         p.put(DLQ_TOPIC, dlqTopic());
         p.put(OUTPUT_TOPIC, outputTopic());
+        p.put(SHADOW_TOPIC, shadowTopic());
         return p;
     }
 
@@ -711,6 +733,22 @@ public final class DeepMergeStreamsConfig extends AbstractConfig {
     /** @return the model topic to follow, empty for none */
     public String modelTopic() {
         return getString(MODEL_TOPIC);
+    }
+
+    /** @return the topic of the shadow model's scores ({@value #SHADOW_TOPIC}, default {@code <output>.shadow}) */
+    public String shadowTopic() {
+        String s = getString(SHADOW_TOPIC);
+        return s.isEmpty() ? outputTopic() + ".shadow" : s;
+    }
+
+    /** @return the shadow comparison's decision threshold on p(merger), in [0, 1] */
+    public double shadowThreshold() {
+        return getDouble(SHADOW_THRESHOLD);
+    }
+
+    /** @return pairs the shadow comparison's Spearman correlation covers (at least 2) */
+    public int shadowWindow() {
+        return getInt(SHADOW_WINDOW);
     }
 
     /** @return where models received from the model topic are stored */

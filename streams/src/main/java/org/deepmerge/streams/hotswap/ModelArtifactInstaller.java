@@ -89,7 +89,9 @@ public final class ModelArtifactInstaller {
             /** The same bytes (same SHA-256) already serve; nothing changed. */
             ALREADY_RUNNING,
             /** The artifact was rejected; the running model keeps serving. */
-            REFUSED
+            REFUSED,
+            /** The shadow pointer was removed: shadow scoring stopped (shadow outcomes only). */
+            CLEARED
         }
     }
 
@@ -172,6 +174,74 @@ public final class ModelArtifactInstaller {
         } catch (Refused r) {
             return refused(declared, r.reason, r.getMessage(), r.check);
         }
+    }
+
+    /** Subdirectory of the cache directory that holds the shadow model's file. */
+    public static final String SHADOW_DIR = "shadow";
+
+    /**
+     * Verifies an artifact as the shadow candidate and puts it into the slot: the checks of {@link #verify}, then
+     * input compatibility with the live model ({@link ScorerHolder#incompatibility}: same channels, H, W, pixel scale,
+     * resample mode and normalisation, so that it scores the very tensors prepared for the live model). Its file goes
+     * to {@code <cacheDir>/shadow/}; the replaced shadow's file is deleted.
+     *
+     * @param value a model-topic record value (the artifact the shadow pointer names)
+     * @param slot  the scorer's shadow slot
+     * @return INSTALLED, ALREADY_RUNNING (that SHA-256 is the shadow already) or REFUSED with its check (logged at
+     *         WARN; the previous shadow, if any, keeps running)
+     */
+    public Outcome installShadow(byte[] value, ShadowSlot slot) {
+        ModelArtifact artifact;
+        try {
+            artifact = ModelTopic.decode(value);
+        } catch (DeepMergeException e) {
+            return refused(null, e.reason(), "shadow: " + e.getMessage(), "undecodable");
+        }
+        ModelIdentity declared = new ModelIdentity(artifact.getName(), artifact.getVersion(), artifact.getSha256());
+        try {
+            byte[] onnx = checkIdentity(artifact);
+            if (slot.identity().filter(id -> id.sha256().equalsIgnoreCase(artifact.getSha256())).isPresent()) {
+                return new Outcome(Outcome.Status.ALREADY_RUNNING, declared, holder.epoch(), null, "shadow model "
+                        + artifact.getName() + " " + artifact.getVersion() + " is already the shadow", null);
+            }
+            Verified v = openAndWarmUp(artifact, onnx, cacheDir.resolve(SHADOW_DIR), options);
+            java.util.Optional<String> why = ScorerHolder.incompatibility(holder.contract(), v.scorer().contract());
+            if (why.isPresent()) {
+                v.scorer().close();
+                deleteQuietly(v.file());
+                throw new Refused("incompatible", Reason.INVALID_MODEL, "model " + artifact.getName() + " "
+                        + artifact.getVersion() + " does not take the live model's input: " + why.get());
+            }
+            Path old = slot.set(v.scorer(), v.file());
+            if (old != null && !old.equals(v.file())) {
+                deleteQuietly(old);
+            }
+            String msg = "shadow model " + artifact.getName() + " " + artifact.getVersion() + " (sha256 "
+                    + prefix(artifact.getSha256()) + ") installed beside live " + holder.identity().name() + " "
+                    + holder.identity().version();
+            LOG.info(msg);
+            return new Outcome(Outcome.Status.INSTALLED, declared, holder.epoch(), null, msg, null);
+        } catch (Refused r) {
+            return refused(declared, r.reason, "shadow: " + r.getMessage(), r.check);
+        }
+    }
+
+    /**
+     * Stops shadow scoring: empties the slot (the shadow's session closes when its last batch is done) and deletes
+     * its file.
+     *
+     * @param slot the scorer's shadow slot
+     * @return CLEARED naming the removed shadow (null identity when there was none)
+     */
+    public Outcome clearShadow(ShadowSlot slot) {
+        ModelIdentity id = slot.identity().orElse(null);
+        Path old = slot.clear();
+        if (old != null) {
+            deleteQuietly(old);
+        }
+        String msg = id == null ? "no shadow model" : "shadow model " + id.name() + " " + id.version() + " cleared";
+        LOG.info(msg);
+        return new Outcome(Outcome.Status.CLEARED, id, holder.epoch(), null, msg, null);
     }
 
     /**

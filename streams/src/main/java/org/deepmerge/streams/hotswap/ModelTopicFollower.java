@@ -47,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * a refused artifact is logged and the running model keeps serving. The catalog holds the followed model's artifacts
  * in memory (the ONNX bytes of every version on the topic).
  *
+ * <p>With a {@link ShadowSlot} it also follows the shadow pointer {@code <name>#shadow} by the same rules: the
+ * candidate it names is installed into the slot ({@link ModelArtifactInstaller#installShadow}: verified and
+ * input-compatible with the live model), a tombstone empties it ({@link ModelArtifactInstaller#clearShadow}); outcomes
+ * go to {@link #addShadowListener}.
+ *
  * <p>Runs on its own daemon thread {@code deepmerge-model-follower}; if the topic does not exist yet it retries
  * every poll timeout. {@link #close()} wakes the consumer, joins the thread and closes the consumer; it does not
  * close the holder.
@@ -64,8 +69,11 @@ public final class ModelTopicFollower implements AutoCloseable {
     private final AtomicLong seen = new AtomicLong();
     private final Thread thread;
     private final ModelCatalog catalog = new ModelCatalog();
-    private ModelCatalog.Entry lastTried;
-    private String lastProblem;
+    private final Track live = new Track();
+    private final ShadowSlot shadowSlot;
+    private final Track shadow = new Track();
+    private final List<Consumer<ModelArtifactInstaller.Outcome>> shadowListeners = new CopyOnWriteArrayList<>();
+    private final AtomicReference<ModelArtifactInstaller.Outcome> lastShadow = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
 
@@ -83,6 +91,25 @@ public final class ModelTopicFollower implements AutoCloseable {
      */
     public ModelTopicFollower(Properties consumerProps, String topic, String modelName, ModelArtifactInstaller installer,
                               Duration pollTimeout) throws DeepMergeException {
+        this(consumerProps, topic, modelName, installer, pollTimeout, null);
+    }
+
+    /**
+     * Starts following the live pointer and, with a slot, the shadow pointer {@code <name>#shadow}: the artifact it
+     * names is verified and installed into the slot ({@link ModelArtifactInstaller#installShadow}), replaced when the
+     * pointer moves and removed when it is cleared (a tombstone); outcomes go to {@link #addShadowListener}.
+     *
+     * @param consumerProps as for the other constructor
+     * @param topic         the model topic
+     * @param modelName     the model to follow
+     * @param installer     verifies and swaps artifacts into the holder and the shadow slot
+     * @param pollTimeout   longest wait per poll
+     * @param shadowSlot    where the shadow candidate goes, or null not to follow the shadow pointer
+     * @throws DeepMergeException INVALID_CONFIG when bootstrap.servers is missing or the topic/model name is blank
+     */
+    public ModelTopicFollower(Properties consumerProps, String topic, String modelName, ModelArtifactInstaller installer,
+                              Duration pollTimeout, ShadowSlot shadowSlot) throws DeepMergeException {
+        this.shadowSlot = shadowSlot;
         if (consumerProps.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "model follower: " + ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG
                     + " is not set");
@@ -127,6 +154,16 @@ public final class ModelTopicFollower implements AutoCloseable {
     /** @return the outcome of the latest install attempt, or null before the first */
     public ModelArtifactInstaller.Outcome lastOutcome() {
         return last.get();
+    }
+
+    /** @param listener called on the follower thread after every change of the shadow model (install, refusal, clear) */
+    public void addShadowListener(Consumer<ModelArtifactInstaller.Outcome> listener) {
+        shadowListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** @return the outcome of the latest shadow change, or null before the first */
+    public ModelArtifactInstaller.Outcome lastShadowOutcome() {
+        return lastShadow.get();
     }
 
     /**
@@ -175,7 +212,10 @@ public final class ModelTopicFollower implements AutoCloseable {
                     continue;
                 }
                 changed = false;
-                installLive();
+                follow(catalog.live(modelName), live, "live", last, listeners);
+                if (shadowSlot != null) {
+                    follow(catalog.shadow(modelName), shadow, "shadow", lastShadow, shadowListeners);
+                }
             }
         } catch (WakeupException e) {
             if (running) {
@@ -189,30 +229,50 @@ public final class ModelTopicFollower implements AutoCloseable {
         }
     }
 
-    /** Installs the artifact the catalog says is live, unless it is the record last tried. */
-    private void installLive() {
-        ModelCatalog.Live live = catalog.live(modelName);
+    /** What the follower last did about one pointer. */
+    private static final class Track {
+        ModelCatalog.Entry lastTried;
+        String lastProblem;
+    }
+
+    /**
+     * Installs the artifact a pointer resolves to, unless it is the record last tried; reports a pointer to a missing
+     * artifact once; for the shadow, clears the slot when the pointer is gone.
+     */
+    private void follow(ModelCatalog.Live target, Track track, String role,
+                        AtomicReference<ModelArtifactInstaller.Outcome> lastRef,
+                        List<Consumer<ModelArtifactInstaller.Outcome>> notify) {
+        boolean isShadow = track == shadow;
         ModelArtifactInstaller.Outcome o;
-        if (live.entry() != null) {
-            lastProblem = null;
-            if (live.entry() == lastTried) {
+        if (target.entry() != null) {
+            track.lastProblem = null;
+            if (target.entry() == track.lastTried) {
                 return;
             }
-            lastTried = live.entry();
-            o = installer.install(live.entry().value());
-        } else if (live.problem() != null && !live.problem().equals(lastProblem)) {
-            lastProblem = live.problem();
-            o = installer.notFound(live.pointer() == null ? null : new ModelIdentity(modelName,
-                    live.pointer().getVersion(), live.pointer().getSha256()), live.problem());
+            track.lastTried = target.entry();
+            o = isShadow ? installer.installShadow(target.entry().value(), shadowSlot)
+                    : installer.install(target.entry().value());
+        } else if (target.problem() != null && !target.problem().equals(track.lastProblem)) {
+            track.lastProblem = target.problem();
+            o = installer.notFound(target.pointer() == null ? null : new ModelIdentity(modelName,
+                    target.pointer().getVersion(), target.pointer().getSha256()), target.problem());
+        } else if (isShadow && target.problem() == null) {
+            // no shadow pointer (cleared): a later pointer to the same artifact is tried afresh
+            track.lastTried = null;
+            track.lastProblem = null;
+            if (shadowSlot.identity().isEmpty()) {
+                return;
+            }
+            o = installer.clearShadow(shadowSlot);
         } else {
             return;
         }
-        LOG.info("model topic {}: {} {} {}{}", topic, o.status(),
-                o.identity() == null ? "(undecodable)" : o.identity().name(),
+        LOG.info("model topic {}: {} {} {} {}{}", topic, role, o.status(),
+                o.identity() == null ? "(none)" : o.identity().name(),
                 o.identity() == null ? "" : o.identity().version(),
-                live.pointer() == null ? "" : " (live pointer, " + live.pointer().getAction() + ")");
-        last.set(o);
-        for (Consumer<ModelArtifactInstaller.Outcome> l : listeners) {
+                target.pointer() == null ? "" : " (" + role + " pointer, " + target.pointer().getAction() + ")");
+        lastRef.set(o);
+        for (Consumer<ModelArtifactInstaller.Outcome> l : notify) {
             l.accept(o);
         }
     }

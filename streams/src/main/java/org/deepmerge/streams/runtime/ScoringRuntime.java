@@ -33,6 +33,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.deepmerge.streams.hotswap.ModelArtifactInstaller;
 import org.deepmerge.streams.hotswap.ModelTopicFollower;
 import org.deepmerge.streams.hotswap.ScorerHolder;
+import org.deepmerge.streams.hotswap.ShadowSlot;
+import org.deepmerge.streams.topology.ShadowMetrics;
+import org.deepmerge.streams.topology.ShadowScorer;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig.ChannelPolicy;
 import org.deepmerge.streams.topology.BatchScorer;
 import org.deepmerge.streams.topology.AlertPreparer;
@@ -53,6 +56,7 @@ public final class ScoringRuntime implements AutoCloseable {
     private final CutoutPipeline pipeline;
     private final ChannelMapping mapping;
     private final ScorerOptions options;
+    private final ShadowSlot shadow = new ShadowSlot();
     /** Where every batcher of this runtime (one per installed model) reports its runs; set by {@link #metrics}. */
     private final java.util.concurrent.atomic.AtomicReference<InferenceBatcher.RunObserver> runObserver;
     private volatile boolean warmed;
@@ -172,7 +176,49 @@ public final class ScoringRuntime implements AutoCloseable {
      */
     public ScoringTopology.Dependencies dependencies(DeepMergeStreamsConfig config, MeterRegistry registry) {
         return new ScoringTopology.Dependencies(preparer(), scorer(), MergerScoreSerde.fromConfig(config).serializer(),
-                metrics(registry), alertPreparer());
+                metrics(registry), alertPreparer(), shadowScorer(new ShadowMetrics(registry, config.shadowThreshold(),
+                config.shadowWindow())));
+    }
+
+    /**
+     * The topology's shadow scorer over this runtime's {@link #shadowSlot()}: each micro-batch leases the shadow model
+     * (if the model topic names one, see {@link #followModelTopic}) and scores the live model's images with it on the
+     * calling stream thread. A run that throws is counted ({@code deepmerge.shadow.failed{reason=exception}}, per image)
+     * and logged once per shadow model; the batch's live scores are unaffected.
+     *
+     * @param metrics the shadow meters
+     * @return the shadow scorer
+     */
+    public ShadowScorer shadowScorer(ShadowMetrics metrics) {
+        return new ShadowScorer() {
+            @Override
+            public ShadowBatch score(float[] images, int n) {
+                Optional<ScorerHolder.Lease> leased = shadow.acquire();
+                metrics.shadowModel(leased.map(ScorerHolder.Lease::identity).orElse(null));
+                if (leased.isEmpty()) {
+                    return null;
+                }
+                try (ScorerHolder.Lease lease = leased.get()) {
+                    long t0 = System.nanoTime();
+                    List<Prediction> p = lease.scorer().score(images, n);
+                    metrics.inference(System.nanoTime() - t0);
+                    return new ShadowBatch(p, lease.contract(), lease.identity());
+                } catch (DeepMergeException | RuntimeException e) {
+                    metrics.failed("exception", n, leased.get().identity(), e.toString());
+                    return null;
+                }
+            }
+
+            @Override
+            public ShadowMetrics metrics() {
+                return metrics;
+            }
+        };
+    }
+
+    /** @return the shadow candidate's slot, filled by the model-topic follower from {@code <name>#shadow} */
+    public ShadowSlot shadowSlot() {
+        return shadow;
     }
 
     /**
@@ -314,7 +360,8 @@ public final class ScoringRuntime implements AutoCloseable {
 
     /**
      * Starts hot-swapping new versions of the running model (same name; same input contract, else refused and
-     * logged) from the compacted model topic {@code deepmerge.model.topic}.
+     * logged) from the compacted model topic {@code deepmerge.model.topic}, and installing the shadow candidate its
+     * {@code <name>#shadow} pointer names into {@link #shadowSlot()} (input-compatible, else refused).
      *
      * @param clientProps Kafka client settings (bootstrap, TLS/SASL); only consumer settings are used
      * @param config      model topic and cache directory
@@ -332,7 +379,7 @@ public final class ScoringRuntime implements AutoCloseable {
         return new ModelTopicFollower(consumer, config.modelTopic(), identity().name(),
                 new ModelArtifactInstaller(holder, config.modelCacheDir(), options,
                         s -> warnAboutPadding(s, config)),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), shadow);
     }
 
     /** @return the holder of the current model (swap target of the model-topic follower) */
@@ -360,10 +407,14 @@ public final class ScoringRuntime implements AutoCloseable {
         }
     }
 
-    /** Closes the holder: the current model's batcher and session are released once no batch uses them. */
+    /**
+     * Closes the holder and the shadow slot: the current (and shadow) model's batcher and session are released once no
+     * batch uses them.
+     */
     @Override
     public void close() {
         warmed = false;
+        shadow.close();
         holder.close();
     }
 }

@@ -32,8 +32,13 @@ import org.slf4j.LoggerFactory;
  * {@code REPLACE_THREAD} policy of {@code deepmerge serve}), and the retry writes the input's dead letter without its
  * value, which the broker accepts.
  *
+ * <p>A shadow score ({@code deepmerge.shadow.topic}) that cannot be written is dropped with a WARN line (RESUME): shadow
+ * scoring must not fail the task. (Under exactly_once_v2 a record the broker refuses still aborts the transaction;
+ * shadow records are the size of the live ones, so the live record would be refused too.)
+ *
  * <p>Configured by {@link DeepMergeStreamsConfig#streamsProperties()} ({@code production.exception.handler}), which
- * also passes {@code deepmerge.dlq.topic} and {@code deepmerge.output.topic} to {@link #configure}.
+ * also passes {@code deepmerge.dlq.topic}, {@code deepmerge.output.topic} and {@code deepmerge.shadow.topic} to
+ * {@link #configure}.
  */
 public final class DeadLetterProductionExceptionHandler implements ProductionExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProductionExceptionHandler.class);
@@ -44,6 +49,7 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
 
     private String dlqTopic;
     private String outputTopic;
+    private String shadowTopic;
     private String applicationId;
 
     @Override
@@ -55,6 +61,8 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
                 : String.valueOf(dlq);
         outputTopic = out == null ? String.valueOf(DeepMergeStreamsConfig.CONFIG.defaultValues().get(DeepMergeStreamsConfig.OUTPUT_TOPIC))
                 : String.valueOf(out);
+        Object shadow = configs.get(DeepMergeStreamsConfig.SHADOW_TOPIC);
+        shadowTopic = shadow == null || String.valueOf(shadow).isEmpty() ? outputTopic + ".shadow" : String.valueOf(shadow);
     }
 
     /**
@@ -68,6 +76,11 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
     public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         if (exception instanceof RetriableException) {
             return Response.retry();
+        }
+        if (record.topic().equals(shadowTopic)) {
+            LOG.warn("could not write a shadow score to {}: {}; dropped (shadow scores never fail the live scoring)",
+                    record.topic(), exception.toString());
+            return Response.resume();
         }
         boolean ours = record.topic().equals(dlqTopic) || record.topic().equals(outputTopic);
         if (!ours || record.headers().lastHeader(FAILED_TOPIC) != null) {

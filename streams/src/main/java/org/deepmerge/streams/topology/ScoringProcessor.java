@@ -50,9 +50,11 @@ import org.slf4j.LoggerFactory;
  * a 3x75x75 image, LZ4 and un-shuffling, was a tenth of the stream thread's time on real alerts). Entries restored
  * after a restart or a rebalance are decoded.
  *
- * <p>Outputs (to the next node): scores with key = source id (UTF-8) and value = the encoded MergerScore,
- * timestamped with the input record's timestamp; dead letters with the original key, value and headers plus
- * {@link DeadLetters} headers.
+ * <p>Outputs, to the sink {@link ScoringTopology#SINK_NAME}: scores with key = source id (UTF-8) and value = the
+ * encoded MergerScore, timestamped with the input record's timestamp; dead letters with the original key, value and
+ * headers plus {@link DeadLetters} headers. To the second sink {@link ScoringTopology#SHADOW_SINK_NAME}, while a shadow
+ * model is set: one MergerScore naming the shadow model per buffered image it scored validly, from the same
+ * micro-batch images, in the same transaction; a shadow failure only drops shadow records ({@link ShadowMetrics}).
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(ScoringProcessor.class);
@@ -67,6 +69,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final ScoringMetrics metrics;
     private final Assembly assembly;
     private final int maxDeadLetterValueBytes;
+    private final Shadow shadow;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> buffer;
@@ -102,9 +105,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     record Assembly(String storeName, String indexStoreName, AlertPreparer preparer, long timeoutMs, int maxObjects) {
     }
 
+    /**
+     * Shadow scoring: the candidate that also scores every micro-batch, and the topic of its records.
+     *
+     * @param scorer the shadow scorer (no shadow set = it returns null)
+     * @param topic  the shadow topic, for the serializer
+     */
+    record Shadow(ShadowScorer scorer, String topic) {
+    }
+
     ScoringProcessor(String storeName, ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
                      String outputTopic, int maxBatchSize, long maxWaitMs, ScoringMetrics metrics, Assembly assembly,
-                     int maxDeadLetterValueBytes) {
+                     int maxDeadLetterValueBytes, Shadow shadow) {
+        this.shadow = shadow;
         this.maxDeadLetterValueBytes = maxDeadLetterValueBytes;
         this.assembly = assembly;
         this.storeName = storeName;
@@ -374,7 +387,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             MergerScore score = MergerScores.notApplicable(prepared, new ModelIdentity(scorer.contract().modelName(),
                     scorer.contract().modelVersion(), scorer.modelSha256()), recordTimestamp, now);
             context.forward(new Record<>(prepared.sourceId().getBytes(StandardCharsets.UTF_8),
-                    scoreSerializer.serialize(outputTopic, score), recordTimestamp));
+                    scoreSerializer.serialize(outputTopic, score), recordTimestamp), ScoringTopology.SINK_NAME);
             metrics.notApplicable(prepared.applicability().reason().name());
             return;
         }
@@ -423,8 +436,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                 count = 0;
                 break;
             }
-            BatchScorer.ScoredBatch scored = score(batch);
+            float[] images = images(batch);
+            BatchScorer.ScoredBatch scored = score(images, batch.size());
             long scoredAt = context.currentSystemTimeMs();
+            boolean[] liveScored = new boolean[batch.size()];
             ModelIdentity identity = new ModelIdentity(scored.contract().modelName(), scored.contract().modelVersion(),
                     scored.modelSha256());
             List<String> classNames = scored.contract().classNames();
@@ -441,8 +456,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                         scoredAt);
                 byte[] value = scoreSerializer.serialize(outputTopic, score);
                 context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
-                        p.recordTimestamp()));
+                        p.recordTimestamp()), ScoringTopology.SINK_NAME);
+                liveScored[i] = true;
                 metrics.scored(scoredAt - p.enqueuedWallMs());
+            }
+            if (shadow != null) {
+                scoreShadow(batch, images, scored, identity, liveScored, scoredAt);
             }
             for (Long k : keys) {
                 buffer.delete(k);
@@ -468,10 +487,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         PendingImage.Source s = p.source();
         context.forward(new Record<byte[], byte[]>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), null,
                 p.recordTimestamp(), DeadLetters.headers(null, reason, error, message,
-                        s.topic().isEmpty() ? null : s.topic(), s.partition(), s.offset())));
+                        s.topic().isEmpty() ? null : s.topic(), s.partition(), s.offset())), ScoringTopology.SINK_NAME);
     }
 
-    private BatchScorer.ScoredBatch score(List<PendingImage> batch) {
+    /** @return the batch's images {@code [n,C,H,W]} float32, concatenated: the live and the shadow model's input */
+    private static float[] images(List<PendingImage> batch) {
         int per = batch.get(0).input().image().length;
         float[] images = new float[per * batch.size()];
         for (int i = 0; i < batch.size(); i++) {
@@ -482,19 +502,68 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
             System.arraycopy(img, 0, images, i * per, per);
         }
+        return images;
+    }
+
+    private BatchScorer.ScoredBatch score(float[] images, int n) {
         try {
-            BatchScorer.ScoredBatch out = scorer.submit(images, batch.size()).get();
-            if (out.predictions().size() != batch.size()) {
+            BatchScorer.ScoredBatch out = scorer.submit(images, n).get();
+            if (out.predictions().size() != n) {
                 throw new StreamsException("scorer returned " + out.predictions().size() + " predictions for "
-                        + batch.size() + " images");
+                        + n + " images");
             }
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StreamsException("interrupted while scoring a micro-batch of " + batch.size(), e);
+            throw new StreamsException("interrupted while scoring a micro-batch of " + n, e);
         } catch (ExecutionException e) {
-            throw new StreamsException("scoring a micro-batch of " + batch.size() + " images failed: "
+            throw new StreamsException("scoring a micro-batch of " + n + " images failed: "
                     + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * Scores the micro-batch with the shadow model, if one is set, on the same images, and forwards one record per
+     * valid shadow prediction to the shadow sink; each input the live model also scored validly is a comparison pair.
+     * The shadow's errors and invalid outputs (and a record that does not serialize) are counted and logged by
+     * {@link ShadowMetrics}, never thrown; only an error of the task's own producer on forwarding propagates, as it
+     * would for the live scores.
+     */
+    private void scoreShadow(List<PendingImage> batch, float[] images, BatchScorer.ScoredBatch live, ModelIdentity liveId,
+                        boolean[] liveScored, long scoredAt) {
+        ShadowScorer.ShadowBatch s = shadow.scorer().score(images, batch.size());
+        if (s == null) {
+            return;
+        }
+        ShadowMetrics m = shadow.scorer().metrics();
+        if (s.predictions().size() != batch.size()) {
+            m.failed("invalid_output", batch.size(), s.identity(), s.predictions().size() + " predictions for "
+                    + batch.size() + " images");
+            return;
+        }
+        List<String> classNames = s.contract().classNames();
+        for (int i = 0; i < batch.size(); i++) {
+            PendingImage p = batch.get(i);
+            Prediction prediction = s.predictions().get(i);
+            byte[] value;
+            try {
+                MergerScores.requireValidOutput(prediction, classNames, p.input().sourceId(), s.identity());
+                value = scoreSerializer.serialize(shadow.topic(), MergerScores.of(p.input(), prediction, classNames,
+                        s.identity(), p.recordTimestamp(), scoredAt));
+            } catch (DeepMergeException e) {
+                m.failed("invalid_output", 1, s.identity(), e.getMessage());
+                continue;
+            } catch (RuntimeException e) {
+                m.failed("exception", 1, s.identity(), e.toString());
+                continue;
+            }
+            // not caught: an error of the task's producer (e.g. fenced) must fail the task as for the live scores
+            context.forward(new Record<>(p.input().sourceId().getBytes(StandardCharsets.UTF_8), value,
+                    p.recordTimestamp()), ScoringTopology.SHADOW_SINK_NAME);
+            m.scored();
+            if (liveScored[i]) {
+                m.compared(liveId, s.identity(), live.predictions().get(i).pMerger(), prediction.pMerger());
+            }
         }
     }
 
@@ -526,6 +595,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             headers.add(DeadLetters.VALUE_TRUNCATED, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
             value = Arrays.copyOf(value, maxDeadLetterValueBytes);
         }
-        context.forward(record.withKey(key).withValue(value).withHeaders(headers));
+        context.forward(record.withKey(key).withValue(value).withHeaders(headers), ScoringTopology.SINK_NAME);
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -31,6 +32,8 @@ import org.deepmerge.streams.config.DeepMergeStreamsConfig;
  *        │ an alert completing the model's bands, or the timeout punctuation (first stamp + timeout, read from a
  *        │ deadline index KeyValueStore&lt;Bytes deadline+object, empty&gt;), or the open-object cap, enqueues it
  *        └─ shared BatchScorer ─► MergerScore (key = source id, timestamp = input timestamp) ─► output topic
+ *             └─ shadow model, if the model topic names one, on the same images ─► MergerScore ─► shadow topic
+ *                (second sink, same transaction; never affects the live scores)
  * </pre>
  *
  * <p>Fault policy: bad input never stops the stream (dead letter). A failure of the scorer itself (ONNX Runtime
@@ -52,6 +55,8 @@ public final class ScoringTopology {
     public static final int MAX_FIELD_BYTES = org.deepmerge.core.alert.FieldLimits.MAX_FIELD_BYTES;
     /** Name of the sink node (routes scores and dead letters). */
     public static final String SINK_NAME = "deepmerge-sink";
+    /** Name of the second sink node: the shadow model's scores to {@code deepmerge.shadow.topic}. */
+    public static final String SHADOW_SINK_NAME = "deepmerge-shadow-sink";
 
     private ScoringTopology() {
     }
@@ -65,9 +70,11 @@ public final class ScoringTopology {
      * @param metrics         meters
      * @param alertPreparer   decode and preprocess as separate steps; required by the {@code assemble} channel
      *                        policy, else may be null
+     * @param shadow          the shadow candidate scoring every micro-batch beside the live model, or null for no
+     *                        shadow scoring
      */
     public record Dependencies(ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
-                               ScoringMetrics metrics, AlertPreparer alertPreparer) {
+                               ScoringMetrics metrics, AlertPreparer alertPreparer, ShadowScorer shadow) {
         public Dependencies {
             Objects.requireNonNull(preparer, "preparer");
             Objects.requireNonNull(scorer, "scorer");
@@ -85,7 +92,21 @@ public final class ScoringTopology {
          */
         public Dependencies(ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
                             ScoringMetrics metrics) {
-            this(preparer, scorer, scoreSerializer, metrics, null);
+            this(preparer, scorer, scoreSerializer, metrics, null, null);
+        }
+
+        /**
+         * Dependencies without shadow scoring.
+         *
+         * @param preparer        decode + preprocess (thread-safe)
+         * @param scorer          the JVM-wide shared inference batcher
+         * @param scoreSerializer encodes MergerScore values
+         * @param metrics         meters
+         * @param alertPreparer   decode and preprocess as separate steps (assemble policy), or null
+         */
+        public Dependencies(ImagePreparer preparer, BatchScorer scorer, Serializer<MergerScore> scoreSerializer,
+                            ScoringMetrics metrics, AlertPreparer alertPreparer) {
+            this(preparer, scorer, scoreSerializer, metrics, alertPreparer, null);
         }
     }
 
@@ -137,11 +158,14 @@ public final class ScoringTopology {
         int maxBatch = config.maxBatchSize();
         long maxWait = config.maxWaitMs();
         int maxDeadLetterValue = config.dlqMaxValueBytes();
+        String shadowTopic = config.shadowTopic();
+        ScoringProcessor.Shadow shadow = deps.shadow() == null ? null
+                : new ScoringProcessor.Shadow(deps.shadow(), shadowTopic);
         ProcessorSupplier<byte[], byte[], byte[], byte[]> supplier = new ProcessorSupplier<>() {
             @Override
             public Processor<byte[], byte[], byte[], byte[]> get() {
                 return new ScoringProcessor(storeName, deps.preparer(), deps.scorer(), deps.scoreSerializer(),
-                        out, maxBatch, maxWait, deps.metrics(), assembly, maxDeadLetterValue);
+                        out, maxBatch, maxWait, deps.metrics(), assembly, maxDeadLetterValue, shadow);
             }
 
             @Override
@@ -149,10 +173,12 @@ public final class ScoringTopology {
                 return assemble ? Set.of(store, assemblyStore, indexStore) : Set.of(store);
             }
         };
-        builder.stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE_NAME))
-                .process(supplier, Named.as(PROCESSOR_NAME))
-                .to((key, value, ctx) -> DeadLetters.isDeadLetter(ctx.headers()) ? dlq : out,
-                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SINK_NAME));
+        KStream<byte[], byte[]> results = builder.stream(config.inputTopic(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE_NAME))
+                .process(supplier, Named.as(PROCESSOR_NAME));
+        results.to((key, value, ctx) -> DeadLetters.isDeadLetter(ctx.headers()) ? dlq : out,
+                Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SINK_NAME));
+        results.to(shadowTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SHADOW_SINK_NAME));
     }
 
     /**

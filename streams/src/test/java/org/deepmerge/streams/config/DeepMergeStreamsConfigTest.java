@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
@@ -34,12 +35,28 @@ class DeepMergeStreamsConfigTest {
         assertEquals("deepmerge-scorer", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("true", p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
         assertEquals("true", p.get("main.consumer." + StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
-        assertEquals(java.util.Set.of(DeepMergeStreamsConfig.DLQ_TOPIC, DeepMergeStreamsConfig.OUTPUT_TOPIC),
+        assertEquals(java.util.Set.of(DeepMergeStreamsConfig.DLQ_TOPIC, DeepMergeStreamsConfig.OUTPUT_TOPIC,
+                        DeepMergeStreamsConfig.SHADOW_TOPIC),
                 p.keySet().stream().map(Object::toString).filter(k -> k.startsWith("deepmerge.")).collect(
                         java.util.stream.Collectors.toSet()), "only the topics the production exception handler reads");
         assertEquals(org.deepmerge.streams.topology.DeadLetterProductionExceptionHandler.class.getName(),
                 p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
         assertEquals(512 * 1024, c.dlqMaxValueBytes());
+        assertEquals("merger-scores.shadow", c.shadowTopic());
+        assertEquals(0.5, c.shadowThreshold());
+        assertEquals(10_000, c.shadowWindow());
+    }
+
+    @Test
+    void shadowSettingsAreValidated() {
+        assertEquals("s", new DeepMergeStreamsConfig(Map.of(DeepMergeStreamsConfig.SHADOW_TOPIC, "s")).shadowTopic());
+        for (Map<String, Object> bad : List.of(Map.<String, Object>of(DeepMergeStreamsConfig.SHADOW_THRESHOLD, "1.5"),
+                Map.<String, Object>of(DeepMergeStreamsConfig.SHADOW_WINDOW, "1"),
+                Map.<String, Object>of(DeepMergeStreamsConfig.SHADOW_TOPIC, "merger-scores"))) {
+            org.apache.kafka.common.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.apache.kafka.common.config.ConfigException.class, () -> new DeepMergeStreamsConfig(bad));
+            assertTrue(e.getMessage().contains(bad.keySet().iterator().next()), e.getMessage());
+        }
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -19,8 +18,6 @@ import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.inference.TinyOnnx;
-import org.deepmerge.core.model.ContractOverrides;
-import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.ModelTopic;
 import org.deepmerge.streams.hotswap.ModelArtifactInstaller.Outcome;
@@ -41,10 +38,7 @@ class ModelFollowerInstallerTest {
     }
 
     private static ModelArtifact artifact(Path onnx, String version, String sha) throws Exception {
-        byte[] bytes = Files.readAllBytes(onnx);
-        return ModelArtifact.newBuilder().setName("tiny").setVersion(version).setSha256(sha)
-                .setOnnx(ByteBuffer.wrap(bytes)).setModelCardJson("{}").setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L))
-                .setProducer("test").setContract(ModelContracts.read(onnx, ContractOverrides.none()).toMetadata()).build();
+        return org.deepmerge.streams.testing.TestModels.artifact(onnx, "tiny", version, sha);
     }
 
     private static byte[] encode(ModelArtifact a) throws Exception {

@@ -139,4 +139,23 @@ public final class TestModels {
         float mean = (float) (sum / image.length);
         return 1.0 / (1.0 + Math.exp(-(double) (mean * SCALE)));
     }
+
+    /**
+     * A model-topic artifact of an ONNX file, as {@code deepmerge models publish} writes it.
+     *
+     * @param onnx    the file (its contract goes into the record)
+     * @param name    model name
+     * @param version model version
+     * @param sha256  the SHA-256 the record declares (the file's, or another to model tampering)
+     * @return the artifact
+     * @throws Exception when the file cannot be read or has no contract
+     */
+    public static org.deepmerge.avro.v1.ModelArtifact artifact(Path onnx, String name, String version, String sha256)
+            throws Exception {
+        return org.deepmerge.avro.v1.ModelArtifact.newBuilder().setName(name).setVersion(version).setSha256(sha256)
+                .setOnnx(java.nio.ByteBuffer.wrap(Files.readAllBytes(onnx))).setModelCardJson("{}")
+                .setCreatedAt(java.time.Instant.ofEpochMilli(1_700_000_000_000L)).setProducer("test")
+                .setContract(org.deepmerge.core.model.ModelContracts.read(onnx,
+                        org.deepmerge.core.model.ContractOverrides.none()).toMetadata()).build();
+    }
 }

@@ -113,4 +113,12 @@ class DeadLetterProductionExceptionHandlerTest {
         assertEquals(Result.FAIL, handler().handleError(context("alerts", 0, 1), replacement,
                 new RecordTooLargeException("x")).result(), "no replacement of a replacement");
     }
+
+    @Test
+    void aShadowScoreThatCannotBeWrittenIsDroppedNotReplaced() {
+        ProducerRecord<byte[], byte[]> shadow = new ProducerRecord<>("scores.shadow", new byte[] {1}, new byte[10]);
+        Response r = handler().handleError(context("alerts", 0, 3L), shadow, new RecordTooLargeException("too large"));
+        assertEquals(Result.RESUME, r.result(), "shadow scoring never fails the task");
+        assertEquals(List.of(), r.deadLetterQueueRecords(), "and writes no dead letter for the live input");
+    }
 }

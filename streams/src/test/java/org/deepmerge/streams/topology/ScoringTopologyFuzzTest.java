@@ -20,7 +20,6 @@ import java.util.TreeMap;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -36,6 +35,7 @@ import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.testing.AlertMutants;
 import org.deepmerge.streams.testing.AlertMutants.Mutant;
 import org.deepmerge.streams.testing.Alerts;
+import org.deepmerge.streams.testing.DriverConfigs;
 import org.deepmerge.streams.testing.TestModels;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,17 +87,9 @@ class ScoringTopologyFuzzTest {
         List<byte[]> real = files.stream().map(Alerts::bytes).toList();
         AlertMutants gen = new AlertMutants(real, files.stream().map(p -> p.getFileName().toString()).toList(), seed);
 
-        Map<String, Object> props = new HashMap<>();
-        props.put(DeepMergeStreamsConfig.MODEL_PATH, TestModels.meanSigmoid(tmp.resolve("model.onnx")).toString());
-        props.put(DeepMergeStreamsConfig.DEVICE, "cpu");
-        props.put(DeepMergeStreamsConfig.INFERENCE_THREADS, "1");
-        props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, "16");
-        props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, "1000");
         // the morphology runs on every mutant the pipeline prepares: a hostile stamp must not make it a decoder bug
-        props.put(DeepMergeStreamsConfig.MORPHOLOGY, "true");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-        DeepMergeStreamsConfig config = DeepMergeStreamsConfig.load(null, Map.of(), props);
+        DeepMergeStreamsConfig config = DriverConfigs.of(tmp, TestModels.meanSigmoid(tmp.resolve("model.onnx")), 16, 1000,
+                Map.of(DeepMergeStreamsConfig.MORPHOLOGY, "true"));
         runtime = ScoringRuntime.open(config, ContractOverrides.none());
         ScoringMetrics metrics = new ScoringMetrics(new SimpleMeterRegistry());
         MergerScoreSerde serde = MergerScoreSerde.fromConfig(config);

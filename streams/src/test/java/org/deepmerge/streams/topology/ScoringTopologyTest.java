@@ -29,7 +29,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -51,6 +50,7 @@ import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.runtime.ScoringRuntime;
 import org.deepmerge.streams.serde.MergerScoreSerde;
 import org.deepmerge.streams.testing.Alerts;
+import org.deepmerge.streams.testing.DriverConfigs;
 import org.deepmerge.streams.testing.TestModels;
 import org.deepmerge.streams.testing.TestRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -81,19 +81,11 @@ class ScoringTopologyTest {
     }
 
     private void start(Path model, int maxBatch, long maxWaitMs, Map<String, Object> extra) throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put(DeepMergeStreamsConfig.MODEL_PATH, model.toString());
-        props.put(DeepMergeStreamsConfig.DEVICE, "cpu");
-        props.put(DeepMergeStreamsConfig.INFERENCE_THREADS, "1");
-        props.put(DeepMergeStreamsConfig.MAX_BATCH_SIZE, Integer.toString(maxBatch));
-        props.put(DeepMergeStreamsConfig.MAX_WAIT_MS, Long.toString(maxWaitMs));
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
         // these tests are about buffering and batching of real alerts, many of which the gate keeps from the model
         // under the test model's contract; gateKeepsNotApplicableAlertsOutOfTheBufferAndPublishesThemAtOnce turns it on
-        props.put(DeepMergeStreamsConfig.GATE_ENABLED, "false");
+        Map<String, Object> props = new HashMap<>(Map.of(DeepMergeStreamsConfig.GATE_ENABLED, "false"));
         props.putAll(extra);
-        config = DeepMergeStreamsConfig.load(null, Map.of(), props);
+        config = DriverConfigs.of(tmp, model, maxBatch, maxWaitMs, props);
         runtime = ScoringRuntime.open(config, ContractOverrides.none());
         metrics = new ScoringMetrics(new SimpleMeterRegistry());
         MergerScoreSerde serde = MergerScoreSerde.fromConfig(config);
