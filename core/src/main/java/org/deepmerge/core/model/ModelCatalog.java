@@ -243,15 +243,20 @@ public final class ModelCatalog {
      * @param name    model name
      * @param version the version to serve
      * @param now     pointer time
-     * @return the records to write in order; empty when that artifact is already live
+     * @return the records to write in order; empty when that artifact is already live and not the shadow. Promoting
+     *         the shadow version ends its shadow run: the shadow pointer's tombstone follows the live pointer (a model
+     *         compared with itself tells nothing)
      * @throws DeepMergeException INVALID_CONFIG when the topic has no decodable artifact of that version
      */
     public List<Write> promote(String name, String version, Instant now) throws DeepMergeException {
         Model m = models.get(name);
         Entry target = target(name, version);
         Live live = live(name);
+        Live shadow = shadow(name);
+        List<Write> endShadow = shadow.entry() != null && same(shadow.entry(), target.version(), target.sha256())
+                ? clearShadow(name) : List.of();
         if (live.entry() != null && same(live.entry(), target.version(), target.sha256()) && live.pointer() != null) {
-            return List.of();
+            return endShadow;
         }
         List<Write> out = new ArrayList<>();
         keep(m, target, out);
@@ -266,6 +271,7 @@ public final class ModelCatalog {
         Entry t = target;
         previous.removeIf(r -> r.getSha256().equalsIgnoreCase(t.sha256()) && r.getVersion().equals(t.version()));
         out.add(pointer(name, t.version(), t.sha256(), "promote", previous, now));
+        out.addAll(endShadow);
         return out;
     }
 

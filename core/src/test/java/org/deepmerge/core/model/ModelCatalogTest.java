@@ -189,4 +189,27 @@ class ModelCatalogTest {
         c.apply(ModelTopic.shadowKey("m"), new byte[] {4});
         assertTrue(c.shadow("m").problem().contains("does not decode"), c.shadow("m").problem());
     }
+
+    @Test
+    void promotingTheShadowVersionEndsItsShadowRun() throws Exception {
+        ModelCatalog c = new ModelCatalog();
+        publishVersion(c, "1");
+        write(c, c.promote("m", "1", NOW));
+        publishVersion(c, "2");
+        publishVersion(c, "3");
+        write(c, c.shadow("m", "2", NOW));
+        write(c, c.promote("m", "3", NOW));
+        assertEquals("2", c.shadow("m").entry().version(), "promoting another version keeps the shadow");
+        List<ModelCatalog.Write> w = c.promote("m", "2", NOW);
+        assertEquals(new ModelTopic.Key(ModelTopic.Key.Kind.LIVE, "m", null), ModelTopic.parseKey(w.get(w.size() - 2).key()));
+        assertEquals(new ModelTopic.Key(ModelTopic.Key.Kind.SHADOW, "m", null), ModelTopic.parseKey(w.get(w.size() - 1).key()));
+        assertNull(w.get(w.size() - 1).value(), "the shadow pointer's tombstone follows the live pointer");
+        write(c, w);
+        assertEquals("2", live(c));
+        assertNull(c.shadow("m").pointer());
+        write(c, c.shadow("m", "2", NOW));
+        List<ModelCatalog.Write> again = c.promote("m", "2", NOW);
+        assertEquals(1, again.size(), "the live version set as shadow again: promoting it only clears the shadow");
+        assertNull(again.get(0).value());
+    }
 }
