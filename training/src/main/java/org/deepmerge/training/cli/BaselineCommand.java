@@ -45,6 +45,14 @@ public final class BaselineCommand implements Callable<Integer> {
     @Option(names = "--out", description = "morphology-rf: directory for the fitted baselines (morphology-rf.tribuo, morphology-rf.json).")
     Path out;
 
+    @Option(names = "--model", description = "morphology-rf: an ONNX model whose contract reads the --data image folder"
+            + " (channels, size, pixel scale, normalisation), as evaluate does; needs --split.")
+    Path model;
+
+    @Option(names = "--image-pixel-scale", defaultValue = "" + org.deepmerge.training.eval.ContractImageFolder.SDSS_PIXEL_SCALE,
+            description = "With --model: pixel scale the pictures are assumed to have, arcsec/px (default: ${DEFAULT-VALUE}, SDSS).")
+    double imagePixelScale;
+
     @Option(names = "--pixel-scale", description = "morphology-rf: arcsec/px of the model inputs (default: --model-pixel-scale"
             + " with --reobserve; required otherwise). Only the half-light radius depends on it.")
     Double pixelScale;
@@ -99,28 +107,43 @@ public final class BaselineCommand implements Callable<Integer> {
         if (out == null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--method morphology-rf needs --out DIR for the fitted forest");
         }
-        double scale = pixelScale != null ? pixelScale : data.reobserve != null ? data.modelPixelScale : Double.NaN;
-        if (!(scale > 0)) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "--method morphology-rf needs --pixel-scale (arcsec/px of the"
-                    + " model inputs) unless --reobserve sets the grid");
-        }
         List<MorphologyForest.Params> grid;
         try {
             grid = MorphologyForest.grid(trees, maxDepth, featureFraction, minLeaf);
         } catch (IllegalArgumentException e) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, e.getMessage(), e);
         }
-        ImageDataset d = data.load();
-        Split split = data.split(d, DatasetFingerprint.of(d));
-        MorphologyFeatures.InputView view = MorphologyFeatures.InputView.of(d, data.normalisation(), scale);
+        ImageDataset d;
+        Split split;
+        MorphologyFeatures.InputView view;
+        if (model != null) {
+            OnnxData od = OnnxData.load(data, model, imagePixelScale);
+            try (org.deepmerge.training.train.OnnxPredictor p = od.predictor()) {
+                if (od.split() == null) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, "--model reads an image folder through its contract;"
+                            + " give the split with --split");
+                }
+                d = od.data();
+                split = od.split();
+                view = MorphologyFeatures.InputView.of(d, p.contract().normalisation(), p.contract().pixelScaleArcsec());
+            }
+        } else {
+            double scale = pixelScale != null ? pixelScale : data.reobserve != null ? data.modelPixelScale : Double.NaN;
+            if (!(scale > 0)) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--method morphology-rf needs --pixel-scale (arcsec/px of"
+                        + " the model inputs) unless --reobserve or --model sets the grid");
+            }
+            d = data.load();
+            split = data.split(d, DatasetFingerprint.of(d));
+            view = MorphologyFeatures.InputView.of(d, data.normalisation(), scale);
+        }
         System.err.println("fitting on " + split.train().length + " training rows, choosing among " + grid.size()
                 + " forests on " + split.validation().length + " validation rows (" + view + ")");
-        MorphologyBaseline b = MorphologyBaseline.fit(d, split.train(), split.validation(), view, grid, rfSeed);
+        long t0 = System.nanoTime();
+        MorphologyBaseline b = MorphologyBaseline.fit(d, split.train(), split.validation(), view, grid, rfSeed,
+                c -> System.err.println(String.format(Locale.ROOT, "  %6.0f s  validation ROC AUC %.4f, Brier %.4f: %s",
+                        (System.nanoTime() - t0) / 1e9, c.validationAuc(), c.validationBrier(), c.params())));
         b.save(out);
-        for (MorphologyForest.Candidate c : b.grid()) {
-            System.err.println(String.format(Locale.ROOT, "  validation ROC AUC %.4f, Brier %.4f: %s", c.validationAuc(),
-                    c.validationBrier(), c.params()));
-        }
         System.err.println("chosen: " + b.forest().params() + "; saved to " + out);
         Path dir = report != null ? report : out;
         Evaluator ev = new Evaluator(resamples, seed);

@@ -53,15 +53,17 @@ public record MorphologyBaseline(MorphologyForest forest, AsymmetryBaseline asym
      * @param view       how the inputs were made
      * @param grid       forest hyper-parameter candidates
      * @param seed       forest and shuffle seed
+     * @param progress   told each forest candidate as soon as it is scored
      * @return the fitted baselines
      * @throws DeepMergeException from measuring or training
      */
     public static MorphologyBaseline fit(ImageDataset d, int[] train, int[] validation, MorphologyFeatures.InputView view,
-                                         List<MorphologyForest.Params> grid, long seed) throws DeepMergeException {
+                                         List<MorphologyForest.Params> grid, long seed,
+                                         java.util.function.Consumer<MorphologyForest.Candidate> progress) throws DeepMergeException {
         MorphologyForest.Table tr = new MorphologyForest.Table(MorphologyFeatures.measure(d, train, view), d.labels(train));
         MorphologyForest.Table va = new MorphologyForest.Table(MorphologyFeatures.measure(d, validation, view),
                 d.labels(validation));
-        MorphologyForest.Selection s = MorphologyForest.select(tr, va, grid, view, seed);
+        MorphologyForest.Selection s = MorphologyForest.select(tr, va, grid, view, seed, progress);
         double f = AsymmetryBaseline.selectCentralFraction(d, train, AsymmetryBaseline.FRACTION_GRID);
         AsymmetryBaseline a = new AsymmetryBaseline(d.channels(), d.height(), d.width(), f).fit(d, train);
         return new MorphologyBaseline(s.forest(), a, s.grid(), s.forest().permutationImportance(va, IMPORTANCE_REPEATS, seed),

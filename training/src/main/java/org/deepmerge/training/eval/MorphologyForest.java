@@ -158,11 +158,12 @@ public final class MorphologyForest implements Predictor {
      * @param grid       candidate hyper-parameters, non-empty
      * @param view       the model inputs the features come from
      * @param seed       forest seed
+     * @param progress   told each candidate as soon as it is scored
      * @return the chosen forest and every candidate's scores
      * @throws DeepMergeException INVALID_CONFIG for an empty grid or table
      */
     public static Selection select(Table train, Table validation, List<Params> grid, MorphologyFeatures.InputView view,
-                                   long seed) throws DeepMergeException {
+                                   long seed, java.util.function.Consumer<Candidate> progress) throws DeepMergeException {
         if (grid.isEmpty()) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "empty hyper-parameter grid");
         }
@@ -174,6 +175,7 @@ public final class MorphologyForest implements Predictor {
             float[] q = f.probabilities(validation.x());
             Candidate c = new Candidate(p, Metrics.rocAuc(q, validation.y()), Metrics.brier(q, validation.y()));
             scores.add(c);
+            progress.accept(c);
             if (bestScore == null || better(c, bestScore)) {
                 best = f;
                 bestScore = c;

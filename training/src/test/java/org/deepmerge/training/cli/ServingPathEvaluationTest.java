@@ -205,6 +205,14 @@ class ServingPathEvaluationTest {
         }
         assertTrue(Files.isRegularFile(report.resolve("gini-m20.png")));
 
+        Path rfJpeg = tmp.resolve("rf-jpeg");
+        assertEquals(0, run(err, "baseline", "--method", "morphology-rf", "--model", model.toString(), "--data",
+                folder.toString(), "--split", splitFile.toString(), "--trees", "10", "--max-depth", "3", "--feature-fraction",
+                "0.5", "--out", rfJpeg.toString(), "--resamples", "20"), err.toString());
+        Map<?, ?> jpegFit = new ObjectMapper().readValue(rfJpeg.resolve("morphology-rf.json").toFile(), Map.class);
+        assertEquals(galaxies.train().length, jpegFit.get("train_rows"), "the pictures of the training part, read through the contract");
+        assertEquals("survey:0.1", ((Map<?, ?>) jpegFit.get("input")).get("normalisation"));
+
         Path ztf = TestData.require("alerts/ztf");
         Path labelFile = labelEveryZtfAlert(ztf, "rf-alert-labels.csv");
         Path alertReport = tmp.resolve("report-rf-alerts");

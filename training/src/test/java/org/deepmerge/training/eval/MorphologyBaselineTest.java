@@ -43,7 +43,7 @@ class MorphologyBaselineTest {
     static void fit() throws Exception {
         data = TinyGalaxies.make(160, 40, 1, SIZE, 21);
         split = Split.stratified(data.labels(), 0.5, 0.25, 4);
-        fitted = MorphologyBaseline.fit(data, split.train(), split.validation(), VIEW, GRID, 9);
+        fitted = MorphologyBaseline.fit(data, split.train(), split.validation(), VIEW, GRID, 9, c -> { });
     }
 
     @Test
@@ -90,7 +90,7 @@ class MorphologyBaselineTest {
             }
         }
         ImageDataset other = new ImageDataset(poisoned, data.labels(), data.channelNames(), SIZE, SIZE, null, "poisoned");
-        MorphologyBaseline again = MorphologyBaseline.fit(other, split.train(), split.validation(), VIEW, GRID, 9);
+        MorphologyBaseline again = MorphologyBaseline.fit(other, split.train(), split.validation(), VIEW, GRID, 9, c -> { });
         assertEquals(fitted.grid(), again.grid(), "same validation scores with other test images");
         assertEquals(fitted.importances(), again.importances());
         assertEquals(fitted.asymmetry().slope(), again.asymmetry().slope());
