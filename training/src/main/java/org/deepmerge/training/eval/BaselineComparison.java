@@ -15,7 +15,7 @@ import org.deepmerge.training.data.ImageDataset;
 /**
  * Puts the fitted classical baselines ({@link MorphologyBaseline}: rotational asymmetry and the morphology random
  * forest) beside a model on the same images: their evaluations, paired bootstrap differences model minus each
- * baseline (or forest minus asymmetry without a model), the forest's importances, and a Gini-M20 figure of the images
+ * baseline and forest minus asymmetry, the forest's importances, and a Gini-M20 figure of the images
  * coloured by label ({@code gini-m20.png}).
  */
 public final class BaselineComparison {
@@ -33,7 +33,8 @@ public final class BaselineComparison {
      * The outcome.
      *
      * @param baselines   asymmetry and forest evaluated on the images
-     * @param differences paired differences (model - asymmetry, model - forest; or forest - asymmetry)
+     * @param differences paired differences (model - asymmetry and model - forest when there is a model, then forest -
+     *                    asymmetry)
      * @param json        entries for report.json ({@code paired_differences}, {@code morphology_rf})
      * @param md          Markdown lines for report.md
      */
@@ -67,10 +68,9 @@ public final class BaselineComparison {
                     resamples, seed));
             diffs.add(Bootstrap.paired(name, model.probabilities(), FOREST, rf.probabilities(), model.labels(), 0.5,
                     resamples, seed));
-        } else {
-            diffs.add(Bootstrap.paired(FOREST, rf.probabilities(), ASYMMETRY, asym.probabilities(), rf.labels(), 0.5,
-                    resamples, seed));
         }
+        diffs.add(Bootstrap.paired(FOREST, rf.probabilities(), ASYMMETRY, asym.probabilities(), rf.labels(), 0.5,
+                resamples, seed));
         double[][] x = MorphologyFeatures.measure(data, indices, view);
         double[] g = new double[x.length];
         double[] m = new double[x.length];

@@ -141,12 +141,12 @@ class MorphologyBaselineTest {
         ReportWriter.write(tmp, r, data, null, o.baselines(), List.of("test"), o.json(), o.md());
         String md = Files.readString(tmp.resolve("report.md"));
         for (String row : List.of("| cnn | " + idx.length, "| asymmetry | " + idx.length, "| morphology-rf | " + idx.length,
-                "| cnn - morphology-rf |", "| cnn - asymmetry |")) {
+                "| cnn - morphology-rf |", "| cnn - asymmetry |", "| morphology-rf - asymmetry |")) {
             assertTrue(md.contains(row), row + " in\n" + md);
         }
         Map<?, ?> json = new ObjectMapper().readValue(tmp.resolve("report.json").toFile(), Map.class);
         assertEquals(2, ((List<?>) json.get("baselines")).size());
-        assertEquals(2, ((List<?>) json.get("paired_differences")).size());
+        assertEquals(3, ((List<?>) json.get("paired_differences")).size());
         Map<?, ?> diff = (Map<?, ?>) ((List<?>) json.get("paired_differences")).get(1);
         assertEquals(r.report().rocAuc().value() - o.baselines().get(1).report().rocAuc().value(),
                 ((Number) diff.get("roc_auc_diff")).doubleValue(), 1e-12);
