@@ -11,6 +11,9 @@ import org.deepmerge.training.data.ImageDataset;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.eval.AlertEvaluation;
 import org.deepmerge.training.eval.AsymmetryBaseline;
+import org.deepmerge.training.eval.BaselineComparison;
+import org.deepmerge.training.eval.MorphologyBaseline;
+import org.deepmerge.training.eval.MorphologyFeatures;
 import org.deepmerge.training.eval.ContractImageFolder;
 import org.deepmerge.training.eval.Evaluator;
 import org.deepmerge.training.eval.ReportWriter;
@@ -70,8 +73,15 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--history", description = "history.csv for the training curves (default: beside the model).")
     Path history;
 
-    @Option(names = "--baseline", description = "Also evaluate a baseline on the same images: asymmetry.")
+    @Option(names = "--baseline", description = "Also evaluate baselines on the same images: asymmetry (fitted on the"
+            + " split's training part, or read from --baseline-model), or morphology-rf (asymmetry and the morphology random"
+            + " forest of --baseline-model, with paired bootstrap differences and a Gini-M20 figure).")
     String baseline;
+
+    @Option(names = "--baseline-model", paramLabel = "DIR", description = "The --out directory of baseline --method"
+            + " morphology-rf: its forest and asymmetry fit, trained on inputs like the evaluated ones (same size, pixel"
+            + " scale and normalisation). Needed for --baseline morphology-rf and for baselines with --alerts.")
+    Path baselineModel;
 
     @Option(names = "--resamples", defaultValue = "1000", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).")
     int resamples;
@@ -124,20 +134,16 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (Predictor p = predictor) {
             r = ev.evaluate(model.getFileName().toString(), p, d, idx);
         }
-        Evaluator.Result base = null;
-        if ("asymmetry".equalsIgnoreCase(baseline)) {
-            base = ev.evaluate("asymmetry", asymmetry(d, split, "auto"), d, idx);
-        } else if (baseline != null) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "', expected asymmetry");
-        }
+        Baselines base = baselines(r, d, idx, split, data.normalisation(),
+                data.reobserve != null ? data.modelPixelScale : Double.NaN, ev);
         Path h = history != null ? history : model.toAbsolutePath().getParent().resolve(Trainer.HISTORY);
         List<EpochStats> hist = readHistory(h);
         List<String> ctx = new ArrayList<>();
         ctx.add("model: `" + model + "` (" + described + ")");
         ctx.add("data: `" + d.source() + "`, part `" + (part == null ? "test" : part) + "`" + (data.splitFile != null ? " of `" + data.splitFile + "`"
                 : " of a stratified split, seed " + data.splitSeed));
-        ReportWriter.write(report, r, d, hist, base, ctx);
-        System.out.println(ReportWriter.table(base == null ? List.of(r.report()) : List.of(r.report(), base.report())));
+        ReportWriter.write(report, r, d, hist, base.rows(), ctx, base.json(), base.md());
+        System.out.println(base.table(r));
         return 0;
     }
 
@@ -154,16 +160,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (Predictor p = od.predictor()) {
             r = ev.evaluate(model.getFileName().toString(), p, d, idx);
         }
-        Evaluator.Result base = null;
-        if ("asymmetry".equalsIgnoreCase(baseline)) {
-            if (od.split() == null) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline asymmetry is fitted on the training part of"
-                        + " a split; there is no split.json beside the model (pass --split)");
-            }
-            base = ev.evaluate("asymmetry", asymmetry(d, od.split(), "auto"), d, idx);
-        } else if (baseline != null) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "', expected asymmetry");
-        }
+        Baselines base = baselines(r, d, idx, od.split(), c.normalisation(), c.pixelScaleArcsec(), ev);
         Path h = history != null ? history : model.toAbsolutePath().getParent().resolve(Trainer.HISTORY);
         List<String> ctx = new ArrayList<>();
         ctx.add("model: `" + model + "` (ONNX via core OnnxScorer; contract: channels " + c.channels() + ", "
@@ -180,10 +177,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         } else {
             ctx.add("data: `" + d.source() + "`, part `" + od.partName(part) + "` of `" + od.splitFile() + "`");
         }
-        ReportWriter.write(report, r, d, readHistory(h), base, ctx,
-                java.util.Map.of("part", od.partName(part), "split", od.splitFile() == null ? "none" : od.splitFile().toString()),
-                List.of());
-        System.out.println(ReportWriter.table(base == null ? List.of(r.report()) : List.of(r.report(), base.report())));
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>(java.util.Map.of("part", od.partName(part),
+                "split", od.splitFile() == null ? "none" : od.splitFile().toString()));
+        json.putAll(base.json());
+        ReportWriter.write(report, r, d, readHistory(h), base.rows(), ctx, json, base.md());
+        System.out.println(base.table(r));
         return 0;
     }
 
@@ -201,20 +199,24 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (part != null && !part.equals("all")) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--alerts scores every labelled alert; --part " + part + " does not apply");
         }
-        if (baseline != null) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline needs a training split, not available with --alerts");
+        if (baseline != null && baselineModel == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline with --alerts needs --baseline-model DIR (fitted by"
+                    + " baseline --method morphology-rf): there is no training split of the alerts to fit on");
         }
         AlertEvaluation.Labels lab = AlertEvaluation.Labels.read(labels);
         Evaluator.Result r;
         AlertEvaluation.Prepared prep;
         ModelContract c;
+        Evaluator ev = new Evaluator(resamples, seed);
+        int[] idx;
         try (OnnxPredictor p = OnnxPredictor.prepared(model)) {
             c = p.contract();
             prep = AlertEvaluation.prepare(alerts, lab, c, noGate ? org.deepmerge.core.gate.GateConfig.disabled()
                     : org.deepmerge.core.gate.GateConfig.defaults());
-            int[] idx = java.util.stream.IntStream.range(0, prep.images().size()).toArray();
-            r = new Evaluator(resamples, seed).evaluate(model.getFileName().toString(), p, prep.images(), idx);
+            idx = java.util.stream.IntStream.range(0, prep.images().size()).toArray();
+            r = ev.evaluate(model.getFileName().toString(), p, prep.images(), idx);
         }
+        Baselines base = baselines(r, prep.images(), idx, null, c.normalisation(), c.pixelScaleArcsec(), ev);
         List<String> ctx = new ArrayList<>();
         ctx.add("model: `" + model + "` (ONNX via core OnnxScorer, channels " + c.channels() + ", " + c.height() + "x"
                 + c.width() + ")");
@@ -240,11 +242,74 @@ public final class EvaluateCommand implements Callable<Integer> {
         for (AlertEvaluation.Unlabelled u : prep.unlabelled()) {
             md.add("- `" + u.location() + "`: objectId " + u.objectId() + ", sourceId " + u.sourceId());
         }
-        ReportWriter.write(report, r, prep.images(), null, null, ctx, json, md);
-        System.out.println(ReportWriter.table(List.of(r.report())));
+        json.putAll(base.json());
+        md.add("");
+        md.addAll(base.md());
+        ReportWriter.write(report, r, prep.images(), null, base.rows(), ctx, json, md);
+        System.out.println(base.table(r));
         System.out.println(prep.read() + " alerts read, " + prep.rejected().size() + " rejected, "
                 + prep.unlabelled().size() + " without a label (listed in " + report.resolve("report.md") + ")");
         return 0;
+    }
+
+    /**
+     * Baseline rows and report content for one evaluation.
+     *
+     * @param rows evaluated baselines, possibly none
+     * @param json report.json entries
+     * @param md   report.md lines
+     */
+    private record Baselines(List<Evaluator.Result> rows, java.util.Map<String, Object> json, List<String> md) {
+        String table(Evaluator.Result model) {
+            List<org.deepmerge.training.eval.EvaluationReport> all = new ArrayList<>(List.of(model.report()));
+            rows.forEach(b -> all.add(b.report()));
+            return ReportWriter.table(all);
+        }
+    }
+
+    /**
+     * The baselines of {@code --baseline} on the model's images: asymmetry fitted on the split's training part, or
+     * the asymmetry and forest of {@code --baseline-model} with paired differences.
+     *
+     * @param r      the model's evaluation
+     * @param d      the model inputs
+     * @param idx    the evaluated images
+     * @param split  the split (for an asymmetry fit), or null
+     * @param norm   the inputs' normalisation
+     * @param scale  the inputs' pixel scale, arcsec/px, or NaN when unknown (then the forest's is assumed)
+     * @param ev     the evaluator
+     */
+    private Baselines baselines(Evaluator.Result r, ImageDataset d, int[] idx, Split split,
+                                org.deepmerge.core.model.Normalisation norm, double scale, Evaluator ev) throws DeepMergeException {
+        if (baseline == null) {
+            if (baselineModel != null) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline-model goes with --baseline");
+            }
+            return new Baselines(List.of(), java.util.Map.of(), List.of());
+        }
+        if (!"asymmetry".equalsIgnoreCase(baseline) && !"morphology-rf".equalsIgnoreCase(baseline)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "', expected asymmetry or morphology-rf");
+        }
+        if (baselineModel == null) {
+            if ("morphology-rf".equalsIgnoreCase(baseline)) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline morphology-rf needs --baseline-model DIR"
+                        + " (the --out of baseline --method morphology-rf)");
+            }
+            if (split == null) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline asymmetry is fitted on the training part of"
+                        + " a split; there is no split.json beside the model (pass --split, or --baseline-model)");
+            }
+            return new Baselines(List.of(ev.evaluate("asymmetry", asymmetry(d, split, "auto"), d, idx)), java.util.Map.of(),
+                    List.of());
+        }
+        MorphologyBaseline b = MorphologyBaseline.load(baselineModel);
+        MorphologyFeatures.InputView view = MorphologyFeatures.InputView.of(d, norm,
+                Double.isNaN(scale) ? b.forest().view().arcsecPerPixel() : scale);
+        BaselineComparison.Outcome o = BaselineComparison.compare(r, b, view, d, idx, ev, resamples, seed, report);
+        List<Evaluator.Result> rows = "asymmetry".equalsIgnoreCase(baseline) ? o.baselines().subList(0, 1) : o.baselines();
+        List<String> md = new ArrayList<>(List.of("Baselines from `" + baselineModel + "` (fitted on `" + b.data() + "`).", ""));
+        md.addAll(o.md());
+        return new Baselines(rows, o.json(), md);
     }
 
     private static int[] indices(Split s, int n, String part) throws DeepMergeException {

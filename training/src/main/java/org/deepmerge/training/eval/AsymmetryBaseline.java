@@ -38,6 +38,25 @@ public final class AsymmetryBaseline implements Predictor {
     }
 
     /**
+     * A baseline with a known calibration, e.g. read back from a saved fit.
+     *
+     * @param channels        C
+     * @param height          H
+     * @param width           W
+     * @param centralFraction central box side as a fraction of the image side, in (0,1]
+     * @param slope           fitted slope a
+     * @param intercept       fitted intercept b
+     * @return the baseline {@code p = sigmoid(a A + b)}
+     */
+    public static AsymmetryBaseline fitted(int channels, int height, int width, double centralFraction, double slope,
+                                           double intercept) {
+        AsymmetryBaseline b = new AsymmetryBaseline(channels, height, width, centralFraction);
+        b.a = slope;
+        b.b = intercept;
+        return b;
+    }
+
+    /**
      * Rotational asymmetry of one image.
      *
      * @param images array holding {@code [C,H,W]} images

@@ -51,6 +51,55 @@ public final class Bootstrap {
     }
 
     /**
+     * Paired percentile bootstrap of {@code first - second} for accuracy, ROC AUC and Brier score: both predictors'
+     * probabilities of the same resampled images.
+     *
+     * @param first     name of the first predictor
+     * @param p1        its merger probabilities
+     * @param second    name of the second predictor
+     * @param p2        its merger probabilities, same images in the same order
+     * @param y         labels 0/1
+     * @param threshold decision threshold (accuracy)
+     * @param resamples number of bootstrap resamples (&gt;= 1)
+     * @param seed      RNG seed
+     * @return the differences with 95% intervals
+     * @throws IllegalArgumentException when the arrays differ in length
+     */
+    public static PairedDifference paired(String first, float[] p1, String second, float[] p2, int[] y, double threshold,
+                                          int resamples, long seed) {
+        int n = y.length;
+        if (p1.length != n || p2.length != n) {
+            throw new IllegalArgumentException("paired bootstrap of " + p1.length + " and " + p2.length + " probabilities for "
+                    + n + " labels");
+        }
+        double[][] samples = new double[3][resamples];
+        Random rng = new Random(seed);
+        float[] b1 = new float[n];
+        float[] b2 = new float[n];
+        int[] by = new int[n];
+        for (int r = 0; r < resamples; r++) {
+            for (int k = 0; k < n; k++) {
+                int i = rng.nextInt(n);
+                b1[k] = p1[i];
+                b2[k] = p2[i];
+                by[k] = y[i];
+            }
+            double[] d = differences(b1, b2, by, threshold);
+            for (int m = 0; m < 3; m++) {
+                samples[m][r] = d[m];
+            }
+        }
+        double[] full = differences(p1, p2, y, threshold);
+        return new PairedDifference(first, second, n, interval(full[0], samples[0]), interval(full[1], samples[1]),
+                interval(full[2], samples[2]));
+    }
+
+    private static double[] differences(float[] p1, float[] p2, int[] y, double threshold) {
+        return new double[] {Metrics.confusion(p1, y, threshold).accuracy() - Metrics.confusion(p2, y, threshold).accuracy(),
+                Metrics.rocAuc(p1, y) - Metrics.rocAuc(p2, y), Metrics.brier(p1, y) - Metrics.brier(p2, y)};
+    }
+
+    /**
      * @param value   metric on the full set
      * @param samples bootstrap values (NaN ignored)
      * @return value with 2.5/97.5 percentiles (linear interpolation, numpy's default)

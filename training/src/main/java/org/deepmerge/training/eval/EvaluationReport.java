@@ -59,7 +59,12 @@ public record EvaluationReport(String name, int n, int positives, double thresho
         return m;
     }
 
-    private static void put(Map<String, Object> m, String key, MetricValue v) {
+    /**
+     * @param m   map to fill
+     * @param key metric key; the interval goes under {@code key_ci_low} and {@code key_ci_high}
+     * @param v   the metric, non-finite values as null
+     */
+    static void put(Map<String, Object> m, String key, MetricValue v) {
         m.put(key, finite(v.value()));
         m.put(key + "_ci_low", finite(v.ciLow()));
         m.put(key + "_ci_high", finite(v.ciHigh()));

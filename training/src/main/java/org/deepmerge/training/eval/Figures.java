@@ -103,6 +103,50 @@ public final class Figures {
     }
 
     /**
+     * The Gini-M20 plane (Lotz et al. 2004) of labelled images, coloured by label, with the lines where the Gini-M20
+     * merger statistic S = 0.139 M20 + 0.990 G - 0.327 and bulge statistic F = -0.693 M20 + 4.95 G - 3.96 vanish
+     * (Snyder et al. 2015; Rodriguez-Gomez et al. 2019): mergers are expected above the S = 0 line, bulges above F = 0.
+     * The M20 axis runs from 0 on the left to negative values on the right, as in Lotz et al.'s figures.
+     *
+     * @param file   PNG to write
+     * @param gini   G per image, non-finite for an image without a measurement (left out)
+     * @param m20    M20 per image, dex, non-finite when not measured (left out)
+     * @param labels 1 merger, 0 non-merger
+     * @param title  chart title
+     * @throws IOException when writing fails
+     */
+    public static void giniM20(Path file, double[] gini, double[] m20, int[] labels, String title) throws IOException {
+        XYChart chart = new XYChartBuilder().width(620).height(520).title(title).xAxisTitle("-M20")
+                .yAxisTitle("Gini").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(5);
+        chart.getStyler().setXAxisMin(0.5).setXAxisMax(3.0).setYAxisMin(0.2).setYAxisMax(0.8);
+        for (int cls = 0; cls <= 1; cls++) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int i = 0; i < gini.length; i++) {
+                if (labels[i] == cls && Double.isFinite(gini[i]) && Double.isFinite(m20[i])) {
+                    xs.add(-m20[i]);
+                    ys.add(gini[i]);
+                }
+            }
+            String name = (cls == 1 ? "merger" : "non-merger") + " (" + xs.size() + ")";
+            if (!xs.isEmpty()) {
+                chart.addSeries(name, xs, ys).setMarker(cls == 1 ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE)
+                        .setMarkerColor(cls == 1 ? new Color(200, 30, 30) : new Color(90, 120, 200, 150));
+            }
+        }
+        double[] x = {0.5, 3.0};
+        chart.addSeries("S(G,M20) = 0", x, new double[] {(0.327 + 0.139 * x[0]) / 0.990, (0.327 + 0.139 * x[1]) / 0.990})
+                .setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE)
+                .setLineColor(Color.BLACK);
+        chart.addSeries("F(G,M20) = 0", x, new double[] {(3.96 - 0.693 * x[0]) / 4.95, (3.96 - 0.693 * x[1]) / 4.95})
+                .setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE)
+                .setLineColor(Color.GRAY);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
      * Loss and accuracy per epoch, training and validation.
      *
      * @param file    PNG to write

@@ -55,16 +55,40 @@ public final class ReportWriter {
     public static void write(Path dir, Evaluator.Result result, ImageDataset data, List<EpochStats> history,
                              Evaluator.Result baseline, List<String> context, Map<String, Object> extraJson,
                              List<String> extraMd) throws DeepMergeException {
+        write(dir, result, data, history, baseline == null ? List.of() : List.of(baseline), context, extraJson, extraMd);
+    }
+
+    /**
+     * As {@link #write(Path, Evaluator.Result, ImageDataset, List, Evaluator.Result, List, Map, List)} with any number
+     * of baselines evaluated on the same images: one row each in the table, one curve each in the ROC figure, and their
+     * metrics under {@code baselines} in report.json.
+     *
+     * @param dir       report directory (created)
+     * @param result    the evaluation
+     * @param data      the images (for the example grid)
+     * @param history   training history, or null
+     * @param baselines baselines evaluated on the same images, possibly none
+     * @param context   free-form lines for the Markdown header
+     * @param extraJson entries added to report.json after the metrics
+     * @param extraMd   Markdown lines appended to report.md
+     * @throws DeepMergeException IO_ERROR
+     */
+    public static void write(Path dir, Evaluator.Result result, ImageDataset data, List<EpochStats> history,
+                             List<Evaluator.Result> baselines, List<String> context, Map<String, Object> extraJson,
+                             List<String> extraMd) throws DeepMergeException {
         try {
             Files.createDirectories(dir);
             EvaluationReport r = result.report();
             Map<String, Object> json = new LinkedHashMap<>(r.toJsonMap());
+            if (!baselines.isEmpty()) {
+                json.put("baselines", baselines.stream().map(b -> b.report().toJsonMap()).toList());
+            }
             json.putAll(extraJson);
             JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("report.json").toFile(), json);
             Map<String, double[][]> curves = new LinkedHashMap<>();
             curves.put(String.format(Locale.ROOT, "%s (AUC %.3f)", r.name(), r.rocAuc().value()),
                     Metrics.rocCurve(result.probabilities(), result.labels()));
-            if (baseline != null) {
+            for (Evaluator.Result baseline : baselines) {
                 curves.put(String.format(Locale.ROOT, "%s (AUC %.3f)", baseline.report().name(), baseline.report().rocAuc().value()),
                         Metrics.rocCurve(baseline.probabilities(), baseline.labels()));
             }
@@ -85,7 +109,9 @@ public final class ReportWriter {
             md.add(String.format(Locale.ROOT, "- %d images, %d mergers; threshold %.2f; 95%% intervals from %d bootstrap resamples (seed %d)",
                     r.n(), r.positives(), r.threshold(), r.resamples(), r.seed()));
             md.add("");
-            md.add(table(baseline == null ? List.of(r) : List.of(r, baseline.report())));
+            List<EvaluationReport> rows = new ArrayList<>(List.of(r));
+            baselines.forEach(b -> rows.add(b.report()));
+            md.add(table(rows));
             md.add("");
             md.add(String.format(Locale.ROOT, "Confusion at threshold %.2f: TP %d, FP %d, TN %d, FN %d.", r.threshold(),
                     r.confusion().tp(), r.confusion().fp(), r.confusion().tn(), r.confusion().fn()));

@@ -173,17 +173,67 @@ class ServingPathEvaluationTest {
     }
 
     @Test
+    void morphologyForestIsFittedOnReobservedStampsAndPutBesideTheModelOnJpegsAndAlerts() throws Exception {
+        StringWriter err = new StringWriter();
+        Path rf = tmp.resolve("rf");
+        assertEquals(0, run(err, "baseline", "--method", "morphology-rf", "--data", folder.toString(), "--reobserve", "ztf",
+                "--image-size", "40", "--normalisation", "survey:0.1", "--copies", "1", "--train-fraction", "0.5",
+                "--val-fraction", "0.25", "--trees", "10", "--max-depth", "3", "--feature-fraction", "0.5", "--out",
+                rf.toString(), "--resamples", "20"), err.toString());
+        int[] labels = new int[rows];
+        List<String> lines = Files.readAllLines(folder.resolve("labels.csv"));
+        for (int i = 0; i < rows; i++) {
+            labels[i] = lines.get(i + 1).endsWith(",1") ? 1 : 0;
+        }
+        Split galaxies = Split.stratified(labels, 0.5, 0.25, 42);
+        Path splitFile = tmp.resolve("galaxy-split.json");
+        SplitFile.write(galaxies, FINGERPRINT, splitFile);
+        int nTest = galaxies.test().length;
+        Map<?, ?> fit = new ObjectMapper().readValue(rf.resolve("morphology-rf.json").toFile(), Map.class);
+        assertEquals(galaxies.train().length, fit.get("train_rows"), "the training galaxies of the split, one re-observation each");
+        assertEquals(1.2, ((Number) ((Map<?, ?>) fit.get("input")).get("arcsecPerPixel")).doubleValue(), 1e-12);
+        Map<?, ?> testReport = new ObjectMapper().readValue(rf.resolve("report.json").toFile(), Map.class);
+        assertEquals(nTest, testReport.get("n"), "test part: the split's test galaxies");
+        Path report = tmp.resolve("report-rf");
+        assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--data", folder.toString(), "--split",
+                splitFile.toString(), "--baseline", "morphology-rf", "--baseline-model", rf.toString(), "--report",
+                report.toString(), "--resamples", "20"), err.toString());
+        String md = Files.readString(report.resolve("report.md"));
+        for (String row : List.of("| model.onnx | " + nTest + " ", "| asymmetry | " + nTest + " ", "| morphology-rf | " + nTest + " ",
+                "| model.onnx - morphology-rf | " + nTest + " ")) {
+            assertTrue(md.contains(row), row + " in\n" + md);
+        }
+        assertTrue(Files.isRegularFile(report.resolve("gini-m20.png")));
+
+        Path rfJpeg = tmp.resolve("rf-jpeg");
+        assertEquals(0, run(err, "baseline", "--method", "morphology-rf", "--model", model.toString(), "--data",
+                folder.toString(), "--split", splitFile.toString(), "--trees", "10", "--max-depth", "3", "--feature-fraction",
+                "0.5", "--out", rfJpeg.toString(), "--resamples", "20"), err.toString());
+        Map<?, ?> jpegFit = new ObjectMapper().readValue(rfJpeg.resolve("morphology-rf.json").toFile(), Map.class);
+        assertEquals(galaxies.train().length, jpegFit.get("train_rows"), "the pictures of the training part, read through the contract");
+        assertEquals("survey:0.1", ((Map<?, ?>) jpegFit.get("input")).get("normalisation"));
+
+        Path ztf = TestData.require("alerts/ztf");
+        Path labelFile = labelEveryZtfAlert(ztf, "rf-alert-labels.csv");
+        Path alertReport = tmp.resolve("report-rf-alerts");
+        assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--alerts", ztf.toString(), "--labels",
+                labelFile.toString(), "--baseline", "morphology-rf", "--baseline-model", rf.toString(), "--report",
+                alertReport.toString(), "--resamples", "20"), err.toString());
+        Map<?, ?> json = new ObjectMapper().readValue(alertReport.resolve("report.json").toFile(), Map.class);
+        List<?> baselines = (List<?>) json.get("baselines");
+        assertEquals(2, baselines.size());
+        assertEquals(json.get("n"), ((Map<?, ?>) baselines.get(1)).get("n"), "the forest scores the alerts the model scores");
+
+        StringWriter err2 = new StringWriter();
+        assertEquals(2, run(err2, "evaluate", "--model", model.toString(), "--alerts", ztf.toString(), "--labels",
+                labelFile.toString(), "--baseline", "morphology-rf", "--report", tmp.resolve("x").toString()));
+        assertTrue(err2.toString().contains("--baseline-model"), err2.toString());
+    }
+
+    @Test
     void alertsTheGateKeepsFromTheModelAreListedNotEvaluated() throws Exception {
         Path ztf = TestData.require("alerts/ztf");
-        List<String> rows = new ArrayList<>(List.of("objectId,label"));
-        int k = 0;
-        try (var s = Files.list(ztf)) {
-            for (Path p : s.sorted().toList()) {
-                rows.add(p.getFileName().toString().split("_")[0] + "," + (k++ % 2));
-            }
-        }
-        Path labels = tmp.resolve("all-labels.csv");
-        Files.write(labels, rows);
+        Path labels = labelEveryZtfAlert(ztf, "all-labels.csv");
         StringWriter err = new StringWriter();
         Path report = tmp.resolve("report-gated");
         assertEquals(0, run(err, "evaluate", "--model", model.toString(), "--alerts", ztf.toString(),
@@ -194,5 +244,19 @@ class ServingPathEvaluationTest {
         assertEquals(87, n + rejected, "every alert is evaluated or listed");
         assertTrue(rejected >= 22, "at least the 22 alerts on catalogued stars are kept from the model: " + rejected);
         assertTrue(Files.readString(report.resolve("report.md")).contains("POINT_SOURCE_CATALOGUE"));
+    }
+
+    /** Labels every real ZTF alert's object, alternately 1 and 0 in file order (the labels mean nothing). */
+    private static Path labelEveryZtfAlert(Path ztf, String name) throws Exception {
+        List<String> rows = new ArrayList<>(List.of("objectId,label"));
+        int k = 0;
+        try (var s = Files.list(ztf)) {
+            for (Path p : s.sorted().toList()) {
+                rows.add(p.getFileName().toString().split("_")[0] + "," + (k++ % 2));
+            }
+        }
+        Path labels = tmp.resolve(name);
+        Files.write(labels, rows);
+        return labels;
     }
 }

@@ -49,6 +49,23 @@ class TrainCliTest {
         }
         assertTrue(Files.readString(report.resolve("report.md")).contains("| asymmetry |"));
 
+        Path rf = tmp.resolve("rf");
+        assertEquals(0, run(err, "baseline", "--method", "morphology-rf", "--data", source.toString(), "--pixel-scale",
+                "0.1875", "--trees", "10", "--max-depth", "3", "--feature-fraction", "0.5", "--out", rf.toString(),
+                "--resamples", "20"), err.toString());
+        Path rfReport = tmp.resolve("report-rf");
+        assertEquals(0, run(err, "evaluate", "--model", run.resolve("best.zip").toString(), "--data", source.toString(),
+                "--report", rfReport.toString(), "--baseline", "morphology-rf", "--baseline-model", rf.toString(),
+                "--resamples", "20"), err.toString());
+        Map<?, ?> rfJson = new ObjectMapper().readValue(rfReport.resolve("report.json").toFile(), Map.class);
+        assertEquals(json.get("n"), rfJson.get("n"), "the DL4J checkpoint's test split, with the forest beside it");
+        assertEquals(List.of("asymmetry", "morphology-rf"), ((List<?>) rfJson.get("baselines")).stream()
+                .map(b -> ((Map<?, ?>) b).get("name")).toList());
+        StringWriter refused = new StringWriter();
+        assertEquals(2, run(refused, "baseline", "--method", "morphology-rf", "--data", source.toString(), "--out",
+                tmp.resolve("rf2").toString()), "no pixel scale for HLSP data");
+        assertTrue(refused.toString().contains("--pixel-scale"), refused.toString());
+
         Path onnx = run.resolve("model.onnx");
         assertEquals(0, run(err, "export", "--model", run.resolve("best.zip").toString(), "--out", onnx.toString()), err.toString());
         Path onnxReport = tmp.resolve("onnx-report");
