@@ -129,9 +129,13 @@ public final class ModelTopicClient {
 
     private void ensureTopic() throws DeepMergeException {
         Properties admin = only(AdminClientConfig.configNames());
-        KafkaStartup.createTopicsIfMissing(admin, List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, ModelTopic.CLEANUP_POLICY,
+        Set<String> created = KafkaStartup.createTopicsIfMissing(admin, List.of(new NewTopic(topic, Optional.of(1),
+                Optional.empty()).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, ModelTopic.CLEANUP_POLICY,
                         TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(ModelTopic.MAX_MESSAGE_BYTES)))), TIMEOUT);
+        if (created.contains(topic)) {
+            // made with the settings above; a broker's metadata may not know it yet (UnknownTopicOrPartition)
+            return;
+        }
         ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try (Admin a = Admin.create(admin)) {
             Config config = a.describeConfigs(List.of(res)).all().get().get(res);

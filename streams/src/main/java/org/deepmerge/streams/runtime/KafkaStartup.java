@@ -3,6 +3,7 @@ package org.deepmerge.streams.runtime;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,8 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
@@ -39,11 +42,12 @@ public final class KafkaStartup {
      *                    settings apply)
      * @param topics      the topics wanted, with partitions, replication and topic configs (empty = broker defaults)
      * @param timeout     longest wait for the broker per step
+     * @return the names of the topics this call created (those another instance created at the same moment excluded)
      * @throws DeepMergeException IO_ERROR naming the bootstrap servers and the topics when the broker does not answer
      *                            or refuses; INVALID_CONFIG when it refuses the credentials (authentication failed:
      *                            SASL or TLS) or no client can be made with the settings
      */
-    public static void createTopicsIfMissing(Map<?, ?> clientProps, List<NewTopic> topics, Duration timeout)
+    public static Set<String> createTopicsIfMissing(Map<?, ?> clientProps, List<NewTopic> topics, Duration timeout)
             throws DeepMergeException {
         Map<String, Object> admin = new HashMap<>();
         clientProps.forEach((k, v) -> {
@@ -62,16 +66,24 @@ public final class KafkaStartup {
                 }
             }
             if (missing.isEmpty()) {
-                return;
+                return Set.of();
             }
-            try {
-                a.createTopics(List.copyOf(missing.values())).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
+            CreateTopicsResult result = a.createTopics(List.copyOf(missing.values()));
+            Set<String> created = new LinkedHashSet<>();
+            for (Map.Entry<String, KafkaFuture<Void>> f : result.values().entrySet()) {
+                try {
+                    f.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    created.add(f.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
                 }
             }
-            LOG.info("created topics {}", missing.keySet());
+            if (!created.isEmpty()) {
+                LOG.info("created topics {}", created);
+            }
+            return created;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthenticationException) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "Kafka at " + servers + " refused the connection: "

@@ -416,18 +416,24 @@ public final class ModelPublisher {
                             + ": " + e.getCause(), e.getCause());
                 }
             }
-            ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
-            ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
-            if (policy == null || !Arrays.asList(policy.value().split(",")).contains(ModelTopic.CLEANUP_POLICY)) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, "model topic " + topic + " has cleanup.policy="
-                        + (policy == null ? "(unknown)" : policy.value()) + "; it must be compacted (cleanup.policy=" + ModelTopic.CLEANUP_POLICY + ") "
-                        + "so that followers always find the latest model of every name");
+            String maxBytes = Integer.toString(ModelTopic.MAX_MESSAGE_BYTES);
+            if (!created) {
+                // a topic this call created has the settings above and is not described: a broker's metadata may not
+                // know it yet (UnknownTopicOrPartitionException)
+                ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                Config config = admin.describeConfigs(List.of(res)).all().get().get(res);
+                ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+                if (policy == null || !Arrays.asList(policy.value().split(",")).contains(ModelTopic.CLEANUP_POLICY)) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, "model topic " + topic + " has cleanup.policy="
+                            + (policy == null ? "(unknown)" : policy.value()) + "; it must be compacted (cleanup.policy="
+                            + ModelTopic.CLEANUP_POLICY + ") so that followers always find the latest model of every name");
+                }
+                ConfigEntry max = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                maxBytes = max == null ? null : max.value();
             }
-            ConfigEntry max = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-            if (max != null && Long.parseLong(max.value()) < (long) valueBytes + ModelTopic.RECORD_OVERHEAD_BYTES) {
+            if (maxBytes != null && Long.parseLong(maxBytes) < (long) valueBytes + ModelTopic.RECORD_OVERHEAD_BYTES) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "model topic " + topic + " has max.message.bytes="
-                        + max.value() + " but the model record is " + valueBytes + " bytes (+ " + ModelTopic.RECORD_OVERHEAD_BYTES
+                        + maxBytes + " but the model record is " + valueBytes + " bytes (+ " + ModelTopic.RECORD_OVERHEAD_BYTES
                         + " overhead); raise it, e.g. kafka-configs --alter --add-config max.message.bytes="
                         + ModelTopic.MAX_MESSAGE_BYTES);
             }
