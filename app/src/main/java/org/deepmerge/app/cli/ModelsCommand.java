@@ -102,15 +102,25 @@ public final class ModelsCommand implements Runnable {
 
     /** Verification before a version goes live. */
     static final class Verification {
-        @Option(names = "--skip-verify", description = "Do not verify the artifact here before it goes live (the "
-                + "scorers still verify it and refuse a bad one; for emergencies and tests).")
+        @Option(names = "--skip-verify", description = "Do not verify the artifact here before it goes live or "
+                + "shadow (the scorers still verify it and refuse a bad one; for emergencies and tests).")
         boolean skip;
 
-        void check(ModelCatalog catalog, String name, List<ModelCatalog.Write> writes, PrintWriter out)
-                throws DeepMergeException {
+        /**
+         * Verifies every artifact a pointer write makes live or shadow; a shadow must take the live model's input, and
+         * a shadow that does not take the input of a version going live is cleared.
+         *
+         * @return the writes, followed by the shadow pointer's tombstone when a version going live does not take the
+         *         shadow's input
+         * @throws DeepMergeException as {@link #verify}; INVALID_MODEL for a shadow that does not take the live
+         *                            model's input
+         */
+        List<ModelCatalog.Write> check(ModelCatalog catalog, String name, List<ModelCatalog.Write> writes,
+                                       PrintWriter out) throws DeepMergeException {
             if (skip || writes.isEmpty()) {
-                return;
+                return writes;
             }
+            List<ModelCatalog.Write> checked = new ArrayList<>(writes);
             for (ModelCatalog.Write w : writes) {
                 ModelTopic.Key k = ModelTopic.parseKey(w.key());
                 if ((k.kind() == ModelTopic.Key.Kind.LIVE || k.kind() == ModelTopic.Key.Kind.SHADOW)
@@ -127,6 +137,9 @@ public final class ModelsCommand implements Runnable {
                         continue;
                     }
                     ModelContract contract = verify(artifact, out);
+                    if (k.kind() == ModelTopic.Key.Kind.LIVE) {
+                        checked.addAll(clearIncompatibleShadow(catalog, name, contract, writes, out));
+                    }
                     ModelCatalog.Entry live = catalog.live(name).entry();
                     if (k.kind() == ModelTopic.Key.Kind.SHADOW && live != null && live.decoded()) {
                         Optional<String> why = ScorerHolder.incompatibility(verify(ModelTopic.decode(live.value()),
@@ -139,7 +152,30 @@ public final class ModelsCommand implements Runnable {
                     }
                 }
             }
+            return checked;
         }
+    }
+
+    /**
+     * @param goingLive the contract of the version about to go live
+     * @param writes    the writes planned so far (a shadow pointer write among them: nothing to do)
+     * @return the shadow pointer's tombstone when the model has a shadow that does not take that version's input (it
+     *         could only fail on every micro-batch), with a line saying so; else nothing
+     */
+    static List<ModelCatalog.Write> clearIncompatibleShadow(ModelCatalog catalog, String name, ModelContract goingLive,
+            List<ModelCatalog.Write> writes, PrintWriter out) throws DeepMergeException {
+        ModelCatalog.Entry shadow = catalog.shadow(name).entry();
+        if (shadow == null || !shadow.decoded() || writes.stream()
+                .anyMatch(w -> ModelTopic.parseKey(w.key()).kind() == ModelTopic.Key.Kind.SHADOW)) {
+            return List.of();
+        }
+        Optional<String> why = ScorerHolder.incompatibility(goingLive, verify(ModelTopic.decode(shadow.value()), out));
+        if (why.isEmpty()) {
+            return List.of();
+        }
+        out.println("clearing shadow " + name + " " + shadow.version() + ": it does not take the input of the version "
+                + "going live (" + why.get() + ")");
+        return catalog.clearShadow(name);
     }
 
     /** Runs the scorers' verification on an artifact. @return its contract */
@@ -188,7 +224,8 @@ public final class ModelsCommand implements Runnable {
 
     /** {@code models list}. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "The artifacts on the model topic: name, version, sha256, size, created, key, and which is live.")
+            description = "The artifacts on the model topic: name, version, sha256, size, created, key; the first column "
+                    + "marks the live version (*) and the shadow (s).")
     static final class ListModels implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -217,7 +254,7 @@ public final class ModelsCommand implements Runnable {
      */
     static String render(ModelCatalog catalog, String only, String topic) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-4s %-24s %-12s %-64s %10s %-24s %s%n", "LIVE", "NAME", "VERSION", "SHA256", "BYTES",
+        b.append(String.format("%-4s %-24s %-12s %-64s %10s %-24s %s%n", "ROLE", "NAME", "VERSION", "SHA256", "BYTES",
                 "CREATED", "KEY"));
         int n = 0;
         for (String name : catalog.names()) {
@@ -305,9 +342,7 @@ public final class ModelsCommand implements Runnable {
                             + artifact.getSha256() + "); versions are immutable, publish a new version");
                 }
             }
-            if (!verification.skip) {
-                verify(artifact, out);
-            }
+            ModelContract contract = verification.skip ? null : verify(artifact, out);
             List<ModelCatalog.Write> writes = new ArrayList<>();
             boolean there = catalog.artifacts(n).stream().anyMatch(e -> e.kind() == ModelTopic.Key.Kind.VERSION
                     && v.equals(e.version()));
@@ -321,6 +356,9 @@ public final class ModelsCommand implements Runnable {
             }
             if (promote) {
                 writes.addAll(catalog.promote(n, v, Instant.now()));
+                if (contract != null) {
+                    writes.addAll(clearIncompatibleShadow(catalog, n, contract, writes, out));
+                }
             }
             return write(client, writes, out);
         }
@@ -391,8 +429,7 @@ public final class ModelsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             ModelTopicClient client = connection.client();
             ModelCatalog catalog = client.read();
-            List<ModelCatalog.Write> writes = plan(catalog);
-            verification.check(catalog, name, writes, out);
+            List<ModelCatalog.Write> writes = verification.check(catalog, name, plan(catalog), out);
             return write(client, writes, out, nothingToDo());
         }
 
@@ -476,7 +513,8 @@ public final class ModelsCommand implements Runnable {
             }
             var deserializer = MergerScoreSerde.fromConfig(config).deserializer();
             ShadowReport report = new ShadowReport();
-            TopicReader.readToEnd(config.passThrough(), "deepmerge-models-compare", List.of(out, shadow), r -> {
+            java.util.Set<String> found = TopicReader.readToEnd(config.passThrough(), "deepmerge-models-compare",
+                    List.of(out, shadow), r -> {
                 if (r.value() != null) {
                     var score = deserializer.deserialize(r.topic(), r.value());
                     if (r.topic().equals(out)) {
@@ -486,6 +524,13 @@ public final class ModelsCommand implements Runnable {
                     }
                 }
             });
+            for (String topic : List.of(out, shadow)) {
+                if (!found.contains(topic)) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, "topic " + topic + " does not exist on "
+                            + config.passThrough().get("bootstrap.servers") + " (" + (topic.equals(out)
+                            ? "--output-topic" : "--shadow-topic") + "): nothing to compare");
+                }
+            }
             PrintWriter w = spec.commandLine().getOut();
             w.println(json ? report.json(t) : "output topic " + out + ", shadow topic " + shadow + "\n" + report.text(t));
             w.flush();

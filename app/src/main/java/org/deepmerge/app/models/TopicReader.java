@@ -35,9 +35,10 @@ public final class TopicReader {
      * @param clientId client.id unless the settings give one
      * @param topics   the topics; a missing topic is read as empty
      * @param each     called with every record, in order per partition
+     * @return the topics among those asked for that exist on the cluster
      * @throws DeepMergeException IO_ERROR when the cluster cannot be read or the end is not reached within 60 s
      */
-    public static void readToEnd(Map<String, ?> settings, String clientId, List<String> topics,
+    public static Set<String> readToEnd(Map<String, ?> settings, String clientId, List<String> topics,
                                  Consumer<ConsumerRecord<byte[], byte[]>> each) throws DeepMergeException {
         Properties p = new Properties();
         Set<String> names = ConsumerConfig.configNames();
@@ -55,11 +56,15 @@ public final class TopicReader {
                 new ByteArrayDeserializer())) {
             Map<String, List<PartitionInfo>> all = c.listTopics(TIMEOUT);
             List<TopicPartition> parts = new ArrayList<>();
+            Set<String> found = new java.util.TreeSet<>();
             for (String t : topics) {
                 all.getOrDefault(t, List.of()).forEach(i -> parts.add(new TopicPartition(t, i.partition())));
+                if (all.containsKey(t)) {
+                    found.add(t);
+                }
             }
             if (parts.isEmpty()) {
-                return;
+                return found;
             }
             c.assign(parts);
             c.seekToBeginning(parts);
@@ -78,6 +83,7 @@ public final class TopicReader {
                 }
                 end.entrySet().removeIf(e -> c.position(e.getKey(), TIMEOUT) >= e.getValue());
             }
+            return found;
         } catch (KafkaException e) {
             throw new DeepMergeException(Reason.IO_ERROR, "cannot read topics " + topics + ": " + e, e);
         }

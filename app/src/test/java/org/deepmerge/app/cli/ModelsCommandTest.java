@@ -1,6 +1,7 @@
 package org.deepmerge.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +18,12 @@ import org.deepmerge.app.models.ShadowReport;
 import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.core.model.ModelCatalog;
+import org.deepmerge.core.model.ModelContract;
 import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.model.ModelTopic;
+import org.deepmerge.streams.testing.TestModels;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code deepmerge models shadow|list|compare} without a broker: argument checks, the list marks, the report. */
@@ -59,6 +64,36 @@ class ModelsCommandTest {
         assertTrue(table.lines().anyMatch(l -> l.startsWith("*  ") && l.contains("m@1")), table);
         assertTrue(table.lines().anyMatch(l -> l.startsWith("s  ") && l.contains("m@2")), table);
         assertTrue(table.contains("m shadow pointer: 2"), table);
+    }
+
+    @Test
+    void aVersionGoingLiveClearsAShadowThatDoesNotTakeItsInput(@TempDir Path tmp) throws Exception {
+        String name = "mean-sigmoid-test";
+        Map<String, Path> files = Map.of("1", TestModels.meanSigmoid(tmp.resolve("1.onnx"), 0.01f, "1"),
+                "2", TestModels.meanSigmoid(tmp.resolve("2.onnx"), 0.02f, "2"),
+                "3", TestModels.meanSigmoid(tmp.resolve("3.onnx"), 0.01f, "3", List.of("g", "r")));
+        ModelCatalog c = new ModelCatalog();
+        Map<String, ModelArtifact> artifacts = new java.util.HashMap<>();
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            ModelArtifact a = TestModels.artifact(f.getValue(), name, f.getKey(), ModelIdentity.sha256(f.getValue()));
+            artifacts.put(f.getKey(), a);
+            c.apply(ModelTopic.versionKey(name, f.getKey()), ModelTopic.encode(a));
+        }
+        c.promote(name, "1", Instant.EPOCH).forEach(w -> c.apply(w.key(), w.value()));
+        c.shadow(name, "2", Instant.EPOCH).forEach(w -> c.apply(w.key(), w.value()));
+        StringWriter text = new StringWriter();
+        PrintWriter out = new PrintWriter(text, true);
+
+        ModelContract one = ModelsCommand.verify(artifacts.get("1"), out);
+        assertEquals(List.of(), ModelsCommand.clearIncompatibleShadow(c, name, one, List.of(), out),
+                "a version that takes the shadow's input keeps the shadow");
+        ModelContract three = ModelsCommand.verify(artifacts.get("3"), out);
+        List<ModelCatalog.Write> cleared = ModelsCommand.clearIncompatibleShadow(c, name, three,
+                c.promote(name, "3", Instant.EPOCH), out);
+        assertEquals(1, cleared.size());
+        assertEquals(ModelTopic.Key.Kind.SHADOW, ModelTopic.parseKey(cleared.get(0).key()).kind());
+        assertNull(cleared.get(0).value(), "the shadow pointer's tombstone");
+        assertTrue(text.toString().contains("clearing shadow " + name + " 2"), text.toString());
     }
 
     private static MergerScore score(String id, String version, Float p) {

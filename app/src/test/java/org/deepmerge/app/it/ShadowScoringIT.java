@@ -151,6 +151,10 @@ class ShadowScoringIT {
                     System.err.println("models compare:\n" + text);
                     assertTrue(text.contains("n                  " + m.pairs()), text);
                     assertTrue(text.contains("spearman           1.0000"), text);
+                    Rollout.Run typo = models("compare", "--output-topic", config.outputTopic() + "-typo",
+                            "--shadow-topic", config.shadowTopic());
+                    assertEquals(2, typo.code(), typo.output());
+                    assertTrue(typo.output().contains(config.outputTopic() + "-typo does not exist"), typo.output());
                     JsonNode json = new ObjectMapper().readTree(Rollout.ok(models("compare", "--output-topic",
                             config.outputTopic(), "--shadow-topic", config.shadowTopic(), "--json")).output());
                     JsonNode c = json.get("comparisons").get(0);

@@ -252,9 +252,7 @@ public final class ModelCatalog {
         Model m = models.get(name);
         Entry target = target(name, version);
         Live live = live(name);
-        Live shadow = shadow(name);
-        List<Write> endShadow = shadow.entry() != null && same(shadow.entry(), target.version(), target.sha256())
-                ? clearShadow(name) : List.of();
+        List<Write> endShadow = endShadowAt(name, target.version(), target.sha256());
         if (live.entry() != null && same(live.entry(), target.version(), target.sha256()) && live.pointer() != null) {
             return endShadow;
         }
@@ -303,10 +301,20 @@ public final class ModelCatalog {
      * @param now     pointer time
      * @return the records to write in order (a copy of a plain artifact to its version key if needed, then the pointer
      *         {@code <name>#shadow}, action {@code shadow}); empty when that artifact is already the shadow
-     * @throws DeepMergeException INVALID_CONFIG when the topic has no decodable artifact of that version
+     * @throws DeepMergeException INVALID_CONFIG when the topic has no decodable artifact of that version, when the
+     *                            model has no live version (nothing to compare with) or that version is the live one
      */
     public List<Write> shadow(String name, String version, Instant now) throws DeepMergeException {
         Entry target = target(name, version);
+        Entry live = live(name).entry();
+        if (live == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "model " + name + " has no live version: a shadow is "
+                    + "scored beside the live model, so promote a version first");
+        }
+        if (same(live, target.version(), target.sha256())) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "model " + name + " " + version + " is the live "
+                    + "version: a shadow is compared with the live model; set another version");
+        }
         Live current = shadow(name);
         if (current.entry() != null && same(current.entry(), target.version(), target.sha256())) {
             return List.of();
@@ -357,6 +365,7 @@ public final class ModelCatalog {
             keep(m, target, out);
             out.add(pointer(name, back.getVersion(), back.getSha256(), "rollback",
                     new ArrayList<>(previous.subList(1, previous.size())), now));
+            out.addAll(endShadowAt(name, back.getVersion(), back.getSha256()));
             return out;
         }
         Entry current = live.entry();
@@ -374,7 +383,17 @@ public final class ModelCatalog {
         }
         keep(m, before, out);
         out.add(pointer(name, before.version(), before.sha256(), "rollback", new ArrayList<>(), now));
+        out.addAll(endShadowAt(name, before.version(), before.sha256()));
         return out;
+    }
+
+    /**
+     * @return the shadow pointer's tombstone when the shadow is the artifact about to go live (a model compared with
+     *         itself tells nothing), else nothing
+     */
+    private List<Write> endShadowAt(String name, String version, String sha256) {
+        Entry shadow = shadow(name).entry();
+        return shadow != null && same(shadow, version, sha256) ? clearShadow(name) : List.of();
     }
 
     /** Adds a copy of a plain artifact to its version key unless one is there (compaction would drop it). */

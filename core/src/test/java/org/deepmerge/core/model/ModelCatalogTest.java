@@ -207,9 +207,30 @@ class ModelCatalogTest {
         write(c, w);
         assertEquals("2", live(c));
         assertNull(c.shadow("m").pointer());
-        write(c, c.shadow("m", "2", NOW));
-        List<ModelCatalog.Write> again = c.promote("m", "2", NOW);
-        assertEquals(1, again.size(), "the live version set as shadow again: promoting it only clears the shadow");
-        assertNull(again.get(0).value());
+        DeepMergeException self = assertThrows(DeepMergeException.class, () -> c.shadow("m", "2", NOW));
+        assertTrue(self.getMessage().contains("is the live version"), self.getMessage());
+    }
+
+    @Test
+    void rollingBackOntoTheShadowVersionEndsItsShadowRun() throws Exception {
+        ModelCatalog c = new ModelCatalog();
+        publishVersion(c, "1");
+        publishVersion(c, "2");
+        write(c, c.promote("m", "1", NOW));
+        write(c, c.promote("m", "2", NOW));
+        write(c, c.shadow("m", "1", NOW));
+        List<ModelCatalog.Write> w = c.rollback("m", NOW);
+        assertNull(w.get(w.size() - 1).value(), "the shadow pointer's tombstone follows the live pointer");
+        write(c, w);
+        assertEquals("1", live(c));
+        assertNull(c.shadow("m").pointer());
+    }
+
+    @Test
+    void aShadowNeedsALiveModelToBeComparedWith() throws Exception {
+        ModelCatalog c = new ModelCatalog();
+        publishVersion(c, "1");
+        DeepMergeException e = assertThrows(DeepMergeException.class, () -> c.shadow("m", "1", NOW));
+        assertTrue(e.getMessage().contains("has no live version"), e.getMessage());
     }
 }

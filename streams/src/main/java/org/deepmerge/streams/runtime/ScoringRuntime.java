@@ -183,7 +183,8 @@ public final class ScoringRuntime implements AutoCloseable {
     /**
      * The topology's shadow scorer over this runtime's {@link #shadowSlot()}: each micro-batch leases the shadow model
      * (if the model topic names one, see {@link #followModelTopic}) and scores the live model's images with it on the
-     * calling stream thread. A run that throws is counted ({@code deepmerge.shadow.failed{reason=exception}}, per image)
+     * calling stream thread; a shadow with the live model's SHA-256 is not run (e.g. after a rollback to it, or a
+     * promotion the scorer refused). A run that throws is counted ({@code deepmerge.shadow.failed{reason=exception}}, per image)
      * and logged once per shadow model; the batch's live scores are unaffected.
      *
      * @param metrics the shadow meters
@@ -192,13 +193,17 @@ public final class ScoringRuntime implements AutoCloseable {
     public ShadowScorer shadowScorer(ShadowMetrics metrics) {
         return new ShadowScorer() {
             @Override
-            public ShadowBatch score(float[] images, int n) {
+            public ShadowBatch score(float[] images, int n, ModelIdentity live) {
                 Optional<ScorerHolder.Lease> leased = shadow.acquire();
                 metrics.shadowModel(leased.map(ScorerHolder.Lease::identity).orElse(null));
                 if (leased.isEmpty()) {
                     return null;
                 }
                 try (ScorerHolder.Lease lease = leased.get()) {
+                    if (lease.identity().sha256().equalsIgnoreCase(live.sha256())) {
+                        metrics.shadowIsLive(lease.identity());
+                        return null;
+                    }
                     long t0 = System.nanoTime();
                     List<Prediction> p = lease.scorer().score(images, n);
                     metrics.inference(System.nanoTime() - t0);

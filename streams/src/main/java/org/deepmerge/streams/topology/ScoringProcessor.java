@@ -531,7 +531,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
      */
     private void scoreShadow(List<PendingImage> batch, float[] images, BatchScorer.ScoredBatch live, ModelIdentity liveId,
                         boolean[] liveScored, long scoredAt) {
-        ShadowScorer.ShadowBatch s = shadow.scorer().score(images, batch.size());
+        ShadowScorer.ShadowBatch s = shadow.scorer().score(images, batch.size(), liveId);
         if (s == null) {
             return;
         }

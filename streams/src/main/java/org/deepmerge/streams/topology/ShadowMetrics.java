@@ -124,6 +124,20 @@ public final class ShadowMetrics {
     }
 
     /**
+     * Notes a micro-batch the shadow did not score because it is the live model (the same SHA-256): logged once per
+     * model, at INFO; nothing is counted, no comparison is made.
+     *
+     * @param shadow the shadow model, which is also live
+     */
+    public void shadowIsLive(ModelIdentity shadow) {
+        if (logged.add(shadow.sha256() + "/live")) {
+            LOG.info("shadow model {} {} is the live model (same sha256 {}): not run while both are the same; clear "
+                    + "the shadow (deepmerge models shadow --clear) or set another version", shadow.name(),
+                    shadow.version(), shadow.sha256());
+        }
+    }
+
+    /**
      * Counts images the shadow did not score; logs the first failure per shadow model and reason.
      *
      * @param reason  one of {@link #FAILURES}

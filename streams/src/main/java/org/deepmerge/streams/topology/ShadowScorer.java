@@ -16,10 +16,12 @@ public interface ShadowScorer {
     /**
      * @param images n images {@code [n,C,H,W]} float32, concatenated, exactly as the live model got them
      * @param n      number of images
-     * @return the shadow's predictions, or null when no shadow is set or it failed (counted as
+     * @param live   the model that scored them live
+     * @return the shadow's predictions, or null when no shadow is set, when the shadow is the live model itself (the
+     *         same SHA-256: a model compared with itself tells nothing; logged once), or when it failed (counted as
      *         {@code deepmerge.shadow.failed{reason=exception}} and logged once per shadow model)
      */
-    ShadowBatch score(float[] images, int n);
+    ShadowBatch score(float[] images, int n, ModelIdentity live);
 
     /** @return the shadow meters (comparison, failures) */
     ShadowMetrics metrics();

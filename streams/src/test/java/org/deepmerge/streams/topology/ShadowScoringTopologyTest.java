@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -158,6 +159,21 @@ class ShadowScoringTopologyTest {
             run.forEach((id, s) -> assertEquals(reference.get(id).getPMerger(), s.getPMerger(), id));
         }
         assertEquals(0, shadowMetrics.summary().pairs());
+    }
+
+    @Test
+    void aShadowThatIsTheLiveModelIsNotRun() throws Exception {
+        Path sameBytes = Files.copy(tmp.resolve("a.onnx"), tmp.resolve("a-again.onnx"));
+        runtime.shadowSlot().set(OnnxScorer.open(sameBytes, runtime.options(), ContractOverrides.none()), null);
+        pipeAll();
+        assertTrue(shadowScores.isEmpty(), "no shadow records: the shadow has the live model's SHA-256");
+        assertEquals(0, shadowMetrics.summary().pairs(), "no self-comparison");
+        assertEquals(0, shadowMetrics.scoredCount());
+        assertEquals(0, shadowMetrics.failedCount("exception") + shadowMetrics.failedCount("invalid_output"));
+        Outcome other = shadow(TestModels.meanSigmoid(tmp.resolve("b.onnx"), 0.02f, "2"), "2");
+        assertEquals(Outcome.Status.INSTALLED, other.status(), other.message());
+        Map<String, MergerScore> live = pipeAll();
+        assertEquals(applicable(live).size(), shadowScores.readRecordsToList().size(), "another model runs again");
     }
 
     @Test
