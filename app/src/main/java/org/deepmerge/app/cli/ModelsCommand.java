@@ -100,6 +100,9 @@ public final class ModelsCommand implements Runnable {
         }
     }
 
+    /** Where the verification of a model read only for its input contract prints (nowhere). */
+    private static final PrintWriter QUIET = new PrintWriter(java.io.Writer.nullWriter());
+
     /** Verification before a version goes live. */
     static final class Verification {
         @Option(names = "--skip-verify", description = "Do not verify the artifact here before it goes live or "
@@ -143,7 +146,7 @@ public final class ModelsCommand implements Runnable {
                     ModelCatalog.Entry live = catalog.live(name).entry();
                     if (k.kind() == ModelTopic.Key.Kind.SHADOW && live != null && live.decoded()) {
                         Optional<String> why = ScorerHolder.incompatibility(verify(ModelTopic.decode(live.value()),
-                                out), contract);
+                                QUIET), contract);
                         if (why.isPresent()) {
                             throw new DeepMergeException(Reason.INVALID_MODEL, "refused " + artifact.getName() + " "
                                     + artifact.getVersion() + " as shadow (check incompatible): it does not take the "
@@ -169,7 +172,7 @@ public final class ModelsCommand implements Runnable {
                 .anyMatch(w -> ModelTopic.parseKey(w.key()).kind() == ModelTopic.Key.Kind.SHADOW)) {
             return List.of();
         }
-        Optional<String> why = ScorerHolder.incompatibility(goingLive, verify(ModelTopic.decode(shadow.value()), out));
+        Optional<String> why = ScorerHolder.incompatibility(goingLive, verify(ModelTopic.decode(shadow.value()), QUIET));
         if (why.isEmpty()) {
             return List.of();
         }
@@ -423,8 +426,17 @@ public final class ModelsCommand implements Runnable {
         void validate() {
         }
 
+        /** Refuses an unsafe name or version before connecting (no artifact can carry it). */
+        void requireSafe(String option, String value) {
+            if (value != null && !ModelArtifactInstaller.safeName(value)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), option + " '" + value + "' is not a model "
+                        + "name or version: letters, digits, '.', '_' and '-', starting with a letter or digit");
+            }
+        }
+
         @Override
         public Integer call() throws DeepMergeException {
+            requireSafe("NAME", name);
             validate();
             PrintWriter out = spec.commandLine().getOut();
             ModelTopicClient client = connection.client();
@@ -457,6 +469,7 @@ public final class ModelsCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(), clear
                         ? "--clear takes the model name only" : "give a version, or --clear");
             }
+            requireSafe("VERSION", version);
         }
 
         @Override
@@ -549,6 +562,11 @@ public final class ModelsCommand implements Runnable {
     static final class Promote extends PointerCommand {
         @Parameters(index = "1", description = "Version to make live.")
         String version;
+
+        @Override
+        void validate() {
+            requireSafe("VERSION", version);
+        }
 
         @Override
         List<ModelCatalog.Write> plan(ModelCatalog catalog) throws DeepMergeException {

@@ -44,6 +44,10 @@ class ModelsCommandTest {
         assertTrue(run(2, "models", "shadow", "m", "2", "--clear", "--bootstrap=127.0.0.1:1")
                 .contains("--clear takes the model name only"));
         assertTrue(run(0, "models", "compare", "--help").contains("--shadow-topic"));
+        assertTrue(run(2, "models", "shadow", "bad#name", "2", "--bootstrap=127.0.0.1:1")
+                .contains("NAME 'bad#name' is not a model name"));
+        assertTrue(run(2, "models", "promote", "m", "../2", "--bootstrap=127.0.0.1:1")
+                .contains("VERSION '../2' is not a model name or version"));
     }
 
     private static byte[] artifact(String version) throws Exception {

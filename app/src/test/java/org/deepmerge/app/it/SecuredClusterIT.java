@@ -106,7 +106,7 @@ class SecuredClusterIT {
 
                 publish(client, v2);
                 awaitLine(serve, log("serve"), "model topic " + ModelTopic.DEFAULT_TOPIC + ": ");
-                assertTrue(Files.readString(log("serve")).contains("INSTALLED"), ChildJvm.tail(log("serve")));
+                assertTrue(Files.readString(log("serve")).contains(": installed "), ChildJvm.tail(log("serve")));
                 assertEquals(0, replay(broker, broker.password(), alerts.subList(8, 16)));
                 assertScores(read(consumer, 8), 8, ModelIdentity.sha256(v2));
             } finally {

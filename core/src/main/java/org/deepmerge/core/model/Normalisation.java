@@ -155,6 +155,12 @@ public record Normalisation(Kind kind, List<Float> mean, List<Float> std, float 
                 + "' is not one of none | asinh:SOFTENING | display:FRACTION | survey:FRACTION | standardize:M0,M1,..:S0,S1,..");
     }
 
+    /** @return {@link #spec()}: the form users write, e.g. {@code survey:0.1} */
+    @Override
+    public String toString() {
+        return spec();
+    }
+
     /** @return the command-line form accepted by {@link #parse(String)} */
     public String spec() {
         switch (kind) {

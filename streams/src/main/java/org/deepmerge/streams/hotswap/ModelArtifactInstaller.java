@@ -82,6 +82,22 @@ public final class ModelArtifactInstaller {
         public static final List<String> CHECKS = List.of("undecodable", "name", "sha256", "cache", "open", "contract",
                 "warmup", "incompatible", "not_found");
 
+        /**
+         * @return one line for operators, e.g. {@code installed deepmerge-default 2.0.0 (sha256 0cd99267c88d, epoch 1)}
+         *         or {@code refused (check warmup, INVALID_MODEL): ...}
+         */
+        @Override
+        public String toString() {
+            String model = identity == null ? "" : " " + identity.name() + " " + identity.version() + " (sha256 "
+                    + identity.sha256().substring(0, Math.min(12, identity.sha256().length())) + ", epoch " + epoch + ")";
+            return switch (status) {
+                case REFUSED -> "refused" + model + " (check " + check + ", " + reason + "): " + message;
+                case INSTALLED -> "installed" + model;
+                case ALREADY_RUNNING -> "already running" + model;
+                case CLEARED -> "cleared" + (message == null ? "" : ": " + message);
+            };
+        }
+
         /** Result kinds. */
         public enum Status {
             /** The artifact's model now serves new batches. */
@@ -289,6 +305,14 @@ public final class ModelArtifactInstaller {
      */
     public static Verified verify(ModelArtifact artifact, Path dir, ScorerOptions options) throws Refused {
         return openAndWarmUp(artifact, checkIdentity(artifact), dir, options);
+    }
+
+    /**
+     * @param nameOrVersion a model name or version
+     * @return true when it is file-name safe ({@code [A-Za-z0-9][A-Za-z0-9._-]*}), as every artifact's must be
+     */
+    public static boolean safeName(String nameOrVersion) {
+        return nameOrVersion != null && SAFE.matcher(nameOrVersion).matches();
     }
 
     /** Steps 1 and 2: safe names, bytes hash to the record's SHA-256. @return the ONNX bytes */

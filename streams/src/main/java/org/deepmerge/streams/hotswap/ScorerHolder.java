@@ -344,7 +344,7 @@ public final class ScorerHolder implements AutoCloseable {
             diffs.add("resample " + candidate.resample() + " != " + running.resample());
         }
         if (!running.normalisation().equals(candidate.normalisation())) {
-            diffs.add("normalisation " + candidate.normalisation() + " != " + running.normalisation());
+            diffs.add("normalisation " + candidate.normalisation().spec() + " != " + running.normalisation().spec());
         }
         return diffs.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", diffs));
     }
