@@ -27,6 +27,7 @@ public final class TrainCli {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TrainCli());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        DataOptions.requireDataOption(cl.getSubcommands().get("baseline").getCommandSpec());
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             PrintWriter err = line.getErr();
             if (ex instanceof DeepMergeException d) {

@@ -115,4 +115,43 @@ class TrainCliTest {
         StringWriter err2 = new StringWriter();
         assertEquals(2, run(err2, "train", "--data", tmp.toString(), "--out", tmp.resolve("o").toString(), "--epochs", "0"));
     }
+
+    /** Runs a command that must be refused: exit code 2, and the error text. */
+    private String refused(String... args) {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, args), err.toString());
+        return err.toString();
+    }
+
+    @Test
+    void baselineRefusesConflictingOrInapplicableOptionsBeforeReadingAnything() {
+        String data = tmp.resolve("not-read").toString();
+        String out = tmp.resolve("rf").toString();
+        String e = refused("baseline", "--method", "morphology-rf", "--data", data, "--reobserve", "ztf",
+                "--pixel-scale", "0.5", "--out", out);
+        assertTrue(e.contains("INVALID_CONFIG") && e.contains("--pixel-scale") && e.contains("--model-pixel-scale"), e);
+        e = refused("baseline", "--method", "morphology-rf", "--data", data, "--model-pixel-scale", "0.5", "--out", out);
+        assertTrue(e.contains("--model-pixel-scale") && e.contains("--reobserve"), e);
+
+        e = refused("baseline", "--method", "morphology-rf", "--data", data, "--pixel-scale", "1", "--min-leaf", "0",
+                "--out", out);
+        assertTrue(e.contains("--min-leaf 0.0: expected a number of rows > 0") && !e.contains("child weight"), e);
+        e = refused("baseline", "--method", "morphology-rf", "--data", data, "--pixel-scale", "1",
+                "--feature-fraction", "0.5,1", "--out", out);
+        assertTrue(e.contains("--feature-fraction 1.0: expected a fraction strictly between 0 and 1"), e);
+
+        e = refused("baseline", "--method", "asymmetry", "--data", data, "--out", out, "--trees", "5");
+        assertTrue(e.contains("--out goes with --method morphology-rf"), e);
+        e = refused("baseline", "--data", data, "--trees", "5");
+        assertTrue(e.contains("--trees goes with --method morphology-rf"), e);
+
+        e = refused("baseline", "--method", "morphology-rf");
+        assertTrue(e.contains("Missing required option: '--data"), e);
+        String usage = TrainCli.commandLine().getSubcommands().get("baseline").getUsageMessage();
+        assertTrue(usage.contains(" --data=") && !usage.contains("[--data="), usage);
+
+        e = refused("baseline", "--method", "morphology-rf", "--model", tmp.resolve("absent.onnx").toString(), "--data",
+                data, "--out", out);
+        assertTrue(e.contains("INVALID_CONFIG") && e.contains("--split"), "options checked before the model is loaded: " + e);
+    }
 }
