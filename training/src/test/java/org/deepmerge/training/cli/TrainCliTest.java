@@ -154,4 +154,19 @@ class TrainCliTest {
                 data, "--out", out);
         assertTrue(e.contains("INVALID_CONFIG") && e.contains("--split"), "options checked before the model is loaded: " + e);
     }
+
+    @Test
+    void evaluateChecksTheBaselineNameFirstAndBeforeReadingAnything() {
+        String model = tmp.resolve("absent.onnx").toString();
+        String report = tmp.resolve("report").toString();
+        String e = refused("evaluate", "--model", model, "--data", tmp.resolve("absent").toString(), "--report", report,
+                "--baseline", "foo");
+        assertTrue(e.contains("unknown baseline 'foo'; known: asymmetry, morphology-rf"), e);
+        e = refused("evaluate", "--model", model, "--alerts", tmp.resolve("a.avro").toString(), "--labels",
+                tmp.resolve("l.csv").toString(), "--report", report, "--baseline", "foo");
+        assertTrue(e.contains("unknown baseline 'foo'") && !e.contains("needs --baseline-model"), e);
+        e = refused("evaluate", "--model", model, "--data", tmp.resolve("absent").toString(), "--report", report,
+                "--baseline", "morphology-rf");
+        assertTrue(e.contains("--baseline morphology-rf needs --baseline-model"), e);
+    }
 }
