@@ -113,6 +113,9 @@ class MorphologyBaselineTest {
                 "inputs described for people, not as a record: " + e.getMessage());
         assertEquals("2x40x40 (1 survey channel) at 1.2\"/px, survey:0.1",
                 new MorphologyFeatures.InputView(2, 40, 40, 1, "survey:0.1", 1.2).toString());
+        MorphologyBaseline negative = new MorphologyBaseline(back.forest(), AsymmetryBaseline.fitted(1, SIZE, SIZE, 0.5,
+                10.154, -5.158), back.grid(), back.importances(), 1, 0, 1, 0, "x");
+        assertTrue(String.join("\n", negative.describe()).contains("p = sigmoid(10.154 A - 5.158)"), negative.describe().toString());
         Files.writeString(tmp.resolve("rf").resolve(MorphologyBaseline.FOREST_FILE), "not a forest");
         assertEquals(DeepMergeException.Reason.IO_ERROR,
                 assertThrows(DeepMergeException.class, () -> MorphologyBaseline.load(tmp.resolve("rf"))).reason());
