@@ -108,12 +108,21 @@ class TrainCliTest {
     }
 
     @Test
-    void errorsAreReportedWithReasonAndExitCode() {
+    void errorsAreReportedWithReasonAndExitCode() throws Exception {
         StringWriter err = new StringWriter();
-        assertEquals(1, run(err, "train", "--data", tmp.resolve("nope.fits").toString(), "--out", tmp.resolve("o").toString()));
+        assertEquals(TrainCli.EXIT_FAILED, run(err, "train", "--data", tmp.resolve("nope.fits").toString(), "--out",
+                tmp.resolve("o").toString()), "IO_ERROR exits as INVALID_CONFIG does, as in deepmerge");
         assertTrue(err.toString().contains("error (IO_ERROR)") && err.toString().contains("nope.fits"), err.toString());
         StringWriter err2 = new StringWriter();
         assertEquals(2, run(err2, "train", "--data", tmp.toString(), "--out", tmp.resolve("o").toString(), "--epochs", "0"));
+        StringWriter err3 = new StringWriter();
+        assertEquals(2, run(err3, "evaluate", "--model", tmp.resolve("m.onnx").toString()), "picocli usage error");
+        Path garbage = Files.writeString(tmp.resolve("garbage.onnx"), "not an ONNX file");
+        Path labels = Files.writeString(tmp.resolve("labels.csv"), "objectId,label\nZTF1,1\n");
+        StringWriter err4 = new StringWriter();
+        assertEquals(2, run(err4, "evaluate", "--model", garbage.toString(), "--alerts", tmp.toString(), "--labels",
+                labels.toString(), "--report", tmp.resolve("r").toString()), err4.toString());
+        assertTrue(err4.toString().contains("error (INVALID_MODEL)"), err4.toString());
     }
 
     /** Runs a command that must be refused: exit code 2, and the error text. */
