@@ -178,4 +178,14 @@ class TrainCliTest {
                 "--baseline", "morphology-rf");
         assertTrue(e.contains("--baseline morphology-rf needs --baseline-model"), e);
     }
+
+    @Test
+    void aThirdPartyModelWithoutContractIsToldWhatWorksInTheTrainingCli() throws Exception {
+        Path pytorch = org.deepmerge.core.testing.TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path labels = Files.writeString(tmp.resolve("labels.csv"), "objectId,label\nZTF1,1\n");
+        String e = refused("evaluate", "--model", pytorch.toString(), "--alerts", tmp.toString(), "--labels",
+                labels.toString(), "--report", tmp.resolve("r").toString());
+        assertTrue(e.contains("error (INVALID_MODEL)") && e.contains("deepmerge-train publish --model " + pytorch)
+                && !e.contains("or pass --"), e);
+    }
 }
