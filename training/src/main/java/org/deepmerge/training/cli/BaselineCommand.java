@@ -19,7 +19,9 @@ import org.deepmerge.training.eval.ReportWriter;
 import org.deepmerge.training.train.DatasetFingerprint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code baseline}: the classical baselines a CNN must beat, on the test part of a split: rotational asymmetry
@@ -32,6 +34,13 @@ import picocli.CommandLine.Option;
                 + " segmentation-failed indicator of the model inputs, trained on the training part, hyper-parameters chosen"
                 + " on the validation part, saved to --out. Metrics on the test part.")
 public final class BaselineCommand implements Callable<Integer> {
+    /** Options that only the forest uses; refused with {@code --method asymmetry}. */
+    static final List<String> FOREST_ONLY = List.of("--out", "--model", "--image-pixel-scale", "--pixel-scale", "--trees",
+            "--max-depth", "--feature-fraction", "--min-leaf", "--rf-seed");
+
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     DataOptions data;
 
@@ -90,6 +99,12 @@ public final class BaselineCommand implements Callable<Integer> {
         if (!"asymmetry".equalsIgnoreCase(method)) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--method " + method + ": expected asymmetry or morphology-rf");
         }
+        for (String o : FOREST_ONLY) {
+            if (given(o)) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, o + " goes with --method morphology-rf, not with --method "
+                        + "asymmetry (which fits on the split's training part and writes only --report)");
+            }
+        }
         ImageDataset d = data.load();
         Split split = data.split(d, DatasetFingerprint.of(d));
         AsymmetryBaseline a = EvaluateCommand.asymmetry(d, split, centralFraction);
@@ -103,16 +118,85 @@ public final class BaselineCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int morphologyForest() throws DeepMergeException {
+    /** @return true when the user typed the option (not a default) */
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /**
+     * Checks the forest's options against each other before anything is read or loaded: the pixel scale comes from
+     * exactly one place (the contract of {@code --model}, {@code --model-pixel-scale} of {@code --reobserve}, or
+     * {@code --pixel-scale}), {@code --out} is given, and {@code --model} has a split.
+     */
+    private void checkForestOptions() throws DeepMergeException {
+        if (given("--central-fraction")) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--central-fraction goes with --method asymmetry; the"
+                    + " morphology-rf fit chooses the asymmetry box itself on the training part");
+        }
+        if (model != null) {
+            for (String o : List.of("--pixel-scale", "--reobserve", "--model-pixel-scale")) {
+                if (given(o)) {
+                    throw new DeepMergeException(Reason.INVALID_CONFIG, o + " does not apply with --model: the model's"
+                            + " contract sets the inputs' grid and pixel scale");
+                }
+            }
+        } else if (given("--image-pixel-scale")) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--image-pixel-scale goes with --model (the pictures'"
+                    + " scale for the contract's resampling); without --model give the inputs' scale with --pixel-scale");
+        }
+        if (data.reobserve != null && pixelScale != null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--pixel-scale " + pixelScale + " does not apply with"
+                    + " --reobserve: the stamps are made at --model-pixel-scale (" + data.modelPixelScale
+                    + " arcsec/px); set that instead");
+        }
+        if (data.reobserve == null && given("--model-pixel-scale")) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--model-pixel-scale goes with --reobserve; without it give"
+                    + " the inputs' scale with --pixel-scale");
+        }
+        if (model == null && data.reobserve == null && pixelScale == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--method morphology-rf needs --pixel-scale (arcsec/px of"
+                    + " the model inputs) unless --reobserve or --model sets the grid");
+        }
+        if (pixelScale != null && !(pixelScale > 0 && Double.isFinite(pixelScale))) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--pixel-scale " + pixelScale + ": expected a positive"
+                    + " number of arcsec/px");
+        }
+        checkGrid();
         if (out == null) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--method morphology-rf needs --out DIR for the fitted forest");
         }
-        List<MorphologyForest.Params> grid;
-        try {
-            grid = MorphologyForest.grid(trees, maxDepth, featureFraction, minLeaf);
-        } catch (IllegalArgumentException e) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, e.getMessage(), e);
+        if (model != null && data.splitFile == null && DataOptions.besideModel(model) == null) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--model reads an image folder through its contract;"
+                    + " give the split with --split (no split.json beside the model)");
         }
+    }
+
+    /** Each forest grid value in its range, named by the option it came from. */
+    private void checkGrid() throws DeepMergeException {
+        for (int t : trees) {
+            requireGrid(t >= 1, "--trees", t, "a whole number >= 1");
+        }
+        for (int m : maxDepth) {
+            requireGrid(m >= 0, "--max-depth", m, "a whole number >= 1, or 0 for unlimited");
+        }
+        for (float f : featureFraction) {
+            requireGrid(f > 0 && f < 1, "--feature-fraction", f, "a fraction strictly between 0 and 1 (1 would be"
+                    + " bagging, not a random forest)");
+        }
+        for (float m : minLeaf) {
+            requireGrid(m > 0 && Float.isFinite(m), "--min-leaf", m, "a number of rows > 0");
+        }
+    }
+
+    private static void requireGrid(boolean ok, String option, Number value, String range) throws DeepMergeException {
+        if (!ok) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, option + " " + value + ": expected " + range);
+        }
+    }
+
+    private int morphologyForest() throws DeepMergeException {
+        checkForestOptions();
+        List<MorphologyForest.Params> grid = MorphologyForest.grid(trees, maxDepth, featureFraction, minLeaf);
         ImageDataset d;
         Split split;
         MorphologyFeatures.InputView view;
@@ -128,11 +212,7 @@ public final class BaselineCommand implements Callable<Integer> {
                 view = MorphologyFeatures.InputView.of(d, p.contract().normalisation(), p.contract().pixelScaleArcsec());
             }
         } else {
-            double scale = pixelScale != null ? pixelScale : data.reobserve != null ? data.modelPixelScale : Double.NaN;
-            if (!(scale > 0)) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, "--method morphology-rf needs --pixel-scale (arcsec/px of"
-                        + " the model inputs) unless --reobserve or --model sets the grid");
-            }
+            double scale = pixelScale != null ? pixelScale : data.modelPixelScale;
             d = data.load();
             split = data.split(d, DatasetFingerprint.of(d));
             view = MorphologyFeatures.InputView.of(d, data.normalisation(), scale);

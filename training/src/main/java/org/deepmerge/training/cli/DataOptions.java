@@ -18,6 +18,8 @@ import org.deepmerge.training.data.Reobserver;
 import org.deepmerge.training.data.RotationResidual;
 import org.deepmerge.training.data.Split;
 import org.deepmerge.training.train.SplitFile;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /** Dataset and split options shared by the subcommands. */
@@ -119,6 +121,19 @@ public final class DataOptions {
             }
         }
         return rotationResidual ? RotationResidual.append(d) : d;
+    }
+
+    /**
+     * Makes {@code --data} a required option of a command that always reads it, so the usage line shows it as such
+     * and picocli reports it missing before anything else. The option stays bound to this mixin's field; it is
+     * optional in the mixin itself because {@code evaluate --alerts} and {@code calibrate --alerts} do without it.
+     *
+     * @param command a command that has this mixin
+     */
+    static void requireDataOption(CommandSpec command) {
+        OptionSpec o = command.findOption("--data");
+        command.remove(o);
+        command.addOption(OptionSpec.builder(o).required(true).build());
     }
 
     /**

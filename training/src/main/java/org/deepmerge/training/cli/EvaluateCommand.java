@@ -96,6 +96,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainCli.threads(threads);
         boolean isOnnx = model.getFileName().toString().endsWith(".onnx");
+        checkBaselineOptions(alerts != null && !alerts.isEmpty());
         if (alerts != null && !alerts.isEmpty()) {
             return evaluateAlerts(isOnnx);
         }
@@ -199,10 +200,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (part != null && !part.equals("all")) {
             throw new DeepMergeException(Reason.INVALID_CONFIG, "--alerts scores every labelled alert; --part " + part + " does not apply");
         }
-        if (baseline != null && baselineModel == null) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline with --alerts needs --baseline-model DIR (fitted by"
-                    + " baseline --method morphology-rf): there is no training split of the alerts to fit on");
-        }
         AlertEvaluation.Labels lab = AlertEvaluation.Labels.read(labels);
         Evaluator.Result r;
         AlertEvaluation.Prepared prep;
@@ -253,6 +250,34 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
 
     /**
+     * Checks {@code --baseline} and {@code --baseline-model} before anything is read: the name first, then what it
+     * needs.
+     *
+     * @param onAlerts whether {@code --alerts} is given (no training split to fit an asymmetry on)
+     * @throws DeepMergeException INVALID_CONFIG for an unknown name or a missing or stray {@code --baseline-model}
+     */
+    private void checkBaselineOptions(boolean onAlerts) throws DeepMergeException {
+        if (baseline == null) {
+            if (baselineModel != null) {
+                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline-model goes with --baseline");
+            }
+            return;
+        }
+        if (!"asymmetry".equalsIgnoreCase(baseline) && !"morphology-rf".equalsIgnoreCase(baseline)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "'; known: asymmetry,"
+                    + " morphology-rf");
+        }
+        if (baselineModel == null && "morphology-rf".equalsIgnoreCase(baseline)) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline morphology-rf needs --baseline-model DIR"
+                    + " (the --out of baseline --method morphology-rf)");
+        }
+        if (baselineModel == null && onAlerts) {
+            throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline with --alerts needs --baseline-model DIR (fitted by"
+                    + " baseline --method morphology-rf): there is no training split of the alerts to fit on");
+        }
+    }
+
+    /**
      * Baseline rows and report content for one evaluation.
      *
      * @param rows evaluated baselines, possibly none
@@ -282,19 +307,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     private Baselines baselines(Evaluator.Result r, ImageDataset d, int[] idx, Split split,
                                 org.deepmerge.core.model.Normalisation norm, double scale, Evaluator ev) throws DeepMergeException {
         if (baseline == null) {
-            if (baselineModel != null) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline-model goes with --baseline");
-            }
             return new Baselines(List.of(), java.util.Map.of(), List.of());
         }
-        if (!"asymmetry".equalsIgnoreCase(baseline) && !"morphology-rf".equalsIgnoreCase(baseline)) {
-            throw new DeepMergeException(Reason.INVALID_CONFIG, "unknown baseline '" + baseline + "', expected asymmetry or morphology-rf");
-        }
         if (baselineModel == null) {
-            if ("morphology-rf".equalsIgnoreCase(baseline)) {
-                throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline morphology-rf needs --baseline-model DIR"
-                        + " (the --out of baseline --method morphology-rf)");
-            }
             if (split == null) {
                 throw new DeepMergeException(Reason.INVALID_CONFIG, "--baseline asymmetry is fitted on the training part of"
                         + " a split; there is no split.json beside the model (pass --split, or --baseline-model)");

@@ -6,8 +6,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, explain, finetune, baseline, export, calibrate and publish. Exit
- * codes: 0 success, 1 failure, 2 bad usage or configuration.
+ * {@code java -jar training/target/deepmerge-train.jar <command>}: train, evaluate, explain, finetune, baseline, export,
+ * calibrate and publish. Exit codes as the {@code deepmerge} command's: 0 success, {@value #EXIT_FAILED} for a usage
+ * error or a failed command (one line {@code error (REASON): message}, whatever the reason: INVALID_CONFIG, IO_ERROR,
+ * INVALID_MODEL, ...), 1 only for an unexpected exception (a bug; picocli prints its stack trace).
  */
 @Command(name = "deepmerge-train", mixinStandardHelpOptions = true, version = "deepmerge-train 0.1.0",
         description = "Train, evaluate and fine-tune DeepMerge/DeepShadows galaxy-merger CNNs (DL4J).",
@@ -15,6 +17,8 @@ import picocli.CommandLine.Command;
                 InvarianceCommand.class, SheetCommand.class, ExplainCommand.class, FineTuneCommand.class, BaselineCommand.class, ExportCommand.class,
                 Fp16Command.class, org.deepmerge.training.publish.PublishCommand.class, SimulateCommand.class})
 public final class TrainCli {
+    /** Exit code of a usage error or a failed command, as {@code deepmerge}'s {@code DeepMergeCli.EXIT_FAILED}. */
+    public static final int EXIT_FAILED = 2;
 
     /**
      * @param args command line
@@ -27,12 +31,13 @@ public final class TrainCli {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new TrainCli());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        DataOptions.requireDataOption(cl.getSubcommands().get("baseline").getCommandSpec());
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             PrintWriter err = line.getErr();
             if (ex instanceof DeepMergeException d) {
                 err.println("error (" + d.reason() + "): " + d.getMessage());
                 err.flush();
-                return d.reason() == DeepMergeException.Reason.INVALID_CONFIG ? 2 : 1;
+                return EXIT_FAILED;
             }
             throw ex;
         });

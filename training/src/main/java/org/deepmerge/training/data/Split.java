@@ -27,6 +27,12 @@ public record Split(int[] train, int[] validation, int[] test) {
         test = test.clone();
     }
 
+    /** @return the part sizes, e.g. {@code 1050 training, 150 validation, 300 test rows} */
+    @Override
+    public String toString() {
+        return train.length + " training, " + validation.length + " validation, " + test.length + " test rows";
+    }
+
     /**
      * Seeded stratified split: every class is shuffled with {@code new Random(seed)} and cut at
      * {@code round(n_c * trainFraction)} and {@code round(n_c * (trainFraction + validationFraction))}, so each
@@ -124,10 +130,5 @@ public record Split(int[] train, int[] validation, int[] test) {
             default -> throw new org.deepmerge.core.DeepMergeException(org.deepmerge.core.DeepMergeException.Reason.INVALID_CONFIG,
                     "part '" + name + "' is not test, validation, train or all");
         };
-    }
-
-    @Override
-    public String toString() {
-        return "Split[train=" + train.length + ", validation=" + validation.length + ", test=" + test.length + "]";
     }
 }

@@ -35,7 +35,7 @@ public final class Bootstrap {
             }
             Metrics.Confusion bc = Metrics.confusion(bp, by, threshold);
             samples[0][r] = bc.accuracy();
-            samples[1][r] = bc.precision();
+            samples[1][r] = precision(bc);
             samples[2][r] = bc.recall();
             samples[3][r] = bc.f1();
             samples[4][r] = Metrics.rocAuc(bp, by);
@@ -45,7 +45,7 @@ public final class Bootstrap {
         }
         int pos = (int) Arrays.stream(y).filter(v -> v == 1).count();
         return new EvaluationReport(name, n, pos, threshold, resamples, seed, c,
-                interval(c.accuracy(), samples[0]), interval(c.precision(), samples[1]), interval(c.recall(), samples[2]),
+                interval(c.accuracy(), samples[0]), interval(precision(c), samples[1]), interval(c.recall(), samples[2]),
                 interval(c.f1(), samples[3]), interval(Metrics.rocAuc(p, y), samples[4]), interval(Metrics.brier(p, y), samples[5]),
                 interval(Metrics.brierBaseRate(y), samples[6]), interval(Metrics.ece(p, y), samples[7]));
     }
@@ -97,6 +97,15 @@ public final class Bootstrap {
     private static double[] differences(float[] p1, float[] p2, int[] y, double threshold) {
         return new double[] {Metrics.confusion(p1, y, threshold).accuracy() - Metrics.confusion(p2, y, threshold).accuracy(),
                 Metrics.rocAuc(p1, y) - Metrics.rocAuc(p2, y), Metrics.brier(p1, y) - Metrics.brier(p2, y)};
+    }
+
+    /**
+     * @param c confusion counts
+     * @return tp / (tp + fp), NaN when nothing is called a merger (0/0 is undefined; such resamples are left out of
+     *         the interval, as for ROC AUC with one class)
+     */
+    static double precision(Metrics.Confusion c) {
+        return c.tp() + c.fp() == 0 ? Double.NaN : c.precision();
     }
 
     /**

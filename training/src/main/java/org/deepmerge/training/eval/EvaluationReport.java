@@ -15,7 +15,7 @@ import java.util.Map;
  * @param seed       bootstrap seed
  * @param confusion  confusion counts at the threshold
  * @param accuracy   accuracy
- * @param precision  precision (merger = positive)
+ * @param precision  precision (merger = positive), NaN when nothing is called a merger
  * @param recall     recall
  * @param f1         F1
  * @param rocAuc     ROC AUC

@@ -152,7 +152,8 @@ public record MorphologyBaseline(MorphologyForest forest, AsymmetryBaseline asym
         }
         md.add("");
         md.add(String.format(java.util.Locale.ROOT, "Asymmetry baseline fitted on the same training rows: central box %.2f"
-                + " of the side, p = sigmoid(%.3f A + %.3f).", asymmetry.centralFraction(), asymmetry.slope(), asymmetry.intercept()));
+                + " of the side, p = sigmoid(%.3f A %s %.3f).", asymmetry.centralFraction(), asymmetry.slope(),
+                asymmetry.intercept() < 0 ? "-" : "+", Math.abs(asymmetry.intercept())));
         return md;
     }
 

@@ -65,6 +65,18 @@ public final class MorphologyFeatures {
         }
 
         /**
+         * @return e.g. {@code 1x40x40 at 1.2"/px, survey:0.1}, or {@code 2x40x40 (1 survey channel) at 1.2"/px, none}
+         */
+        @Override
+        public String toString() {
+            String derived = surveyChannels == channels ? "" : " (" + surveyChannels + " survey channel"
+                    + (surveyChannels == 1 ? "" : "s") + ")";
+            return channels + "x" + height + "x" + width + derived + " at "
+                    + java.math.BigDecimal.valueOf(arcsecPerPixel).stripTrailingZeros().toPlainString() + "\"/px, "
+                    + normalisation;
+        }
+
+        /**
          * @param d              a dataset of model inputs
          * @param normalisation  the normalisation they went through
          * @param arcsecPerPixel their pixel scale, arcsec/px

@@ -62,9 +62,17 @@ public final class MorphologyForest implements Predictor {
      */
     public record Params(int trees, int maxDepth, float featureFraction, float minChildWeight) {
         public Params {
-            if (trees < 1 || maxDepth < 0 || !(featureFraction > 0 && featureFraction < 1) || !(minChildWeight > 0)) {
-                throw new IllegalArgumentException("forest parameters " + trees + " trees, depth " + maxDepth
-                        + ", feature fraction " + featureFraction + ", min child weight " + minChildWeight);
+            if (trees < 1) {
+                throw new IllegalArgumentException("trees " + trees + ": expected >= 1");
+            }
+            if (maxDepth < 0) {
+                throw new IllegalArgumentException("max depth " + maxDepth + ": expected >= 1, or 0 for unlimited");
+            }
+            if (!(featureFraction > 0 && featureFraction < 1)) {
+                throw new IllegalArgumentException("feature fraction " + featureFraction + ": expected strictly between 0 and 1");
+            }
+            if (!(minChildWeight > 0)) {
+                throw new IllegalArgumentException("smallest rows per leaf " + minChildWeight + ": expected > 0");
             }
         }
 

@@ -146,7 +146,8 @@ public final class ReportWriter {
         sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (EvaluationReport r : reports) {
             sb.append("| ").append(r.name()).append(" | ").append(r.n()).append(" | ").append(r.accuracy()).append(" | ")
-                    .append(r.precision()).append(" | ").append(r.recall()).append(" | ").append(r.f1()).append(" | ")
+                    .append(Double.isNaN(r.precision().value()) ? "undefined (no positive predictions)" : r.precision())
+                    .append(" | ").append(r.recall()).append(" | ").append(r.f1()).append(" | ")
                     .append(r.rocAuc()).append(" | ").append(r.brier()).append(" | ").append(r.ece()).append(" |\n");
         }
         return sb.toString().stripTrailing();

@@ -17,6 +17,9 @@ import org.deepmerge.core.preprocess.Preprocessor;
  * by the core {@code Preprocessor.toTensor} with the model's contract (which normalises them already).
  */
 public final class OnnxPredictor implements Predictor {
+    /** The end of the core's message for a missing contract value, naming the scorer's flag. */
+    private static final java.util.regex.Pattern PASS_FLAG = java.util.regex.Pattern.compile(" or pass (--[a-z-]+)$");
+
     private final OnnxScorer scorer;
     private final ModelContract contract;
     private final boolean normalise;
@@ -30,9 +33,28 @@ public final class OnnxPredictor implements Predictor {
     }
 
     private OnnxPredictor(Path model, boolean normalise) throws DeepMergeException {
-        this.scorer = OnnxScorer.open(model, ScorerOptions.defaults(), null);
+        this.scorer = open(model);
         this.contract = scorer.contract();
         this.normalise = normalise;
+    }
+
+    /**
+     * Opens the scorer without contract overrides: the training commands take no contract flags, so a contract value
+     * the file lacks is asked for the way that works here, a copy written by {@code deepmerge-train publish}.
+     */
+    private static OnnxScorer open(Path model) throws DeepMergeException {
+        try {
+            return OnnxScorer.open(model, ScorerOptions.defaults(), null);
+        } catch (DeepMergeException e) {
+            java.util.regex.Matcher m = PASS_FLAG.matcher(e.getMessage());
+            if (e.reason() != Reason.INVALID_MODEL || !m.find()) {
+                throw e;
+            }
+            throw new DeepMergeException(Reason.INVALID_MODEL, model + ": " + e.getMessage().substring(0, m.start())
+                    + "; deepmerge-train reads the contract from the file only: write it into a copy with deepmerge-train"
+                    + " publish --model " + model + " " + m.group(1) + " VALUE ... --models-dir DIR (publish takes the"
+                    + " contract flags) and use that copy", e);
+        }
     }
 
     /**

@@ -108,11 +108,84 @@ class TrainCliTest {
     }
 
     @Test
-    void errorsAreReportedWithReasonAndExitCode() {
+    void errorsAreReportedWithReasonAndExitCode() throws Exception {
         StringWriter err = new StringWriter();
-        assertEquals(1, run(err, "train", "--data", tmp.resolve("nope.fits").toString(), "--out", tmp.resolve("o").toString()));
+        assertEquals(TrainCli.EXIT_FAILED, run(err, "train", "--data", tmp.resolve("nope.fits").toString(), "--out",
+                tmp.resolve("o").toString()), "IO_ERROR exits as INVALID_CONFIG does, as in deepmerge");
         assertTrue(err.toString().contains("error (IO_ERROR)") && err.toString().contains("nope.fits"), err.toString());
         StringWriter err2 = new StringWriter();
         assertEquals(2, run(err2, "train", "--data", tmp.toString(), "--out", tmp.resolve("o").toString(), "--epochs", "0"));
+        StringWriter err3 = new StringWriter();
+        assertEquals(2, run(err3, "evaluate", "--model", tmp.resolve("m.onnx").toString()), "picocli usage error");
+        Path garbage = Files.writeString(tmp.resolve("garbage.onnx"), "not an ONNX file");
+        Path labels = Files.writeString(tmp.resolve("labels.csv"), "objectId,label\nZTF1,1\n");
+        StringWriter err4 = new StringWriter();
+        assertEquals(2, run(err4, "evaluate", "--model", garbage.toString(), "--alerts", tmp.toString(), "--labels",
+                labels.toString(), "--report", tmp.resolve("r").toString()), err4.toString());
+        assertTrue(err4.toString().contains("error (INVALID_MODEL)"), err4.toString());
+    }
+
+    /** Runs a command that must be refused: exit code 2, and the error text. */
+    private String refused(String... args) {
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, args), err.toString());
+        return err.toString();
+    }
+
+    @Test
+    void baselineRefusesConflictingOrInapplicableOptionsBeforeReadingAnything() {
+        String data = tmp.resolve("not-read").toString();
+        String out = tmp.resolve("rf").toString();
+        String e = refused("baseline", "--method", "morphology-rf", "--data", data, "--reobserve", "ztf",
+                "--pixel-scale", "0.5", "--out", out);
+        assertTrue(e.contains("INVALID_CONFIG") && e.contains("--pixel-scale") && e.contains("--model-pixel-scale"), e);
+        e = refused("baseline", "--method", "morphology-rf", "--data", data, "--model-pixel-scale", "0.5", "--out", out);
+        assertTrue(e.contains("--model-pixel-scale") && e.contains("--reobserve"), e);
+
+        e = refused("baseline", "--method", "morphology-rf", "--data", data, "--pixel-scale", "1", "--min-leaf", "0",
+                "--out", out);
+        assertTrue(e.contains("--min-leaf 0.0: expected a number of rows > 0") && !e.contains("child weight"), e);
+        e = refused("baseline", "--method", "morphology-rf", "--data", data, "--pixel-scale", "1",
+                "--feature-fraction", "0.5,1", "--out", out);
+        assertTrue(e.contains("--feature-fraction 1.0: expected a fraction strictly between 0 and 1"), e);
+
+        e = refused("baseline", "--method", "asymmetry", "--data", data, "--out", out, "--trees", "5");
+        assertTrue(e.contains("--out goes with --method morphology-rf"), e);
+        e = refused("baseline", "--data", data, "--trees", "5");
+        assertTrue(e.contains("--trees goes with --method morphology-rf"), e);
+
+        e = refused("baseline", "--method", "morphology-rf");
+        assertTrue(e.contains("Missing required option: '--data"), e);
+        String usage = TrainCli.commandLine().getSubcommands().get("baseline").getUsageMessage();
+        assertTrue(usage.contains(" --data=") && !usage.contains("[--data="), usage);
+
+        e = refused("baseline", "--method", "morphology-rf", "--model", tmp.resolve("absent.onnx").toString(), "--data",
+                data, "--out", out);
+        assertTrue(e.contains("INVALID_CONFIG") && e.contains("--split"), "options checked before the model is loaded: " + e);
+    }
+
+    @Test
+    void evaluateChecksTheBaselineNameFirstAndBeforeReadingAnything() {
+        String model = tmp.resolve("absent.onnx").toString();
+        String report = tmp.resolve("report").toString();
+        String e = refused("evaluate", "--model", model, "--data", tmp.resolve("absent").toString(), "--report", report,
+                "--baseline", "foo");
+        assertTrue(e.contains("unknown baseline 'foo'; known: asymmetry, morphology-rf"), e);
+        e = refused("evaluate", "--model", model, "--alerts", tmp.resolve("a.avro").toString(), "--labels",
+                tmp.resolve("l.csv").toString(), "--report", report, "--baseline", "foo");
+        assertTrue(e.contains("unknown baseline 'foo'") && !e.contains("needs --baseline-model"), e);
+        e = refused("evaluate", "--model", model, "--data", tmp.resolve("absent").toString(), "--report", report,
+                "--baseline", "morphology-rf");
+        assertTrue(e.contains("--baseline morphology-rf needs --baseline-model"), e);
+    }
+
+    @Test
+    void aThirdPartyModelWithoutContractIsToldWhatWorksInTheTrainingCli() throws Exception {
+        Path pytorch = org.deepmerge.core.testing.TestData.require("models/deepmerge-da-pytorch-untrained.onnx");
+        Path labels = Files.writeString(tmp.resolve("labels.csv"), "objectId,label\nZTF1,1\n");
+        String e = refused("evaluate", "--model", pytorch.toString(), "--alerts", tmp.toString(), "--labels",
+                labels.toString(), "--report", tmp.resolve("r").toString());
+        assertTrue(e.contains("error (INVALID_MODEL)") && e.contains("deepmerge-train publish --model " + pytorch)
+                && !e.contains("or pass --"), e);
     }
 }

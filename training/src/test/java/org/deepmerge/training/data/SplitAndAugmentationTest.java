@@ -102,4 +102,9 @@ class SplitAndAugmentationTest {
         assertEquals(s.positives(l), sh.positives(l));
         assertFalse(Arrays.equals(s.index(), sh.index()));
     }
+
+    @Test
+    void splitDescribesItsPartSizesNotItsArrays() {
+        assertEquals("2 training, 1 validation, 0 test rows", new Split(new int[] {0, 1}, new int[] {2}, new int[0]).toString());
+    }
 }

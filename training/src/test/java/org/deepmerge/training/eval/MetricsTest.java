@@ -111,4 +111,14 @@ class MetricsTest {
         float[] constant = {0.4f, 0.4f, 0.4f, 0.4f, 0.4f};
         assertEquals(Metrics.brier(constant, Y), Metrics.brierBaseRate(Y), 1e-7);
     }
+
+    @Test
+    void precisionIsUndefinedWhenNothingIsCalledAMerger() {
+        EvaluationReport r = Bootstrap.evaluate("m", new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new int[] {1, 0, 1, 0}, 0.5, 50, 1);
+        assertTrue(Double.isNaN(r.precision().value()), r.precision().toString());
+        assertEquals(null, r.toJsonMap().get("precision"), "0/0 is null in report.json, as an undefined ROC AUC");
+        String table = ReportWriter.table(java.util.List.of(r));
+        assertTrue(table.contains("| undefined (no positive predictions) |"), table);
+        assertEquals("0.500 [n/a]", new MetricValue(0.5, Double.NaN, Double.NaN).toString());
+    }
 }

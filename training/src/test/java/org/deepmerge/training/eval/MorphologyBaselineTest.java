@@ -109,6 +109,13 @@ class MorphologyBaselineTest {
         MorphologyFeatures.InputView coarser = new MorphologyFeatures.InputView(1, SIZE, SIZE, 1, "none", 2.0);
         DeepMergeException e = assertThrows(DeepMergeException.class, () -> back.forest().view().requireSame(coarser));
         assertEquals(DeepMergeException.Reason.INVALID_CONFIG, e.reason());
+        assertTrue(e.getMessage().contains("inputs 1x32x32 at 1\"/px, none but these inputs are 1x32x32 at 2\"/px, none"),
+                "inputs described for people, not as a record: " + e.getMessage());
+        assertEquals("2x40x40 (1 survey channel) at 1.2\"/px, survey:0.1",
+                new MorphologyFeatures.InputView(2, 40, 40, 1, "survey:0.1", 1.2).toString());
+        MorphologyBaseline negative = new MorphologyBaseline(back.forest(), AsymmetryBaseline.fitted(1, SIZE, SIZE, 0.5,
+                10.154, -5.158), back.grid(), back.importances(), 1, 0, 1, 0, "x");
+        assertTrue(String.join("\n", negative.describe()).contains("p = sigmoid(10.154 A - 5.158)"), negative.describe().toString());
         Files.writeString(tmp.resolve("rf").resolve(MorphologyBaseline.FOREST_FILE), "not a forest");
         assertEquals(DeepMergeException.Reason.IO_ERROR,
                 assertThrows(DeepMergeException.class, () -> MorphologyBaseline.load(tmp.resolve("rf"))).reason());
