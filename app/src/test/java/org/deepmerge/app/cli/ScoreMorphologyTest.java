@@ -149,7 +149,7 @@ class ScoreMorphologyTest {
      * The 22 ZTF alerts on catalogued PS1 stars (gate reason POINT_SOURCE_CATALOGUE) show the star in their template:
      * unresolved (r20 below the ~1" half width of ZTF's ~2" PSF), all alike (the PSF: C and the half-light radius
      * spread several times less than among the other measured sources), and more concentrated than those. Their
-     * asymmetry is not low (median 0.25 against 0.12): on the 1.2"/px grid a PSF of ~1.7 px is undersampled and the
+     * asymmetry is not low (median 0.25 against 0.22): on the 1.2"/px grid a PSF of ~1.7 px is undersampled and the
      * interpolated 180-degree rotation differs from it at the peak (docs/science.md), so no assertion is made on A.
      */
     @Test
