@@ -84,8 +84,13 @@ class ScoreMorphologyTest {
             assertTrue(m.isObject(), n.toString());
             assertEquals(n.get("bands").get(0).asText(), m.get("band").asText(), "the one channel's band");
             assertEquals(1.2, m.get("pixelScaleArcsec").asDouble(), "the default model's grid");
-            boolean failed = List.of("NO_SOURCE", "TOO_FEW_PIXELS", "NONPOSITIVE_FLUX").contains(m.get("flag").asText());
+            String flag = m.get("flag").asText();
+            boolean failed = List.of("LOW_SIGNAL_TO_NOISE", "NONPOSITIVE_FLUX", "TOO_FEW_PIXELS", "NO_SOURCE")
+                    .contains(flag);
             assertEquals(failed, m.get("concentration").isNull(), n.toString());
+            // a measured source is significant; a noise peak carries the S/N per pixel that failed it
+            assertTrue(failed ? m.get("snPerPixel").isNull() != flag.equals("LOW_SIGNAL_TO_NOISE")
+                    : m.get("snPerPixel").asDouble() >= 2.5, n.toString());
             measured += failed ? 0 : 1;
         }
         assertTrue(measured > 0, "some alerts have a measured source");
@@ -144,7 +149,7 @@ class ScoreMorphologyTest {
      * The 22 ZTF alerts on catalogued PS1 stars (gate reason POINT_SOURCE_CATALOGUE) show the star in their template:
      * unresolved (r20 below the ~1" half width of ZTF's ~2" PSF), all alike (the PSF: C and the half-light radius
      * spread several times less than among the other measured sources), and more concentrated than those. Their
-     * asymmetry is not low (median 0.25 against 0.12): on the 1.2"/px grid a PSF of ~1.7 px is undersampled and the
+     * asymmetry is not low (median 0.25 against 0.22): on the 1.2"/px grid a PSF of ~1.7 px is undersampled and the
      * interpolated 180-degree rotation differs from it at the peak (docs/science.md), so no assertion is made on A.
      */
     @Test
@@ -168,7 +173,10 @@ class ScoreMorphologyTest {
                     m.get("m20").asDouble()});
         }
         assertEquals(22, stars.size());
-        assertTrue(others.size() >= 9, "at least the 9 applicable alerts' hosts: " + others.size());
+        // 8 of the 9 applicable alerts' hosts (the ninth's central segment is a noise blob beside a bright neighbour,
+        // LOW_SIGNAL_TO_NOISE), the POINT_SOURCE_STAMP alert's source and 5 real sources 5-8" from the centre of
+        // templates the gate calls empty
+        assertEquals(14, others.size());
         for (int k = 0; k < 5; k++) {
             System.out.printf("ZTF %s: median %.3f for %d catalogue stars, %.3f for %d other sources%n",
                     List.of("C", "r_half", "A", "G", "M20").get(k), quantile(stars, k, 0.5), stars.size(),

@@ -5,7 +5,8 @@ package org.deepmerge.core.morphology;
  * (among the suspect flags, the input's problems before the measurements' they cause).
  * {@link #OK}: nothing went wrong. The <em>suspect</em> flags (statmorph's {@code flag = 1..2}, Rodriguez-Gomez et al.
  * 2019, §3.2) come with values that were computed but may be biased. The <em>failed</em> flags (statmorph's
- * {@code flag = 4}, "catastrophic") come with NaN for every statistic.
+ * {@code flag = 4}, "catastrophic", and the significance cut statmorph's documentation leaves to the user) come with NaN
+ * for every statistic.
  */
 public enum MorphologyFlag {
     /** Every statistic was measured without a warning. */
@@ -47,6 +48,14 @@ public enum MorphologyFlag {
      * project measures the sky, and is less often reached by a galaxy's undetected wings.
      */
     NOT_SKY_SUBTRACTED(true),
+    /**
+     * The central source is not significant: its average signal-to-noise per pixel over the Gini segmap is below
+     * {@value Morphology#MIN_SN_PER_PIXEL} ({@link MorphologyResult#snPerPixel()}, statmorph's {@code sn_per_pixel}),
+     * the limit below which Lotz et al. (2006, ApJ 636, 592) and statmorph's documentation do not trust the
+     * statistics. On survey stamps such a "source" is mostly a noise peak that the detection's 3x3 smoothing lifted
+     * above its threshold, and its C, A, G and M20 describe the noise: every statistic is NaN, the S/N per pixel kept.
+     */
+    LOW_SIGNAL_TO_NOISE(false),
     /** The central segment's flux sum is &lt;= 0: nothing can be measured (statmorph aborts here too). */
     NONPOSITIVE_FLUX(false),
     /**

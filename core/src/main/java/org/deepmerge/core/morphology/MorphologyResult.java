@@ -2,7 +2,8 @@ package org.deepmerge.core.morphology;
 
 /**
  * Non-parametric morphology of the central source of one stamp (see {@link Morphology} for the definitions and their
- * sources). Statistics that could not be computed are NaN; when {@link MorphologyFlag#measured()} is false they all are.
+ * sources). Statistics that could not be computed are NaN; when {@link MorphologyFlag#measured()} is false (a failure
+ * flag) they all are.
  *
  * @param flag                   the most severe problem met, {@link MorphologyFlag#OK} when none
  * @param concentration          C = 5 log10(r80 / r20), dimensionless (Conselice 2003; Lotz et al. 2004)
@@ -23,10 +24,14 @@ package org.deepmerge.core.morphology;
  * @param centreX                asymmetry centre, x (column) in the input image, pixels (pixel centres at integers)
  * @param centreY                asymmetry centre, y (row) in the input image, pixels
  * @param segmentPixels          pixels in the central source's detection segment (0 when there is none)
+ * @param snPerPixel             average signal-to-noise per pixel of the Gini segmap, the significance the statistics
+ *                               are judged by (statmorph's {@code sn_per_pixel}; see {@link Morphology}); kept with
+ *                               {@link MorphologyFlag#LOW_SIGNAL_TO_NOISE}, which it explains; NaN for the other
+ *                               failure flags and for an image without noise (sky sigma 0)
  */
 public record MorphologyResult(MorphologyFlag flag, double concentration, double asymmetry, double gini, double m20,
         double giniM20Merger, double giniM20Bulge, double halfLightRadiusArcsec, double petrosianRadiusArcsec,
-        double r20Arcsec, double r80Arcsec, double centreX, double centreY, int segmentPixels) {
+        double r20Arcsec, double r80Arcsec, double centreX, double centreY, int segmentPixels, double snPerPixel) {
 
     public MorphologyResult {
         if (flag == null) {
@@ -40,7 +45,17 @@ public record MorphologyResult(MorphologyFlag flag, double concentration, double
      * @return a result with every statistic NaN
      */
     static MorphologyResult failed(MorphologyFlag flag, int segmentPixels) {
+        return failed(flag, segmentPixels, Double.NaN);
+    }
+
+    /**
+     * @param flag          a failure flag
+     * @param segmentPixels pixels in the central segment, 0 when there is none
+     * @param snPerPixel    the S/N per pixel that made it fail, NaN when that was not the reason
+     * @return a result with every statistic NaN
+     */
+    static MorphologyResult failed(MorphologyFlag flag, int segmentPixels, double snPerPixel) {
         double n = Double.NaN;
-        return new MorphologyResult(flag, n, n, n, n, n, n, n, n, n, n, n, n, segmentPixels);
+        return new MorphologyResult(flag, n, n, n, n, n, n, n, n, n, n, n, n, segmentPixels, snPerPixel);
     }
 }

@@ -141,6 +141,7 @@ public final class MergerScores {
                 .setHalfLightRadiusArcsec(finiteOrNull(r.halfLightRadiusArcsec()))
                 .setPetrosianRadiusArcsec(finiteOrNull(r.petrosianRadiusArcsec()))
                 .setR20Arcsec(finiteOrNull(r.r20Arcsec()))
+                .setSnPerPixel(finiteOrNull(r.snPerPixel()))
                 .build();
     }
 

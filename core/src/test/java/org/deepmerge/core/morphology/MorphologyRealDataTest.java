@@ -34,6 +34,7 @@ class MorphologyRealDataTest {
             MorphologyBehaviourTest.assertAllNaN(m);
             return;
         }
+        assertTrue(!(m.snPerPixel() < Morphology.MIN_SN_PER_PIXEL), "significant: " + what + ": " + m);
         assertTrue(m.concentration() > 0 && m.concentration() < 10, what + ": " + m);
         assertTrue(Double.isFinite(m.asymmetry()) && m.asymmetry() > -1 && m.asymmetry() < 2, what + ": " + m);
         assertTrue(m.petrosianRadiusArcsec() > 0 && m.halfLightRadiusArcsec() > 0, what + ": " + m);

@@ -146,19 +146,45 @@ class MergerScoreSchemaEvolutionTest {
         return Schema.createRecord(NEW.getName(), NEW.getDoc(), NEW.getNamespace(), false, fields);
     }
 
+    /** The schema of the release before {@code MorphologyStatistics.snPerPixel}: the current one without it. */
+    static Schema withoutSnPerPixel() {
+        Schema stats = MorphologyStatistics.getClassSchema();
+        List<Schema.Field> statFields = new ArrayList<>();
+        for (Schema.Field f : stats.getFields()) {
+            if (!f.name().equals("snPerPixel")) {
+                statFields.add(new Schema.Field(f, f.schema()));
+            }
+        }
+        assertEquals(stats.getFields().size() - 1, statFields.size(), "the current record has snPerPixel");
+        Schema oldStats = Schema.createRecord(stats.getName(), stats.getDoc(), stats.getNamespace(), false, statFields);
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : NEW.getFields()) {
+            fields.add(f.name().equals("morphology")
+                    ? new Schema.Field(f.name(), Schema.createUnion(Schema.create(Schema.Type.NULL), oldStats), f.doc(),
+                            Schema.Field.NULL_DEFAULT_VALUE)
+                    : new Schema.Field(f, f.schema()));
+        }
+        return Schema.createRecord(NEW.getName(), NEW.getDoc(), NEW.getNamespace(), false, fields);
+    }
+
     static MergerScore applicable(MorphologyStatistics morphology) {
         return base().setPMerger(0.75f).setApplicable(true).setReason(null).setLogit(1.0986)
                 .setClassifications(List.of(new Classification("non_merger", 0.25f), new Classification("merger", 0.75f)))
                 .setMorphology(morphology).build();
     }
 
-    @Test
-    void theMorphologyFieldIsCompatibleBothWays() throws Exception {
-        Schema previous = withoutMorphology();
+    /** A new reader reads what the previous schema wrote, and a reader of the previous schema what the new one writes. */
+    static void assertCompatibleBothWays(Schema previous) {
         assertEquals(SchemaCompatibilityType.COMPATIBLE,
                 SchemaCompatibility.checkReaderWriterCompatibility(NEW, previous).getType(), "new reader, old writer");
         assertEquals(SchemaCompatibilityType.COMPATIBLE,
                 SchemaCompatibility.checkReaderWriterCompatibility(previous, NEW).getType(), "old reader, new writer");
+    }
+
+    @Test
+    void theMorphologyFieldIsCompatibleBothWays() throws Exception {
+        Schema previous = withoutMorphology();
+        assertCompatibleBothWays(previous);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
@@ -182,5 +208,40 @@ class MergerScoreSchemaEvolutionTest {
         MergerScore again = new SpecificDatumReader<>(MergerScore.class)
                 .read(null, DecoderFactory.get().binaryDecoder(withMorphology, null));
         assertEquals(m, again.getMorphology());
+    }
+
+    @Test
+    void theSignalToNoiseFieldIsCompatibleBothWays() throws Exception {
+        Schema previous = withoutSnPerPixel();
+        assertCompatibleBothWays(previous);
+
+        GenericRecord oldStats = new org.apache.avro.generic.GenericData.Record(
+                previous.getField("morphology").schema().getTypes().get(1));
+        oldStats.put("band", "r");
+        oldStats.put("pixelScaleArcsec", 1.2);
+        oldStats.put("flag", "OK");
+        oldStats.put("gini", 0.49);
+        GenericRecord oldRecord = new org.apache.avro.generic.GenericData.Record(previous);
+        MergerScore template = applicable(null);
+        for (Schema.Field f : previous.getFields()) {
+            Object v = f.name().equals("morphology") ? oldStats : template.get(f.name());
+            oldRecord.put(f.name(), v instanceof Instant t ? t.toEpochMilli() : v);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.generic.GenericDatumWriter<GenericRecord>(previous).write(oldRecord, enc);
+        enc.flush();
+        MergerScore read = new SpecificDatumReader<MergerScore>(previous, NEW)
+                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        assertEquals(0.49, read.getMorphology().getGini());
+        assertNull(read.getMorphology().getSnPerPixel(), "default null");
+
+        MorphologyStatistics m = MorphologyStatistics.newBuilder().setBand("r").setPixelScaleArcsec(1.2)
+                .setFlag("LOW_SIGNAL_TO_NOISE").setSnPerPixel(1.1).build();
+        GenericRecord old = new GenericDatumReader<GenericRecord>(NEW, previous)
+                .read(null, DecoderFactory.get().binaryDecoder(writeNew(applicable(m)), null));
+        GenericRecord oldView = (GenericRecord) old.get("morphology");
+        assertNull(oldView.getSchema().getField("snPerPixel"), "the old reader skips the field");
+        assertEquals("LOW_SIGNAL_TO_NOISE", oldView.get("flag").toString());
     }
 }

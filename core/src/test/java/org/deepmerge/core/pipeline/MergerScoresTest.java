@@ -112,11 +112,11 @@ class MergerScoresTest {
         double nan = Double.NaN;
         MorphologyMeasurement m = new MorphologyMeasurement("r", 1.2, new MorphologyResult(
                 MorphologyFlag.GINI_SEGMAP_DEGENERATE, 2.5, 0.125, nan, nan, nan, nan, 1.625, 3.375, 0.875, 2.0, 20.1,
-                19.8, 40));
+                19.8, 40, 6.5));
         MorphologyStatistics expected = MorphologyStatistics.newBuilder().setBand("r").setPixelScaleArcsec(1.2)
                 .setFlag("GINI_SEGMAP_DEGENERATE").setConcentration(2.5).setAsymmetry(0.125).setGini(null).setM20(null)
                 .setGiniM20Merger(null).setGiniM20Bulge(null).setHalfLightRadiusArcsec(1.625)
-                .setPetrosianRadiusArcsec(3.375).setR20Arcsec(0.875).build();
+                .setPetrosianRadiusArcsec(3.375).setR20Arcsec(0.875).setSnPerPixel(6.5).build();
         PreparedImage p = prepared(1);
         PreparedImage measured = new PreparedImage(p.alert(), p.image(), p.bands(), p.incomplete(), p.applicability(), m);
         ModelIdentity model = new ModelIdentity("m", "1", "00");
@@ -127,5 +127,20 @@ class MergerScoresTest {
         PreparedImage measuredStar = new PreparedImage(p.alert(), p.image(), p.bands(), p.incomplete(), star, m);
         assertEquals(expected, MergerScores.notApplicable(measuredStar, model, 0, 0).getMorphology());
         assertNull(MergerScores.notApplicable(prepared(1, star), model, 0, 0).getMorphology(), "not measured");
+    }
+
+    @Test
+    void aNoisePeakCarriesItsSignalToNoiseAndNoStatistic() {
+        double nan = Double.NaN;
+        MorphologyMeasurement m = new MorphologyMeasurement("r", 1.2, new MorphologyResult(
+                MorphologyFlag.LOW_SIGNAL_TO_NOISE, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, 6,
+                1.1));
+        PreparedImage p = prepared(1);
+        org.deepmerge.core.gate.Applicability empty = org.deepmerge.core.gate.Applicability.notApplicable(
+                org.deepmerge.core.gate.NotApplicableReason.EMPTY_STAMP, "S/N -1.00");
+        MorphologyStatistics s = MergerScores.notApplicable(new PreparedImage(p.alert(), p.image(), p.bands(),
+                p.incomplete(), empty, m), new ModelIdentity("m", "1", "00"), 0, 0).getMorphology();
+        assertEquals(MorphologyStatistics.newBuilder().setBand("r").setPixelScaleArcsec(1.2)
+                .setFlag("LOW_SIGNAL_TO_NOISE").setSnPerPixel(1.1).build(), s);
     }
 }

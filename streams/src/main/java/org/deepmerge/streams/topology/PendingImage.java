@@ -23,25 +23,25 @@ import org.deepmerge.core.morphology.MorphologyResult;
  * One preprocessed image waiting in the changelogged batch buffer, and its compact, lossless byte encoding
  * (the value of the buffer store and so of its changelog topic).
  *
- * <p>Encoding v5: version byte 5; record timestamp (ms); enqueue wall-clock time (ms); the input record's topic,
+ * <p>Encoding v6: version byte 6; record timestamp (ms); enqueue wall-clock time (ms); the input record's topic,
  * partition and offset ({@link Source}); ids, position, epoch, band count (int), bands and the incomplete flag, every
  * string as a 4-byte big-endian byte count and that many bytes of standard UTF-8 (so any string the Avro schemas
  * allow, which {@code DataOutput.writeUTF} and its 65,535-byte cap did not); a morphology flag byte (1 when the input
  * carries a {@link MorphologyMeasurement}) and then the measurement: band, grid pixel scale (double), flag name, the 12
- * double values of {@link MorphologyResult} in component order and its segment pixel count (int), about 140 bytes
- * instead of a second image; the image's value count {@code n}; the plane count {@code P} (the
- * number of bands when it divides {@code n}, else 1) and, per plane, the index of the plane it repeats (its own
+ * double values of {@link MorphologyResult} in component order, its segment pixel count (int) and its S/N per pixel
+ * (double), about 150 bytes instead of a second image; the image's value count {@code n}; the plane count {@code P}
+ * (the number of bands when it divides {@code n}, else 1) and, per plane, the index of the plane it repeats (its own
  * index when it is stored); then the stored planes of the {@code [C,H,W]} float32 image, in order, as their IEEE-754
  * bits, byte-shuffled (all first bytes, then all second bytes, ...: the Blosc/HDF5 shuffle filter) and compressed
  * as one LZ4 block (lz4-java, the library Kafka's own lz4 compression uses). A plane is a repeat when its bits equal
  * an earlier plane's: a single-band ZTF or Rubin alert fills all model channels with the same stamp, so only one of
  * three planes is shuffled and compressed. Shuffling groups the slowly varying exponent bytes together, which
  * compresses astronomical images far better; the round trip is bit-exact, so the scorer sees exactly what
- * preprocessing produced. v4 (v5 without the morphology flag and measurement), v3 (v4 without the source location,
- * strings and the band count (short) written by {@code DataOutput.writeUTF} / {@code writeShort}), v2 (v3's strings,
- * all planes stored, no plane table) and v1 (v2 with deflate instead of LZ4) are still read, so a buffer changelog
- * written by an earlier version restores; LZ4 replaced deflate because deflating each
- * 67.5 KB image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
+ * preprocessing produced. v5 (v6 without the S/N per pixel, read as NaN), v4 (v5 without the morphology flag and
+ * measurement), v3 (v4 without the source location, strings and the band count (short) written by
+ * {@code DataOutput.writeUTF} / {@code writeShort}), v2 (v3's strings, all planes stored, no plane table) and v1
+ * (v2 with deflate instead of LZ4) are still read, so a buffer changelog written by an earlier version restores; LZ4
+ * replaced deflate because deflating each 67.5 KB image took ~1.2 ms of stream-thread CPU per alert, more than decoding the alert (docs/benchmarks.md).
  *
  * @param input           the preprocessed alert
  * @param recordTimestamp the input record's timestamp (ms since epoch); the score is forwarded with it
@@ -86,7 +86,8 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     private static final byte VERSION_ALL_PLANES = 2;
     private static final byte VERSION_PLANE_TABLE = 3;
     private static final byte VERSION_SOURCE = 4;
-    private static final byte VERSION = 5;
+    private static final byte VERSION_MORPHOLOGY = 5;
+    private static final byte VERSION = 6;
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
     /** Largest image accepted when decoding, values (a sanity bound against a corrupt store entry). */
     private static final int MAX_PIXELS = 1 << 26;
@@ -164,9 +165,10 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
             out.writeDouble(d);
         }
         out.writeInt(r.segmentPixels());
+        out.writeDouble(r.snPerPixel());
     }
 
-    private static MorphologyMeasurement readMorphology(DataInputStream in, ByteArrayInputStream raw)
+    private static MorphologyMeasurement readMorphology(DataInputStream in, ByteArrayInputStream raw, boolean v6)
             throws IOException {
         if (!in.readBoolean()) {
             return null;
@@ -184,11 +186,13 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
         for (int i = 0; i < d.length; i++) {
             d[i] = in.readDouble();
         }
+        int segmentPixels = in.readInt();
+        double snPerPixel = v6 ? in.readDouble() : Double.NaN;
         return new MorphologyMeasurement(band, scale, new MorphologyResult(f, d[0], d[1], d[2], d[3], d[4], d[5], d[6],
-                d[7], d[8], d[9], d[10], d[11], in.readInt()));
+                d[7], d[8], d[9], d[10], d[11], segmentPixels, snPerPixel));
     }
 
-    /** A v4/v5 string: an int byte count, bounded by what is left of the entry, then UTF-8. */
+    /** A v4-v6 string: an int byte count, bounded by what is left of the entry, then UTF-8. */
     private static String readString(DataInputStream in, ByteArrayInputStream raw) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > raw.available()) {
@@ -261,18 +265,17 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
     /**
      * @param bytes a value written by {@link #encode()}
      * @return the pending image
-     * @throws IllegalStateException when the bytes are not a v1-v5 pending image (a corrupt store is a fault)
+     * @throws IllegalStateException when the bytes are not a v1-v6 pending image (a corrupt store is a fault)
      */
     public static PendingImage decode(byte[] bytes) {
         try {
             ByteArrayInputStream raw = new ByteArrayInputStream(bytes);
             DataInputStream in = new DataInputStream(raw);
             byte v = in.readByte();
-            if (v != VERSION && v != VERSION_SOURCE && v != VERSION_PLANE_TABLE && v != VERSION_ALL_PLANES
-                    && v != VERSION_DEFLATE) {
+            if (v < VERSION_DEFLATE || v > VERSION) {
                 throw new IllegalStateException("batch buffer entry has unknown encoding version " + v);
             }
-            boolean v4 = v == VERSION || v == VERSION_SOURCE;
+            boolean v4 = v >= VERSION_SOURCE;
             long ts = in.readLong();
             long wall = in.readLong();
             Source location = v4 ? new Source(readString(in, raw), in.readInt(), in.readLong()) : Source.UNKNOWN;
@@ -291,13 +294,13 @@ public record PendingImage(PreparedInput input, long recordTimestamp, long enque
                 bands.add(v4 ? readString(in, raw) : in.readUTF());
             }
             boolean incomplete = in.readBoolean();
-            MorphologyMeasurement morphology = v == VERSION ? readMorphology(in, raw) : null;
+            MorphologyMeasurement morphology = v >= VERSION_MORPHOLOGY ? readMorphology(in, raw, v == VERSION) : null;
             int n = in.readInt();
             if (n < 0 || n > MAX_PIXELS) {
                 throw new IllegalStateException("batch buffer entry declares " + n + " pixels");
             }
             byte[] source = {0};
-            if (v == VERSION || v == VERSION_SOURCE || v == VERSION_PLANE_TABLE) {
+            if (v >= VERSION_PLANE_TABLE) {
                 int planes = in.readUnsignedByte();
                 if (planes < 1 || n % planes != 0) {
                     throw new IllegalStateException("batch buffer entry declares " + planes + " planes for " + n

@@ -261,7 +261,7 @@ class PendingImageTest {
                 List.of("g", "r", "i"), false, img), 123L, 456L);
         byte[] old = v1(p);
         assertEquals(1, old[0]);
-        assertEquals(5, p.encode()[0], "new entries are v5 (v4 and the morphology)");
+        assertEquals(6, p.encode()[0], "new entries are v6 (v4, the morphology and its S/N per pixel)");
         PendingImage q = PendingImage.decode(old);
         assertEquals(List.of(123L, 456L), List.of(q.recordTimestamp(), q.enqueuedWallMs()));
         assertEquals(List.of("src-9", "obj-9", "LSST", "g,r,i"), List.of(q.input().sourceId(), q.input().objectId(),
@@ -399,14 +399,14 @@ class PendingImageTest {
     void theMorphologyRoundTripsWithTheImage() {
         MorphologyMeasurement m = new MorphologyMeasurement("r", 1.2, new MorphologyResult(
                 MorphologyFlag.SEGMENT_TRUNCATED, 2.4527, 0.2481, 0.4943, -1.3049, -0.019, -0.629, 1.643, 3.406, 0.856,
-                2.39, 19.62, Double.NaN, 57));
+                2.39, 19.62, Double.NaN, 57, 41.5));
         float[] img = planes(40 * 40, 0);
         PendingImage p = new PendingImage(new PreparedInput("9", "o", "ZTF", 1, 2, 3, List.of("r"), false, img, m),
                 5L, 6L, new PendingImage.Source("alerts", 0, 9L));
         byte[] withMorphology = p.encode();
         PendingImage q = PendingImage.decode(withMorphology);
         assertEquals(m, q.input().morphology(), "every value, NaN included");
-        assertSameBits(img, q.input().image(), "v5 entry");
+        assertSameBits(img, q.input().image(), "v6 entry");
         byte[] without = pending(img, "r").encode();
         assertEquals(null, PendingImage.decode(without).input().morphology());
         System.out.printf("buffer entry with morphology: %d B, without: %d B%n", withMorphology.length,
@@ -417,6 +417,30 @@ class PendingImageTest {
         badFlag[at] = 'X';
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> PendingImage.decode(badFlag));
         assertTrue(e.getMessage().contains("morphology flag"), e.getMessage());
+    }
+
+    /** A v5 entry is a v6 entry without the S/N per pixel (the double after the segment pixel count): read as NaN. */
+    @Test
+    void entriesWrittenByTheMorphologyVersionStillRestore() {
+        MorphologyResult r = new MorphologyResult(MorphologyFlag.OK, 2.45, 0.25, 0.49, -1.31, -0.02, -0.63, 1.64,
+                3.41, 0.86, 2.39, 19.6, 19.4, 57, 41.5);
+        MorphologyMeasurement m = new MorphologyMeasurement("g", 1.2, r);
+        float[] img = planes(40 * 40, 0);
+        byte[] v6 = new PendingImage(new PreparedInput("9", "o", "ZTF", 1, 2, 3, List.of("g"), false, img, m), 5L, 6L,
+                new PendingImage.Source("alerts", 0, 9L)).encode();
+        // the flag name, its 12 doubles and the segment pixel count, then the S/N per pixel
+        int sn = indexOf(v6, "OK".getBytes(StandardCharsets.UTF_8)) + 2 + 12 * 8 + 4;
+        assertEquals(41.5, java.nio.ByteBuffer.wrap(v6).getDouble(sn));
+        byte[] v5 = new byte[v6.length - 8];
+        System.arraycopy(v6, 0, v5, 0, sn);
+        System.arraycopy(v6, sn + 8, v5, sn, v6.length - sn - 8);
+        v5[0] = 5;
+        PendingImage q = PendingImage.decode(v5);
+        MorphologyResult expected = new MorphologyResult(r.flag(), r.concentration(), r.asymmetry(), r.gini(), r.m20(),
+                r.giniM20Merger(), r.giniM20Bulge(), r.halfLightRadiusArcsec(), r.petrosianRadiusArcsec(),
+                r.r20Arcsec(), r.r80Arcsec(), r.centreX(), r.centreY(), r.segmentPixels(), Double.NaN);
+        assertEquals(new MorphologyMeasurement("g", 1.2, expected), q.input().morphology());
+        assertSameBits(img, q.input().image(), "v5 entry");
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
