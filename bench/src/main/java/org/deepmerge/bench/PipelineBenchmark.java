@@ -59,6 +59,10 @@ public final class PipelineBenchmark {
 
         /** Resumes processing after {@link #pause()}. */
         void resume();
+
+        /** Called when the timed part starts (after the warm-up), so the application can mark its own meters. */
+        default void timedPartStarts() {
+        }
     }
 
     /** Starts the scoring application; the benchmark closes what it returns. */
@@ -95,13 +99,34 @@ public final class PipelineBenchmark {
      * @param app        starts the scoring application
      * @param clock      reads score timestamps
      * @param timeout    longest wait for all scores of a mode
+     * @param shadow     whether the application scores with a shadow model: each mode then also creates the shadow
+     *                   topic {@code <output>.shadow} ({@link #SHADOW_TOPIC_SUFFIX}, the default of
+     *                   {@code deepmerge.shadow.topic}), with the output's partitions
      */
     public record Config(String bootstrap, List<byte[]> messages, int partitions, AppFactory app, ScoreClock clock,
-                         Duration timeout) {
+                         Duration timeout, boolean shadow) {
         public Config {
             messages = List.copyOf(messages);
         }
+
+        /**
+         * A configuration without a shadow model.
+         *
+         * @param bootstrap  broker address
+         * @param messages   alert messages, cycled
+         * @param partitions input/output topic partitions
+         * @param app        starts the scoring application
+         * @param clock      reads score timestamps
+         * @param timeout    longest wait for all scores of a mode
+         */
+        public Config(String bootstrap, List<byte[]> messages, int partitions, AppFactory app, ScoreClock clock,
+                      Duration timeout) {
+            this(bootstrap, messages, partitions, app, clock, timeout, false);
+        }
     }
+
+    /** Suffix of the shadow topic's name after the output topic's, as {@code deepmerge.shadow.topic} defaults it. */
+    public static final String SHADOW_TOPIC_SUFFIX = ".shadow";
 
     /**
      * @param mode             preloaded, offered or visit
@@ -282,7 +307,7 @@ public final class PipelineBenchmark {
         }
 
         private void createTopics() throws DeepMergeException {
-            KafkaStartup.createTopicsIfMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap()), List.of(
+            List<NewTopic> topics = new ArrayList<>(List.of(
                     new NewTopic(input, c.partitions(), (short) 1).configs(Map.of(
                             // offered load: the producer stamps each record with its intended send time
                             TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, mode.equals("offered") ? "CreateTime"
@@ -290,7 +315,12 @@ public final class PipelineBenchmark {
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024))),
                     new NewTopic(output, c.partitions(), (short) 1),
                     new NewTopic(dlq, 1, (short) 1).configs(Map.of(
-                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))), Duration.ofSeconds(60));
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(8 * 1024 * 1024)))));
+            if (c.shadow()) {
+                topics.add(new NewTopic(output + SHADOW_TOPIC_SUFFIX, c.partitions(), (short) 1));
+            }
+            KafkaStartup.createTopicsIfMissing(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrap()), topics,
+                    Duration.ofSeconds(60));
         }
 
         void startApp() throws DeepMergeException {
@@ -390,6 +420,7 @@ public final class PipelineBenchmark {
 
         /** Takes the counters the result is measured from: the start of the timed part. */
         void markStart() {
+            app.timedPartStarts();
             rss0 = RssProbe.rssBytes();
             cpu0 = CpuTime.processNanos();
             threads0 = CpuTime.snapshot();

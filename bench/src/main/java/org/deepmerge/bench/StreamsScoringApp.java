@@ -18,6 +18,7 @@ import org.deepmerge.avro.v1.MergerScore;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.DeepMergeException.Reason;
 import org.deepmerge.core.model.ContractOverrides;
+import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.streams.config.DeepMergeStreamsConfig;
 import org.deepmerge.streams.runtime.KafkaStartup;
 import org.deepmerge.streams.runtime.ScoringRuntime;
@@ -30,7 +31,9 @@ import org.deepmerge.streams.topology.ScoringTopology;
  * assembled as {@code deepmerge serve} assembles it: one {@link ScoringRuntime} (model, shared inference batcher,
  * core cutout pipeline) for the whole run, one {@link KafkaStreams} instance per benchmark mode on fresh topics
  * (the preloaded mode pauses it while it appends).
- * Scores are written in the plain encoding (Avro binary), which {@link #scoreTimestampMs} reads.
+ * Scores are written in the plain encoding (Avro binary), which {@link #scoreTimestampMs} reads. As in {@code serve},
+ * the topology always has the runtime's shadow scorer; it scores only once {@link #installShadow} has set a shadow
+ * model, writing to {@code <output topic>.shadow} (the default of {@code deepmerge.shadow.topic}).
  */
 public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, PipelineBenchmark.ScoreClock, AutoCloseable {
     private static final GenericDatumReader<GenericRecord> SCORE_READER =
@@ -40,28 +43,62 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
     private final MergerScoreSerde serde;
     private final Path stateRoot;
     private volatile ScoringMetrics metrics;
+    private volatile ShadowMeters shadowMeters;
+    private volatile ModelIdentity shadowModel;
 
     /**
      * @param settings  DeepMerge and Kafka Streams settings for every mode ({@code deepmerge.model.path},
      *                  {@code deepmerge.max.batch.size}, {@code deepmerge.inference.threads}, {@code num.stream.threads},
-     *                  ...); topics, application id, state directory and bootstrap are set per mode
+     *                  ...); topics, application id, state directory and bootstrap are set per mode; without
+     *                  {@code deepmerge.model.cache.dir} the shadow model's copy goes to the run's temporary directory
      * @param overrides model-contract overrides for third-party ONNX files
      * @throws DeepMergeException INVALID_CONFIG when the settings are invalid; the runtime's reasons (INVALID_MODEL,
      *                            IO_ERROR, DEVICE_UNAVAILABLE)
      */
     public StreamsScoringApp(Map<String, Object> settings, ContractOverrides overrides) throws DeepMergeException {
-        Map<String, Object> all = new HashMap<>(settings);
-        all.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "plain");
-        this.settings = Map.copyOf(all);
-        DeepMergeStreamsConfig config = config(this.settings);
-        this.serde = MergerScoreSerde.fromConfig(config);
-        this.runtime = ScoringRuntime.open(config, overrides);
         try {
             this.stateRoot = Files.createTempDirectory("deepmerge-bench-state-");
         } catch (IOException e) {
-            runtime.close();
             throw new DeepMergeException(Reason.IO_ERROR, "cannot create a Kafka Streams state directory: " + e.getMessage(), e);
         }
+        Map<String, Object> all = new HashMap<>(settings);
+        all.put(DeepMergeStreamsConfig.OUTPUT_ENCODING, "plain");
+        all.putIfAbsent(DeepMergeStreamsConfig.MODEL_CACHE_DIR, stateRoot.resolve("models").toString());
+        this.settings = Map.copyOf(all);
+        try {
+            DeepMergeStreamsConfig config = config(this.settings);
+            this.serde = MergerScoreSerde.fromConfig(config);
+            this.runtime = ScoringRuntime.open(config, overrides);
+        } catch (DeepMergeException | RuntimeException e) {
+            FileUtils.deleteQuietly(stateRoot.toFile());
+            throw e;
+        }
+    }
+
+    /**
+     * Sets the shadow model as {@code deepmerge models shadow} does on a model topic
+     * ({@link ScoringRuntime#installShadow}: the same verification and input-compatibility check); every application
+     * started afterwards scores each micro-batch with it too, on the stream thread after the live model, and writes
+     * its records to {@code <output topic>.shadow} in the same transaction.
+     *
+     * @param onnx the shadow model's ONNX file (carrying its contract)
+     * @return its name, version and SHA-256
+     * @throws DeepMergeException as {@link ScoringRuntime#installShadow}: IO_ERROR, INVALID_MODEL (refused, naming the
+     *                            check)
+     */
+    public ModelIdentity installShadow(Path onnx) throws DeepMergeException {
+        shadowModel = runtime.installShadow(onnx);
+        return shadowModel;
+    }
+
+    /**
+     * @return the shadow figures of the most recently started application (records, ONNX Runtime run times of the
+     *         timed part), or empty when no shadow model is set or no application was started
+     */
+    public java.util.Optional<ShadowMeters.Figures> shadowFigures() {
+        ShadowMeters m = shadowMeters;
+        ModelIdentity id = shadowModel;
+        return m == null || id == null ? java.util.Optional.empty() : java.util.Optional.of(m.figures(id));
     }
 
     private static DeepMergeStreamsConfig config(Map<String, Object> p) throws DeepMergeException {
@@ -99,8 +136,10 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
         DeepMergeStreamsConfig config = config(p);
         ScoringMetrics m = new ScoringMetrics(new SimpleMeterRegistry());
         metrics = m;
+        ShadowMeters shadow = new ShadowMeters(config.shadowThreshold(), config.shadowWindow());
+        shadowMeters = shadow;
         ScoringTopology.Dependencies deps = new ScoringTopology.Dependencies(runtime.preparer(), runtime.scorer(),
-                serde.serializer(), m);
+                serde.serializer(), m, null, runtime.shadowScorer(shadow.metrics()));
         KafkaStreams streams;
         try {
             streams = new KafkaStreams(ScoringTopology.build(config, deps), config.streamsProperties());
@@ -123,6 +162,11 @@ public final class StreamsScoringApp implements PipelineBenchmark.AppFactory, Pi
             @Override
             public void resume() {
                 streams.resume();
+            }
+
+            @Override
+            public void timedPartStarts() {
+                shadow.timedPartStarts();
             }
 
             @Override

@@ -41,6 +41,7 @@ import org.deepmerge.bench.InferBenchmark;
 import org.deepmerge.bench.MachineInfo;
 import org.deepmerge.bench.ModelCost;
 import org.deepmerge.bench.OnnxGraphCost;
+import org.deepmerge.bench.ShadowMeters;
 import org.deepmerge.streams.runtime.DefaultModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -380,6 +381,12 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
         @Option(names = "--dynamic-batch", description = "Score with a copy of the model whose batch dimension is symbolic (see bench infer).")
         boolean dynamicBatch;
 
+        @Option(names = "--shadow-model", paramLabel = "FILE",
+                description = "Also score every micro-batch with this ONNX file as the shadow model, as 'deepmerge models "
+                        + "shadow' does (same checks: its own contract, warm-up, input compatibility with --model); its "
+                        + "records go to <output topic>.shadow in the same transaction. The live model may be the same file.")
+        Path shadowModel;
+
         @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Use this broker instead of an embedded one.")
         String bootstrap;
 
@@ -501,11 +508,15 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                 String mode;
                 PipelineBenchmark.Result r;
                 ScoringMetrics meters;
+                java.util.Optional<ShadowMeters.Figures> shadow;
                 String guarantee;
                 try (StreamsScoringApp app = new StreamsScoringApp(settings, contract.overrides())) {
                     guarantee = app.processingGuarantee();
+                    if (shadowModel != null) {
+                        app.installShadow(shadowModel);
+                    }
                     PipelineBenchmark.Config cfg = new PipelineBenchmark.Config(servers, messages, partitions, app, app,
-                            Duration.ofSeconds(timeout));
+                            Duration.ofSeconds(timeout), shadowModel != null);
                     if (visit != null) {
                         mode = "visit";
                         r = PipelineBenchmark.visit(cfg, visit, warmup);
@@ -517,6 +528,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                         r = PipelineBenchmark.preloaded(cfg, alerts, warmup);
                     }
                     meters = app.metrics();
+                    shadow = app.shadowFigures();
                 }
                 double ceilingAfter = Double.NaN;
                 if (!noCeiling) {
@@ -571,6 +583,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                 }
                 if (meters != null) {
                     report.put("not_applicable", meters.notApplicableCount());
+                    report.put("scored_by_model", meters.scoredCount());
                     report.put("changelog_bytes_per_alert", meters.meanEntryBytes());
                     report.put("micro_batches", meters.batches());
                     report.put("largest_micro_batch", meters.maxBatch());
@@ -578,6 +591,7 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                 if (rate != null) {
                     report.put("offered_rate", rate);
                 }
+                shadow.ifPresent(f -> putShadow(report.object("shadow"), shadowModel, f));
                 if (r.latency().count() > 0) {
                     report.putLatency(r.latency());
                     ObjectNode vis = report.object("visible_latency_ms");
@@ -612,6 +626,10 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                             ceiling, ceilingBefore, ceilingAfter, rate != null ? " (rate-limited mode: no ratio)"
                                     : String.format(Locale.ROOT, "; pipeline/infer = %.2f (target >= 0.5)", r.alertsPerSecond() / ceiling));
                 }
+                shadow.ifPresent(f -> out.printf(Locale.ROOT, "  shadow %s %s: %d records (%d in the timed part), %d failed; "
+                        + "%d runs in the timed part, mean %.2f ms, p50 %.2f ms, p99 %.2f ms%n", f.model().name(),
+                        f.model().version(), f.records(), f.recordsTimed(), f.failed(), f.runsTimed(), f.meanMs(),
+                        f.p50Ms(), f.p99Ms()));
                 if (meters != null) {
                     out.printf(Locale.ROOT, "  batch buffer (warm-up included): %.0f changelog bytes per alert; %d micro-batches, largest %.0f%n",
                             meters.meanEntryBytes(), meters.batches(), meters.maxBatch());
@@ -654,6 +672,27 @@ public final class BenchCommand implements Runnable, DeepMergeSubcommand {
                 deleteQuietly(brokerDir);
             }
         }
+    }
+
+    /**
+     * Writes the shadow figures into the report's {@code shadow} object.
+     *
+     * @param o    the object
+     * @param file the shadow model's file
+     * @param f    its figures
+     */
+    static void putShadow(ObjectNode o, Path file, ShadowMeters.Figures f) {
+        o.put("model", file.toString());
+        o.put("name", f.model().name());
+        o.put("version", f.model().version());
+        o.put("sha256", f.model().sha256());
+        o.put("records", f.records());
+        o.put("records_timed_part", f.recordsTimed());
+        o.put("failed", f.failed());
+        o.put("inference_runs_timed_part", f.runsTimed());
+        o.put("inference_ms_mean", f.meanMs());
+        o.put("inference_ms_p50", f.p50Ms());
+        o.put("inference_ms_p99", f.p99Ms());
     }
 
     /** Above this share of the timed part's CPU time spent compiling, a pipeline figure is not steady state. */

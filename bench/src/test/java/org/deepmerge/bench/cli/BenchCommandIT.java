@@ -191,6 +191,70 @@ class BenchCommandIT {
     }
 
     /**
+     * {@code --shadow-model}: the default model live and a copy of it as the shadow. The shadow scores the very images
+     * of each micro-batch after the live model, so it writes one record per image the live model scored: the applicable
+     * inputs (the gate keeps the others from both models), warm-up included, none failed. Checks counts, not speed.
+     */
+    @Test
+    void pipelineWithAShadowModelWritesAShadowRecordPerModelScore() throws Exception {
+        Path live = org.deepmerge.streams.runtime.DefaultModel.resolve(null);
+        Path shadow = reversioned(live, tmp.resolve("shadow-copy.onnx"), "2.0.0-shadow");
+        Path json = tmp.resolve("pipeline-shadow.json");
+        int code = run("bench", "pipeline", "--shadow-model", shadow.toString(), "--alerts", "40", "--count", "12",
+                "--synthetic-survey", "ZTF", "--partitions", "1", "--stream-threads", "1", "--max-batch-size", "8",
+                "--max-wait-ms", "20", "--warmup", "10", "--no-infer-ceiling", "--timeout", "120", "--json",
+                json.toString(), "--broker-dir", tmp.resolve("broker-shadow").toString());
+        assertEquals(0, code, err.toString());
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        JsonNode s = j.get("shadow");
+        assertTrue(s != null && s.isObject(), "the report has a shadow object: " + j);
+        assertEquals(shadow.toString(), s.get("model").asText());
+        assertEquals("deepmerge-default", s.get("name").asText());
+        assertEquals(org.deepmerge.core.model.ModelIdentity.sha256(Files.readAllBytes(shadow)), s.get("sha256").asText());
+        assertEquals(0, j.get("dead_letters").asInt());
+        assertEquals(40, j.get("scores").asInt());
+        assertEquals(10, j.get("warmup_alerts").asInt());
+        long modelScored = j.get("scored_by_model").asLong();
+        assertEquals(40 + 10, modelScored + j.get("not_applicable").asLong(),
+                "every score record is a model score or a not-applicable record");
+        assertTrue(s.get("records").asLong() > 0, s.toString());
+        assertEquals(modelScored, s.get("records").asLong(),
+                "one shadow record per image the live model scored (applicable inputs), warm-up included");
+        assertEquals(0, s.get("failed").asLong());
+        assertTrue(s.get("records_timed_part").asLong() > 0
+                && s.get("records_timed_part").asLong() <= s.get("records").asLong(), s.toString());
+        assertTrue(s.get("inference_runs_timed_part").asLong() >= 1, s.toString());
+        assertTrue(s.get("inference_ms_mean").asDouble() >= 0 && s.get("inference_ms_p99").asDouble() >= 0, s.toString());
+        assertTrue(out.toString().contains("shadow deepmerge-default"), out.toString());
+    }
+
+    /**
+     * @return a copy of an ONNX model whose {@code deepmerge.model.version} is {@code version}: the same graph and cost,
+     *         other bytes (a scorer never runs a shadow with the live model's SHA-256)
+     */
+    private static Path reversioned(Path onnx, Path copy, String version) throws Exception {
+        ai.onnx.proto.OnnxMl.ModelProto m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(onnx));
+        ai.onnx.proto.OnnxMl.ModelProto.Builder b = m.toBuilder().clearMetadataProps();
+        for (ai.onnx.proto.OnnxMl.StringStringEntryProto e : m.getMetadataPropsList()) {
+            b.addMetadataProps(e.getKey().equals("deepmerge.model.version") ? e.toBuilder().setValue(version).build() : e);
+        }
+        Files.write(copy, b.build().toByteArray());
+        return copy;
+    }
+
+    /** A shadow model that does not take the live model's input is refused before the run, naming the check. */
+    @Test
+    void pipelineRefusesAShadowModelOfAnotherInput() throws Exception {
+        Path tiny = TinyConvNetAccess.write(tmp.resolve("tiny-shadow.onnx"), -1);
+        int code = run("bench", "pipeline", "--shadow-model", tiny.toString(), "--alerts", "5", "--count", "2",
+                "--partitions", "1", "--stream-threads", "1", "--no-infer-ceiling", "--timeout", "60",
+                "--broker-dir", tmp.resolve("broker-refused").toString());
+        assertEquals(BenchCommand.EXIT_FAILED, code, err.toString());
+        assertTrue(err.toString().contains("tiny-shadow.onnx") && err.toString().contains("refused (check "),
+                err.toString());
+    }
+
+    /**
      * An alert the broker cannot take (larger than the producer's 8 MiB request limit) fails the run with the count
      * of lost appends, instead of leaving the benchmark waiting for a score that cannot come.
      */

@@ -213,6 +213,19 @@ public final class ModelArtifactInstaller {
         } catch (DeepMergeException e) {
             return refused(null, e.reason(), "shadow: " + e.getMessage(), "undecodable");
         }
+        return installShadow(artifact, slot);
+    }
+
+    /**
+     * {@link #installShadow(byte[], ShadowSlot)} of an artifact already decoded (or made from a file, see
+     * {@code ScoringRuntime#installShadow(Path)}): the same checks, the same slot and cache file.
+     *
+     * @param artifact the shadow candidate
+     * @param slot     the scorer's shadow slot
+     * @return INSTALLED, ALREADY_RUNNING or REFUSED with its check (logged at WARN; the previous shadow, if any, keeps
+     *         running)
+     */
+    public Outcome installShadow(ModelArtifact artifact, ShadowSlot slot) {
         ModelIdentity declared = new ModelIdentity(artifact.getName(), artifact.getVersion(), artifact.getSha256());
         try {
             byte[] onnx = checkIdentity(artifact);

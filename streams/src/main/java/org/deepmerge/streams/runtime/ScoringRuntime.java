@@ -1,7 +1,12 @@
 package org.deepmerge.streams.runtime;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -9,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.deepmerge.avro.v1.ModelArtifact;
 import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.alert.Alert;
 import org.deepmerge.core.alert.SchemaResolver;
@@ -21,6 +27,7 @@ import org.deepmerge.core.inference.ScorerOptions;
 import org.deepmerge.core.gate.GateConfig;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelContract;
+import org.deepmerge.core.model.ModelContracts;
 import org.deepmerge.core.model.ModelIdentity;
 import org.deepmerge.core.pipeline.CutoutPipeline;
 import org.deepmerge.core.pipeline.PreparedImage;
@@ -56,14 +63,18 @@ public final class ScoringRuntime implements AutoCloseable {
     private final CutoutPipeline pipeline;
     private final ChannelMapping mapping;
     private final ScorerOptions options;
+    /** {@code deepmerge.model.cache.dir}: where installed models (and, in {@code shadow/}, the shadow) are copied. */
+    private final Path modelCacheDir;
     private final ShadowSlot shadow = new ShadowSlot();
     /** Where every batcher of this runtime (one per installed model) reports its runs; set by {@link #metrics}. */
     private final java.util.concurrent.atomic.AtomicReference<InferenceBatcher.RunObserver> runObserver;
     private volatile boolean warmed;
 
     private ScoringRuntime(ScorerHolder holder, CutoutPipeline pipeline, ChannelMapping mapping, ScorerOptions options,
+                           Path modelCacheDir,
                            java.util.concurrent.atomic.AtomicReference<InferenceBatcher.RunObserver> runObserver) {
         this.runObserver = runObserver;
+        this.modelCacheDir = modelCacheDir;
         this.mapping = mapping;
         this.holder = holder;
         this.pipeline = pipeline;
@@ -117,7 +128,7 @@ public final class ScoringRuntime implements AutoCloseable {
             CutoutPipeline pipeline = CutoutPipeline.create(scorer.contract(), resolver(config), mapping,
                     StampLimits.defaults(), GateConfig.defaults().withEnabled(config.gateEnabled()))
                     .withMorphology(config.morphology());
-            return new ScoringRuntime(holder, pipeline, mapping, options, observer);
+            return new ScoringRuntime(holder, pipeline, mapping, options, config.modelCacheDir(), observer);
         } catch (DeepMergeException | RuntimeException e) {
             holder.close();
             throw e;
@@ -219,6 +230,56 @@ public final class ScoringRuntime implements AutoCloseable {
                 return metrics;
             }
         };
+    }
+
+    /**
+     * Makes an ONNX file the shadow candidate without a model topic (e.g. {@code deepmerge bench pipeline
+     * --shadow-model}). The file becomes the {@link ModelArtifact} that {@code deepmerge models publish} would write
+     * (name and version from its metadata, else the file name and {@code unversioned}; the SHA-256 of its bytes; its
+     * contract), and {@link ModelArtifactInstaller#installShadow(ModelArtifact, ShadowSlot)} checks it exactly as it
+     * checks the candidate a {@code <name>#shadow} pointer names: safe name and version, SHA-256, opens with the
+     * contract in its metadata (no overrides, so the file must carry its contract), the warm-up on the probe batch, and
+     * input compatibility with the live model. Its copy goes to {@code <deepmerge.model.cache.dir>/shadow/}; a shadow
+     * already set is replaced. It must not have the live model's SHA-256 (a shadow is never run against itself, see
+     * {@link #shadowScorer}); for a shadow of the same cost use a copy with other metadata, e.g. re-versioned by
+     * {@code deepmerge-train publish}.
+     *
+     * @param onnx the candidate's ONNX file
+     * @return the shadow model's name, version and SHA-256
+     * @throws DeepMergeException IO_ERROR when the file cannot be read; INVALID_MODEL when it is the live model's bytes,
+     *                            when its contract does not
+     *                            resolve, or with the installer's reason when a check refuses it (the message names the
+     *                            check, one of {@link ModelArtifactInstaller.Outcome#CHECKS}); the previous shadow, if
+     *                            any, keeps running
+     */
+    public ModelIdentity installShadow(Path onnx) throws DeepMergeException {
+        ModelContract contract = ModelContracts.read(onnx, ContractOverrides.none());
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(onnx);
+        } catch (IOException e) {
+            throw new DeepMergeException(DeepMergeException.Reason.IO_ERROR, "cannot read shadow model " + onnx + ": "
+                    + e, e);
+        }
+        String sha256 = ModelIdentity.sha256(bytes);
+        if (sha256.equalsIgnoreCase(holder.identity().sha256())) {
+            throw new DeepMergeException(DeepMergeException.Reason.INVALID_MODEL, "shadow model " + onnx + " is the live "
+                    + "model (sha256 " + sha256 + "): a shadow is never run against itself; for a shadow of the same "
+                    + "size use a re-versioned copy (deepmerge-train publish --model FILE --name N --version V-shadow "
+                    + "--models-dir DIR)");
+        }
+        ModelArtifact artifact = ModelArtifact.newBuilder().setName(contract.modelName())
+                .setVersion(contract.modelVersion()).setSha256(sha256)
+                .setOnnx(ByteBuffer.wrap(bytes)).setModelCardJson("{}").setCreatedAt(Instant.now())
+                .setProducer("ScoringRuntime.installShadow").setContract(new LinkedHashMap<>(contract.toMetadata()))
+                .build();
+        ModelArtifactInstaller.Outcome o = new ModelArtifactInstaller(holder, modelCacheDir, options)
+                .installShadow(artifact, shadow);
+        if (o.status() == ModelArtifactInstaller.Outcome.Status.REFUSED) {
+            throw new DeepMergeException(o.reason(), "shadow model " + onnx + " refused (check " + o.check() + "): "
+                    + o.message());
+        }
+        return o.identity();
     }
 
     /** @return the shadow candidate's slot, filled by the model-topic follower from {@code <name>#shadow} */

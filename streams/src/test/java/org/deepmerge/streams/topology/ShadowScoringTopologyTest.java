@@ -1,6 +1,7 @@
 package org.deepmerge.streams.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,6 +21,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.deepmerge.avro.v1.MergerScore;
+import org.deepmerge.core.DeepMergeException;
 import org.deepmerge.core.inference.OnnxScorer;
 import org.deepmerge.core.model.ContractOverrides;
 import org.deepmerge.core.model.ModelIdentity;
@@ -170,6 +172,8 @@ class ShadowScoringTopologyTest {
         assertEquals(0, shadowMetrics.summary().pairs(), "no self-comparison");
         assertEquals(0, shadowMetrics.scoredCount());
         assertEquals(0, shadowMetrics.failedCount("exception") + shadowMetrics.failedCount("invalid_output"));
+        DeepMergeException self = assertThrows(DeepMergeException.class, () -> runtime.installShadow(sameBytes));
+        assertTrue(self.getMessage().contains("is the live model"), self.getMessage());
         Outcome other = shadow(TestModels.meanSigmoid(tmp.resolve("b.onnx"), 0.02f, "2"), "2");
         assertEquals(Outcome.Status.INSTALLED, other.status(), other.message());
         Map<String, MergerScore> live = pipeAll();
